@@ -1,0 +1,148 @@
+/* jmpflash — exporter configuration.
+ *
+ * Reads a Jumpstarter exporter YAML (kind: ExporterConfig) as it is and turns
+ * its `export:` tree into drivers jmpflash knows, each with validated
+ * parameters. Nothing here opens a device or prints: errors name the file,
+ * line and column and say what would fix them. */
+#ifndef JMPFLASH_CONFIG_H
+#define JMPFLASH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jmpflash/error.h"
+#include "jmpflash/log.h"
+
+typedef enum jf_driver_kind {
+	JF_DRIVER_COMPOSITE = 0, /* only children */
+	JF_DRIVER_FLASHER,
+	JF_DRIVER_SERIAL,
+	JF_DRIVER_POWER_COMMAND,
+	JF_DRIVER_POWER_YKUSH,
+	JF_DRIVER_POWER_SNMP,
+	JF_DRIVER_POWER_QEMU,
+	JF_DRIVER_POWER_MOCK,
+	JF_DRIVER_TFTP,
+	JF_DRIVER_HTTP,
+} jf_driver_kind;
+
+/* The role a driver plays for the flasher. */
+typedef enum jf_driver_role {
+	JF_ROLE_NONE = 0,
+	JF_ROLE_FLASHER,
+	JF_ROLE_SERIAL,
+	JF_ROLE_POWER,
+	JF_ROLE_TFTP,
+	JF_ROLE_HTTP,
+} jf_driver_role;
+
+typedef enum jf_param_type {
+	JF_PARAM_STR,
+	JF_PARAM_INT,
+	JF_PARAM_BOOL,
+	JF_PARAM_FLOAT,
+	JF_PARAM_LIST, /* a list of strings (or one string, taken as a one-item list) */
+	JF_PARAM_MAP,  /* a mapping of strings to strings */
+} jf_param_type;
+
+/* One config value, validated against its driver's schema. Scalars keep
+ * their text in `str` (and the parsed number in i/f/b). */
+typedef struct jf_param {
+	char *key;
+	jf_param_type type;
+	char *str;       /* scalars */
+	int64_t i;       /* JF_PARAM_INT */
+	double f;        /* JF_PARAM_FLOAT */
+	bool b;          /* JF_PARAM_BOOL */
+	char **items;    /* LIST: values; MAP: alternating key, value */
+	size_t nitems;   /* LIST: count; MAP: 2 * pairs */
+	bool secret;     /* registered with the log; shown as *** */
+	bool defaulted;  /* not in the file: the schema's default */
+	int line, col;   /* 0 when defaulted */
+} jf_param;
+
+typedef struct jf_driver jf_driver;
+
+struct jf_driver {
+	char *name;          /* the key under export: or children: */
+	char *path;          /* "storage.serial" for messages */
+	char *type;          /* the type string as written; NULL for composites */
+	jf_driver_kind kind;
+	char *description;
+	char *ref;           /* set for a `ref:` entry */
+	jf_driver *target;   /* what `ref` resolves to (not owned) */
+	bool auto_created;   /* tftp/http children added for a flasher */
+	jf_param *params;
+	size_t nparams;
+	jf_driver **children;
+	size_t nchildren;
+	int line, col;
+};
+
+typedef struct jf_exporter {
+	char *path;
+	char *api_version;
+	char *name;
+	char *namespace_;
+	char *endpoint;
+	char *token;       /* secret */
+	char *description;
+	jf_driver **exports;
+	size_t nexports;
+} jf_exporter;
+
+/* Load and validate @path. Warnings (unknown keys) and secrets (token,
+ * passwords, keys) go to @log, which may be NULL. On failure @out is empty
+ * and @err says file:line:col and what to change. */
+int jf_exporter_load(jf_exporter *out, const char *path, jf_log *log, jf_err *err);
+int jf_exporter_load_string(jf_exporter *out, const char *name, const char *text, jf_log *log,
+			    jf_err *err);
+void jf_exporter_dispose(jf_exporter *e);
+
+/* Look up an export by name ("storage"), or by a dotted path through
+ * children ("storage.serial"); refs are followed. NULL when absent. */
+jf_driver *jf_exporter_find(const jf_exporter *e, const char *path);
+/* The first export whose kind is a flasher, or NULL. */
+jf_driver *jf_exporter_first_flasher(const jf_exporter *e);
+
+/* A driver's child by name with refs followed, or NULL. */
+jf_driver *jf_driver_child(const jf_driver *d, const char *name);
+/* Follow refs to the real driver. */
+const jf_driver *jf_driver_resolve(const jf_driver *d);
+
+const jf_param *jf_driver_param(const jf_driver *d, const char *key);
+/* Shortcuts: the value, or NULL / @def when the key is absent. */
+const char *jf_driver_str(const jf_driver *d, const char *key);
+int64_t jf_driver_int(const jf_driver *d, const char *key, int64_t def);
+bool jf_driver_bool(const jf_driver *d, const char *key, bool def);
+
+const char *jf_driver_kind_name(jf_driver_kind kind);
+jf_driver_role jf_driver_kind_role(jf_driver_kind kind);
+const char *jf_driver_role_name(jf_driver_role role);
+
+/* The flasher's settings with the seed's defaults applied. Strings are owned
+ * by the driver. A default directory that is not writable by this user is
+ * replaced by a per-user one (see docs/config.md), noted in *_fallback. */
+typedef struct jf_flasher_config {
+	const char *flasher_bundle;
+	const char *cache_dir;
+	const char *tftp_dir;
+	const char *http_dir;
+	const char *variant;        /* NULL: the manifest's default */
+	const char *manifest;       /* "manifest.yaml" */
+	const char *default_target; /* NULL: the manifest's default */
+	const char *cacert;         /* NULL: none */
+	const jf_driver *serial;
+	const jf_driver *power;
+	const jf_driver *tftp;
+	const jf_driver *http;
+} jf_flasher_config;
+
+int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *flasher, jf_err *err);
+
+/* True when this user can create files in @dir, or create @dir itself
+ * (the nearest existing parent is writable). */
+bool jf_dir_usable(const char *dir);
+
+#endif

@@ -1,0 +1,50 @@
+/* jmpflash — secret redaction.
+ *
+ * A registry of secrets (passwords, tokens, Authorization values, URL
+ * credentials). Every log line, transcript and user-facing error message is
+ * passed through it, so a secret is shown as "***" wherever it would appear.
+ * A registry belongs to one context; there is no process-wide list. */
+#ifndef JMPFLASH_REDACT_H
+#define JMPFLASH_REDACT_H
+
+#include <stddef.h>
+
+#include "jmpflash/buf.h"
+
+typedef struct jf_redact jf_redact;
+
+#define JF_REDACT_MASK "***"
+
+int jf_redact_new(jf_redact **out);
+void jf_redact_free(jf_redact *r);
+
+/* Register @secret (copied). Empty strings and duplicates are ignored.
+ * 0 or JF_ENOMEM. */
+int jf_redact_add(jf_redact *r, const char *secret);
+size_t jf_redact_count(const jf_redact *r);
+
+/* Append @s (@len bytes) to @out with every registered secret masked, and
+ * also the value of any "Authorization:" header and the password of any
+ * "scheme://user:password@" URL, registered or not. @r may be NULL (then only
+ * the patterns apply). */
+int jf_redact_str(const jf_redact *r, jf_buf *out, const char *s, size_t len);
+
+/* Redact the NUL-terminated @s in place, truncating to @cap bytes. */
+void jf_redact_inplace(const jf_redact *r, char *s, size_t cap);
+
+/* Streaming redaction for text that arrives in pieces (a console): bytes
+ * that might be the start of a secret are held back until the next piece
+ * shows whether they are. */
+typedef struct jf_redact_stream {
+	const jf_redact *r;
+	jf_buf pending;
+} jf_redact_stream;
+
+void jf_redact_stream_init(jf_redact_stream *s, const jf_redact *r);
+/* Append to @out what is known to be safe, masked. */
+int jf_redact_stream_feed(jf_redact_stream *s, const void *data, size_t len, jf_buf *out);
+/* Append whatever is still held back (the stream ended). */
+int jf_redact_stream_flush(jf_redact_stream *s, jf_buf *out);
+void jf_redact_stream_free(jf_redact_stream *s);
+
+#endif

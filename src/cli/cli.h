@@ -1,0 +1,80 @@
+/* jmpflash CLI — shared context, option tables and output. The CLI is the
+ * only part of jmpflash that prints to the user or exits. */
+#ifndef JF_CLI_H
+#define JF_CLI_H
+
+#include <stdbool.h>
+
+#include "jmpflash/config.h"
+#include "jmpflash/error.h"
+#include "jmpflash/log.h"
+
+/* Exit codes (docs/DESIGN.md). */
+enum {
+	JF_EXIT_OK = 0,
+	JF_EXIT_FAILED = 1,      /* the flash (or the action) failed */
+	JF_EXIT_USAGE = 2,       /* bad usage or configuration */
+	JF_EXIT_UNREACHABLE = 3, /* the board does not answer */
+};
+
+typedef struct cli_ctx {
+	jf_log log;
+	const char *config_path; /* -c; NULL: the default search */
+	const char *export_name; /* -e */
+} cli_ctx;
+
+/* One option of a command, for both getopt_long and --help. */
+typedef struct cli_opt {
+	const char *name;  /* long name without "--" */
+	int short_name;    /* 0 for none; also the getopt return value when set */
+	const char *arg;   /* argument name ("FILE"), NULL for a flag */
+	const char *help;
+	int id;            /* value getopt returns when short_name is 0 */
+} cli_opt;
+
+typedef struct cli_cmd {
+	const char *name;
+	const char *usage;   /* "[OPTIONS] FILE" */
+	const char *summary; /* one line */
+	const cli_opt *opts; /* terminated by a NULL name; --help is implied */
+	int (*run)(cli_ctx *ctx, int argc, char **argv);
+} cli_cmd;
+
+#define CLI_OPT_END {NULL, 0, NULL, NULL, 0}
+#define CLI_HELP_ID 0x1000
+
+/* getopt_long over @cmd's table. Returns the option id, -1 at the end,
+ * '?' on a bad option (already reported). --help returns CLI_HELP_ID. */
+int cli_getopt(const char *prefix, const cli_cmd *cmd, int argc, char **argv);
+void cli_help(const char *prefix, const cli_cmd *cmd);
+/* For a command group: list its subcommands. */
+void cli_group_help(const char *prefix, const char *summary, const cli_cmd *cmds);
+/* Find @name among @cmds (NULL-name terminated) and run it. */
+int cli_dispatch(cli_ctx *ctx, const char *prefix, const char *summary, const cli_cmd *cmds,
+		 int argc, char **argv);
+
+/* stdout, with every registered secret masked. */
+void cli_out(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "jmpflash: error: MESSAGE" on stderr (redacted); returns the exit code
+ * for @err's code. */
+int cli_fail(cli_ctx *ctx, const jf_err *err);
+/* "jmpflash: MESSAGE" usage error on stderr; returns JF_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_exit_code(int jf_code);
+
+/* Load the exporter named by -c (or found in the default places). */
+int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err);
+
+extern const cli_cmd cli_config_cmds[];
+extern const cli_cmd cli_bundle_cmds[];
+extern const cli_cmd cli_storage_cmds[];
+extern const cli_cmd cli_power_cmds[];
+int cli_serial_run(cli_ctx *ctx, int argc, char **argv);
+int cli_serve_run(cli_ctx *ctx, int argc, char **argv);
+extern const cli_opt cli_serial_opts[];
+extern const cli_opt cli_serve_opts[];
+extern const cli_opt cli_bundle_pull_opts[];
+int cli_bundle_pull(cli_ctx *ctx, int argc, char **argv);
+int cli_bundle_push(cli_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,185 @@
+/* Commands whose modules have not landed yet. Each shows its full --help
+ * (the options it will take) and otherwise says plainly that it does not
+ * work yet, with exit code 2: none of them pretends to work. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static int not_yet(const char *prefix, const cli_cmd *cmd, int argc, char **argv)
+{
+	int c;
+
+	while ((c = cli_getopt(prefix, cmd, argc, argv)) != -1) {
+		if (c == CLI_HELP_ID) {
+			cli_help(prefix, cmd);
+			return JF_EXIT_OK;
+		}
+		if (c == '?')
+			return JF_EXIT_USAGE;
+	}
+	fprintf(stderr,
+		"jmpflash: '%s %s' is not implemented yet in jmpflash %s; today jmpflash can "
+		"check configs ('jmpflash config check') and inspect bundles ('jmpflash bundle "
+		"inspect DIR')\n",
+		prefix, cmd->name, JF_VERSION);
+	return JF_EXIT_USAGE;
+}
+
+enum {
+	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
+	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_POWER_OFF,
+	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_LOG,
+	O_TFTP_ROOT, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_OFFLINE, O_MANIFEST,
+};
+
+static const cli_opt flash_opts[] = {
+	{"target", 0, "NAME", "Target from the manifest's targets (default: default_target)",
+	 O_TARGET},
+	{"target-file", 't', "PART:FILE", "Flash FILE to partition PART (repeatable)", 0},
+	{"partition", 0, "TEXT", "Partition (label) or target name to flash", O_PARTITION},
+	{"os-image-checksum", 0, "TEXT", "SHA256 checksum of OS image (direct value)", O_CHECKSUM},
+	{"os-image-checksum-file", 0, "FILE", "File containing SHA256 checksum of OS image",
+	 O_CHECKSUM_FILE},
+	{"force-exporter-http", 0, NULL, "Force use of exporter HTTP", O_FORCE_HTTP},
+	{"force-flash-bundle", 0, "TEXT", "Force use of a specific flasher OCI bundle",
+	 O_FORCE_BUNDLE},
+	{"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
+	{"cacert", 0, "FILE", "CA certificate to use for HTTPS", O_CACERT},
+	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
+	{"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
+	{"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
+	{"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
+	{"method", 0, "agent|shell", "How the board writes the image (default agent)", O_METHOD},
+	{"power-off", 0, NULL, "Power the board off when done (default)", O_POWER_OFF},
+	{"no-power-off", 0, NULL, "Leave the board powered when done", O_NO_POWER_OFF},
+	{"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
+	{"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
+	{"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
+	{"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
+	{"json", 0, NULL, "Print the result as JSON", O_JSON},
+	CLI_OPT_END,
+};
+
+static const cli_opt shell_opts[] = {
+	{"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
+	CLI_OPT_END,
+};
+
+static int flash_run(cli_ctx *ctx, int argc, char **argv);
+static int bootloader_run(cli_ctx *ctx, int argc, char **argv);
+static int busybox_run(cli_ctx *ctx, int argc, char **argv);
+
+const cli_cmd cli_storage_cmds[] = {
+	{"bootloader-shell", "[OPTIONS]", "Start a uboot/bootloader interactive console",
+	 shell_opts, bootloader_run},
+	{"busybox-shell", "[OPTIONS]", "Start a busybox shell", shell_opts, busybox_run},
+	{"flash", "[OPTIONS] FILE", "Flash image to DUT from file", flash_opts, flash_run},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static int flash_run(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash storage", &cli_storage_cmds[2], argc, argv);
+}
+
+static int bootloader_run(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash storage", &cli_storage_cmds[0], argc, argv);
+}
+
+static int busybox_run(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash storage", &cli_storage_cmds[1], argc, argv);
+}
+
+static const cli_opt no_opts[] = {CLI_OPT_END};
+
+static int power_on(cli_ctx *ctx, int argc, char **argv);
+static int power_off(cli_ctx *ctx, int argc, char **argv);
+static int power_cycle(cli_ctx *ctx, int argc, char **argv);
+
+const cli_cmd cli_power_cmds[] = {
+	{"on", "", "Power the board on", no_opts, power_on},
+	{"off", "", "Power the board off", no_opts, power_off},
+	{"cycle", "", "Power off, wait, power on", no_opts, power_cycle},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static int power_on(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash power", &cli_power_cmds[0], argc, argv);
+}
+
+static int power_off(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash power", &cli_power_cmds[1], argc, argv);
+}
+
+static int power_cycle(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash power", &cli_power_cmds[2], argc, argv);
+}
+
+const cli_opt cli_serial_opts[] = {
+	{"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
+	{"console-debug", 0, NULL, "Echo the console to stderr as well", O_CONSOLE_DEBUG},
+	CLI_OPT_END,
+};
+
+const cli_opt cli_serve_opts[] = {
+	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
+	{"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
+	{"tftp-port", 0, "N", "TFTP port (default 69)", O_TFTP_PORT},
+	{"http-port", 0, "N", "HTTP port (default 8080)", O_HTTP_PORT},
+	{"bind", 0, "ADDR", "Address to listen on (default: all)", O_BIND},
+	CLI_OPT_END,
+};
+
+static const cli_cmd serial_cmd = {"serial", "[OPTIONS]",
+				   "Attach to the board's serial console", cli_serial_opts, NULL};
+static const cli_cmd serve_cmd = {"serve", "[OPTIONS]",
+				  "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
+
+int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash", &serial_cmd, argc, argv);
+}
+
+int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash", &serve_cmd, argc, argv);
+}
+
+/* bundle pull/push: the OCI client comes with the bundles issue. */
+const cli_opt cli_bundle_pull_opts[] = {
+	{"offline", 0, NULL, "Use only the local cache", O_OFFLINE},
+	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
+	CLI_OPT_END,
+};
+
+static const cli_cmd pull_cmd = {"pull", "[OPTIONS] REF [DIR]",
+				 "Pull a flasher bundle into the cache (or DIR)",
+				 cli_bundle_pull_opts, NULL};
+static const cli_cmd push_cmd = {"push", "[OPTIONS] DIR REF",
+				 "Push a bundle directory to a registry", cli_bundle_pull_opts,
+				 NULL};
+
+int cli_bundle_pull(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash bundle", &pull_cmd, argc, argv);
+}
+
+int cli_bundle_push(cli_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return not_yet("jmpflash bundle", &push_cmd, argc, argv);
+}

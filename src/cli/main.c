@@ -1,0 +1,125 @@
+/* jmpflash — flash OS images onto embedded boards through U-Boot, TFTP and
+ * HTTP. Global options, then a command (see --help). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char summary[] =
+	"jmpflash: flash OS images onto embedded boards through U-Boot, TFTP and HTTP.\n"
+	"A drop-in for Jumpstarter's software-defined flasher: it reads the same\n"
+	"exporter YAML and flasher bundles.";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: jmpflash [-c EXPORTER.yaml] [-e EXPORT] [-v|-q] COMMAND [ARGS]...\n\n"
+		"%s\n\n"
+		"Global options:\n"
+		"  -c, --config FILE      exporter YAML (default: "
+		"~/.config/jumpstarter/exporters/default.yaml,\n"
+		"                         then /etc/jumpstarter/exporters/default.yaml)\n"
+		"  -e, --export NAME      which export to use (default: the first flasher)\n"
+		"  -v, --verbose          more log output (debug)\n"
+		"  -q, --quiet            only warnings and errors\n"
+		"      --log-level LEVEL  debug, info, warn or error\n"
+		"  -V, --version          print the version and exit\n"
+		"  -h, --help             show this message and exit\n\n"
+		"Commands:\n"
+		"  storage   flash an image, or open the bootloader or busybox shell\n"
+		"  power     switch the board: on, off, cycle\n"
+		"  serial    attach to the board's serial console\n"
+		"  serve     run the TFTP and HTTP servers only\n"
+		"  bundle    pull, push and inspect flasher bundles\n"
+		"  config    check an exporter YAML\n\n"
+		"Run 'jmpflash COMMAND --help' for more. Exit codes: 0 ok, 1 failed, 2 usage or\n"
+		"configuration error, 3 board unreachable.\n",
+		summary);
+}
+
+static int run_serial(cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_serial_run(ctx, argc, argv);
+}
+
+static int run_serve(cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_serve_run(ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, NULL, 'c'}, {"export", required_argument, NULL, 'e'},
+		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
+		{"log-level", required_argument, NULL, 'L'}, {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	cli_ctx ctx;
+	const char *cmd;
+	int c, rc;
+
+	/* A peer that hangs up must give EPIPE, not kill us mid-cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&ctx, 0, sizeof(ctx));
+	if (jf_log_init(&ctx.log) < 0) {
+		fputs("jmpflash: out of memory\n", stderr);
+		return JF_EXIT_FAILED;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+c:e:vqVh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': ctx.config_path = optarg; break;
+		case 'e': ctx.export_name = optarg; break;
+		case 'v': ctx.log.threshold = JF_LOG_DEBUG; break;
+		case 'q': ctx.log.threshold = JF_LOG_WARN; break;
+		case 'L':
+			if ((rc = jf_log_level_parse(optarg)) < 0) {
+				rc = cli_usage_error("--log-level takes debug, info, warn or error, "
+						     "not '%s'",
+						     optarg);
+				goto done;
+			}
+			ctx.log.threshold = (jf_log_level)rc;
+			break;
+		case 'V': printf("jmpflash %s\n", JF_VERSION); rc = JF_EXIT_OK; goto done;
+		case 'h': usage(stdout); rc = JF_EXIT_OK; goto done;
+		default:
+			rc = cli_usage_error("unknown or incomplete option '%s'; see 'jmpflash --help'",
+					     argv[optind - 1]);
+			goto done;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		rc = JF_EXIT_USAGE;
+		goto done;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "storage"))
+		rc = cli_dispatch(&ctx, "jmpflash storage", "Software-defined flasher interface.",
+				  cli_storage_cmds, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "power"))
+		rc = cli_dispatch(&ctx, "jmpflash power", "Switch the board's power.",
+				  cli_power_cmds, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "bundle"))
+		rc = cli_dispatch(&ctx, "jmpflash bundle", "Pull, push and inspect flasher bundles.",
+				  cli_bundle_cmds, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "config"))
+		rc = cli_dispatch(&ctx, "jmpflash config", "Exporter configuration.",
+				  cli_config_cmds, argc - 1, argv + 1);
+	else if (!strcmp(cmd, "serial"))
+		rc = (optind = 1, run_serial(&ctx, argc, argv));
+	else if (!strcmp(cmd, "serve"))
+		rc = (optind = 1, run_serve(&ctx, argc, argv));
+	else
+		rc = cli_usage_error("'%s' is not a jmpflash command; see 'jmpflash --help'", cmd);
+done:
+	jf_log_dispose(&ctx.log);
+	return rc;
+}

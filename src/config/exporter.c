@@ -1,0 +1,753 @@
+/* Exporter YAML -> a tree of jf_driver with validated parameters. */
+#include "jmpflash/config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers.h"
+#include "yaml.h"
+
+#define MAX_DEPTH 16
+
+typedef struct loader {
+	jf_ydoc doc;
+	jf_exporter *e;
+	jf_log *log;
+	jf_err *err;
+} loader;
+
+static void warn_at(loader *l, const jf_ynode *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warn_at(loader *l, const jf_ynode *at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!l->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	jf_warn(l->log, "config", "%s:%d:%d: %s", l->doc.name, jf_yaml_line(at), jf_yaml_col(at),
+		msg);
+}
+
+static int nomem(loader *l)
+{
+	return jf_err_set(l->err, JF_ENOMEM, "out of memory");
+}
+
+static const char *key_of(loader *l, yaml_node_pair_t *p, jf_ynode **knode)
+{
+	jf_ynode *k = jf_yaml_node(&l->doc, p->key);
+
+	*knode = k;
+	return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+}
+
+/* ---- drivers ---------------------------------------------------------- */
+
+static void param_dispose(jf_param *p)
+{
+	if (p->secret && p->str)
+		memset(p->str, 0, strlen(p->str));
+	free(p->key);
+	free(p->str);
+	for (size_t i = 0; i < p->nitems; i++)
+		free(p->items[i]);
+	free(p->items);
+}
+
+static void driver_free(jf_driver *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nparams; i++)
+		param_dispose(&d->params[i]);
+	for (size_t i = 0; i < d->nchildren; i++)
+		driver_free(d->children[i]);
+	free(d->params);
+	free(d->children);
+	free(d->name);
+	free(d->path);
+	free(d->type);
+	free(d->description);
+	free(d->ref);
+	free(d);
+}
+
+static jf_param *param_add(jf_driver *d, const char *key)
+{
+	jf_param *p = realloc(d->params, (d->nparams + 1) * sizeof(*p));
+
+	if (!p)
+		return NULL;
+	d->params = p;
+	p = &d->params[d->nparams];
+	memset(p, 0, sizeof(*p));
+	if (!(p->key = strdup(key)))
+		return NULL;
+	d->nparams++;
+	return p;
+}
+
+static int list_push(jf_param *p, const char *s)
+{
+	char **items = realloc(p->items, (p->nitems + 1) * sizeof(*items));
+
+	if (!items)
+		return JF_ENOMEM;
+	p->items = items;
+	if (!(items[p->nitems] = strdup(s)))
+		return JF_ENOMEM;
+	p->nitems++;
+	return 0;
+}
+
+/* Check a choice list "a|b|c". */
+static bool in_choices(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *c = choices; *c;) {
+		size_t len = strcspn(c, "|");
+
+		if (len == n && !strncmp(c, v, n))
+			return true;
+		c += len + (c[len] == '|');
+	}
+	return false;
+}
+
+/* Parse scalar text @v into @p per its type. */
+static int scalar_value(loader *l, jf_param *p, const jf_param_spec *s, const char *v,
+			const jf_ynode *at, const char *path)
+{
+	static const char *const type_words[] = {"text", "a whole number", "true or false",
+						 "a number"};
+
+	if ((s->type == JF_PARAM_INT && jf_yaml_parse_int(v, &p->i) < 0) ||
+	    (s->type == JF_PARAM_BOOL && jf_yaml_parse_bool(v, &p->b) < 0) ||
+	    (s->type == JF_PARAM_FLOAT && jf_yaml_parse_double(v, &p->f) < 0))
+		return jf_yaml_error(&l->doc, l->err, at, "%s.%s must be %s, not '%s'", path,
+				     s->key, type_words[s->type], p->secret ? "***" : v);
+	if (s->choices && !in_choices(s->choices, v))
+		return jf_yaml_error(&l->doc, l->err, at, "%s.%s: '%s' is not one of %s", path,
+				     s->key, v, s->choices);
+	if (!(p->str = strdup(v)))
+		return nomem(l);
+	return 0;
+}
+
+static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_ynode *n,
+			   const char *path)
+{
+	jf_param *p = param_add(d, s->key);
+	const char *v;
+	int error;
+
+	if (!p)
+		return nomem(l);
+	p->type = s->type;
+	p->line = jf_yaml_line(n);
+	p->col = jf_yaml_col(n);
+	p->secret = (s->flags & JF_PSPEC_SECRET) != 0;
+	if (s->type == JF_PARAM_LIST && n->type == YAML_SEQUENCE_NODE) {
+		jf_yaml_foreach_item(&l->doc, n, it)
+		{
+			jf_ynode *item = jf_yaml_node(&l->doc, *it);
+
+			if (!item || item->type != YAML_SCALAR_NODE)
+				return jf_yaml_error(&l->doc, l->err, item,
+						     "%s.%s: every list item must be a single value",
+						     path, s->key);
+			if (list_push(p, (const char *)item->data.scalar.value) < 0)
+				return nomem(l);
+		}
+		return 0;
+	}
+	if (s->type == JF_PARAM_MAP) {
+		if ((error = jf_yaml_want_map(&l->doc, n, s->key, l->err)) < 0)
+			return error;
+		jf_yaml_foreach_pair(&l->doc, n, pair)
+		{
+			jf_ynode *k, *val = jf_yaml_node(&l->doc, pair->value);
+			const char *key = key_of(l, pair, &k);
+
+			/* upstream Shell allows {command: ...} per method */
+			if (val && val->type == YAML_MAPPING_NODE)
+				val = jf_yaml_get(&l->doc, val, "command");
+			if (!key || !val || val->type != YAML_SCALAR_NODE)
+				return jf_yaml_error(&l->doc, l->err, val ? val : k,
+						     "%s.%s: each entry must be 'name: value'",
+						     path, s->key);
+			if (list_push(p, key) < 0 ||
+			    list_push(p, (const char *)val->data.scalar.value) < 0)
+				return nomem(l);
+		}
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE)
+		return jf_yaml_error(&l->doc, l->err, n, "%s.%s must be a single value, not %s",
+				     path, s->key, jf_yaml_kind_name(n));
+	v = (const char *)n->data.scalar.value;
+	if (p->secret && l->log && jf_log_secret(l->log, v) < 0)
+		return nomem(l);
+	if ((error = scalar_value(l, p, s, v, n, path)) < 0)
+		return error;
+	if (s->type == JF_PARAM_LIST && list_push(p, v) < 0)
+		return nomem(l);
+	return 0;
+}
+
+/* Add the default of every key the file did not give; fail on required. */
+static int apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec, const jf_ynode *at)
+{
+	for (const jf_param_spec *s = spec->params; s->key; s++) {
+		const char *def = s->def;
+		char dir[1024];
+		jf_param *p;
+
+		if (jf_driver_param(d, s->key))
+			continue;
+		if (!strcmp(s->key, "flasher_bundle") && spec->preset_bundle)
+			def = spec->preset_bundle;
+		if (!def && (s->flags & JF_PSPEC_REQUIRED))
+			return jf_yaml_error(&l->doc, l->err, at,
+					     "%s: '%s' is required for %s; add it under config:, "
+					     "e.g. %s",
+					     d->path, s->key, d->type, s->hint ? s->hint : s->key);
+		if (!def)
+			continue;
+		if ((s->flags & JF_PSPEC_USER_DIR) && !jf_dir_usable(def) &&
+		    jf_user_dir(dir, sizeof(dir), s->key) == 0) {
+			if (l->log)
+				jf_info(l->log, "config",
+					"%s: %s %s is not writable by this user; using %s", d->path,
+					s->key, def, dir);
+			def = dir;
+		}
+		if (!(p = param_add(d, s->key)))
+			return nomem(l);
+		p->type = s->type;
+		p->defaulted = true;
+		if (s->type == JF_PARAM_LIST || s->type == JF_PARAM_MAP) {
+			char *copy = strdup(def), *save = NULL;
+
+			if (!copy)
+				return nomem(l);
+			for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+				if (list_push(p, t) < 0) {
+					free(copy);
+					return nomem(l);
+				}
+			free(copy);
+			continue;
+		}
+		if (scalar_value(l, p, s, def, at, d->path) < 0)
+			return JF_ECONFIG;
+	}
+	return 0;
+}
+
+static int parse_config(loader *l, jf_driver *d, const jf_driver_spec *spec, jf_ynode *cfg)
+{
+	int error;
+
+	if (cfg && !jf_yaml_is_null(cfg)) {
+		if ((error = jf_yaml_want_map(&l->doc, cfg, "config", l->err)) < 0)
+			return error;
+		jf_yaml_foreach_pair(&l->doc, cfg, pair)
+		{
+			jf_ynode *k, *v = jf_yaml_node(&l->doc, pair->value);
+			const char *key = key_of(l, pair, &k);
+			const jf_param_spec *s;
+
+			if (!key)
+				return jf_yaml_error(&l->doc, l->err, k, "%s: config keys must be text",
+						     d->path);
+			if (!(s = jf_param_spec_find(spec, key))) {
+				if (!jf_param_is_common(key))
+					warn_at(l, k, "%s: unknown config key '%s' for %s, ignored",
+						d->path, key, d->type);
+				continue;
+			}
+			if (jf_yaml_is_null(v))
+				continue; /* key: ~ means "use the default" */
+			if ((error = param_from_node(l, d, s, v, d->path)) < 0)
+				return error;
+		}
+	}
+	return apply_defaults(l, d, spec, cfg && !jf_yaml_is_null(cfg) ? cfg : NULL);
+}
+
+static int parse_driver(loader *l, jf_driver **out, const char *name, const char *parent_path,
+			jf_ynode *n, int depth);
+
+static int parse_children(loader *l, jf_driver *d, jf_ynode *children, int depth)
+{
+	int error;
+
+	if (jf_yaml_is_null(children))
+		return 0;
+	if ((error = jf_yaml_want_map(&l->doc, children, "children", l->err)) < 0)
+		return error;
+	jf_yaml_foreach_pair(&l->doc, children, pair)
+	{
+		jf_ynode *k;
+		const char *key = key_of(l, pair, &k);
+		jf_driver **c = realloc(d->children, (d->nchildren + 1) * sizeof(*c));
+
+		if (!c)
+			return nomem(l);
+		d->children = c;
+		if (!key)
+			return jf_yaml_error(&l->doc, l->err, k, "%s: child names must be text",
+					     d->path);
+		if ((error = parse_driver(l, &c[d->nchildren], key, d->path,
+					  jf_yaml_node(&l->doc, pair->value), depth + 1)) < 0)
+			return error;
+		d->nchildren++;
+	}
+	return 0;
+}
+
+static int parse_driver(loader *l, jf_driver **out, const char *name, const char *parent_path,
+			jf_ynode *n, int depth)
+{
+	static const char *const entry_keys[] = {"type", "config", "children", "ref",
+						 "description", "methods_description"};
+	const jf_driver_spec *spec = NULL;
+	jf_ynode *type, *ref, *cfg;
+	jf_driver *d;
+	int error;
+
+	*out = NULL;
+	if (depth > MAX_DEPTH)
+		return jf_yaml_error(&l->doc, l->err, n, "drivers nested deeper than %d levels",
+				     MAX_DEPTH);
+	if (!(d = calloc(1, sizeof(*d))))
+		return nomem(l);
+	*out = d;
+	d->line = jf_yaml_line(n);
+	d->col = jf_yaml_col(n);
+	if (!(d->name = strdup(name)))
+		return nomem(l);
+	if (parent_path) {
+		size_t len = strlen(parent_path) + strlen(name) + 2;
+
+		if (!(d->path = malloc(len)))
+			return nomem(l);
+		snprintf(d->path, len, "%s.%s", parent_path, name);
+	} else if (!(d->path = strdup(name))) {
+		return nomem(l);
+	}
+	if ((error = jf_yaml_want_map(&l->doc, n, d->path, l->err)) < 0)
+		return error;
+	jf_yaml_foreach_pair(&l->doc, n, pair)
+	{
+		jf_ynode *k;
+		const char *key = key_of(l, pair, &k);
+		size_t i;
+
+		for (i = 0; key && i < sizeof(entry_keys) / sizeof(entry_keys[0]); i++)
+			if (!strcmp(key, entry_keys[i]))
+				break;
+		if (!key || i == sizeof(entry_keys) / sizeof(entry_keys[0]))
+			warn_at(l, k, "%s: unknown key '%s' ignored (a driver entry has type, "
+				      "config, children or ref)",
+				d->path, key ? key : "?");
+	}
+	type = jf_yaml_get(&l->doc, n, "type");
+	ref = jf_yaml_get(&l->doc, n, "ref");
+	cfg = jf_yaml_get(&l->doc, n, "config");
+	if ((error = jf_yaml_str(&l->doc, n, "description", "description", false, &d->description,
+				 l->err)) < 0)
+		return error;
+
+	if (ref) {
+		if (type)
+			return jf_yaml_error(&l->doc, l->err, ref,
+					     "%s has both 'type' and 'ref'; keep one", d->path);
+		if (jf_yaml_get(&l->doc, n, "children") || cfg)
+			return jf_yaml_error(&l->doc, l->err, ref,
+					     "%s: a 'ref' entry takes no config or children; "
+					     "configure the driver it refers to",
+					     d->path);
+		return jf_yaml_str(&l->doc, n, "ref", "ref", true, &d->ref, l->err);
+	}
+	if (type) {
+		const char *t;
+
+		if ((error = jf_yaml_scalar(&l->doc, type, "type", &t, l->err)) < 0)
+			return error;
+		if (!(spec = jf_driver_spec_find(t)))
+			return jf_yaml_error(&l->doc, l->err, type,
+					     "%s: unknown driver type '%s'; jmpflash drives %s",
+					     d->path, t, jf_driver_known_types());
+		if (!(d->type = strdup(t)))
+			return nomem(l);
+		d->kind = spec->kind;
+		if ((error = parse_config(l, d, spec, cfg)) < 0)
+			return error;
+	} else if (cfg && !jf_yaml_is_null(cfg)) {
+		return jf_yaml_error(&l->doc, l->err, cfg,
+				     "%s has a config but no type; add 'type:' naming its driver",
+				     d->path);
+	} else {
+		d->kind = JF_DRIVER_COMPOSITE;
+	}
+	return parse_children(l, d, jf_yaml_get(&l->doc, n, "children"), depth);
+}
+
+/* ---- refs and flasher children ---------------------------------------- */
+
+static jf_driver *find_child(jf_driver **list, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]->name) == len && !strncmp(list[i]->name, name, len))
+			return list[i];
+	return NULL;
+}
+
+/* Walk a dotted path from the exports; refs on the way are followed. */
+static jf_driver *walk(const jf_exporter *e, const char *path)
+{
+	jf_driver **list = e->exports, *d = NULL;
+	size_t n = e->nexports;
+
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ".");
+
+		if (!(d = find_child(list, n, p, len)))
+			return NULL;
+		if (!p[len])
+			return d;
+		d = (jf_driver *)jf_driver_resolve(d);
+		if (!d)
+			return NULL;
+		list = d->children;
+		n = d->nchildren;
+		p += len + 1;
+	}
+}
+
+/* True when @node is @root or lies below it. */
+static bool contains(const jf_driver *root, const jf_driver *node)
+{
+	if (root == node)
+		return true;
+	for (size_t i = 0; i < root->nchildren; i++)
+		if (contains(root->children[i], node))
+			return true;
+	return false;
+}
+
+static int resolve_one(loader *l, jf_driver *d)
+{
+	jf_driver *t = walk(l->e, d->ref);
+	char names[256] = "";
+
+	if (!t) {
+		for (size_t i = 0; i < l->e->nexports; i++) {
+			size_t len = strlen(names);
+
+			snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+				 l->e->exports[i]->name);
+		}
+		return jf_err_set(l->err, JF_ECONFIG,
+				  "%s:%d:%d: %s: ref '%s' names no driver; the exports are: %s",
+				  l->doc.name, d->line, d->col, d->path, d->ref,
+				  names[0] ? names : "(none)");
+	}
+	d->target = t;
+	return 0;
+}
+
+static int resolve_refs(loader *l, jf_driver *d)
+{
+	int error;
+
+	if (d->ref && !d->target && (error = resolve_one(l, d)) < 0)
+		return error;
+	for (size_t i = 0; i < d->nchildren; i++)
+		if ((error = resolve_refs(l, d->children[i])) < 0)
+			return error;
+	return 0;
+}
+
+/* A chain of refs that comes back to itself, or a ref to its own ancestor. */
+static int check_cycles(loader *l, jf_driver *d)
+{
+	int error;
+
+	if (d->ref) {
+		const jf_driver *t = d;
+		size_t steps = 0;
+
+		while (t->ref && t->target) {
+			t = t->target;
+			if (t == d || ++steps > 64)
+				return jf_err_set(l->err, JF_ECONFIG,
+						  "%s:%d:%d: %s: ref cycle: '%s' leads back to "
+						  "itself; point the ref at a real driver",
+						  l->doc.name, d->line, d->col, d->path, d->ref);
+		}
+		if (t != d && contains(t, d))
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s: ref cycle: '%s' is a parent of "
+					  "this entry",
+					  l->doc.name, d->line, d->col, d->path, d->ref);
+	}
+	for (size_t i = 0; i < d->nchildren; i++)
+		if ((error = check_cycles(l, d->children[i])) < 0)
+			return error;
+	return 0;
+}
+
+static int add_auto_child(loader *l, jf_driver *f, const char *name, const char *type,
+			  const char *dir_key)
+{
+	const jf_driver_spec *spec = jf_driver_spec_find(type);
+	jf_driver **c, *d;
+	jf_param *p;
+	size_t len;
+
+	if (!(c = realloc(f->children, (f->nchildren + 1) * sizeof(*c))))
+		return nomem(l);
+	f->children = c;
+	if (!(d = calloc(1, sizeof(*d))))
+		return nomem(l);
+	c[f->nchildren++] = d;
+	len = strlen(f->path) + strlen(name) + 2;
+	d->name = strdup(name);
+	d->type = strdup(type);
+	d->path = malloc(len);
+	if (!d->name || !d->type || !d->path)
+		return nomem(l);
+	snprintf(d->path, len, "%s.%s", f->path, name);
+	d->kind = spec->kind;
+	d->auto_created = true;
+	d->line = f->line;
+	d->col = f->col;
+	if (!(p = param_add(d, "root_dir")) || !(p->str = strdup(jf_driver_str(f, dir_key))))
+		return nomem(l);
+	p->type = JF_PARAM_STR;
+	p->defaulted = true;
+	return apply_defaults(l, d, spec, NULL);
+}
+
+static int check_flasher(loader *l, jf_driver *f)
+{
+	static const struct {
+		const char *name;
+		jf_driver_role role;
+	} needs[] = {{"serial", JF_ROLE_SERIAL}, {"power", JF_ROLE_POWER},
+		     {"tftp", JF_ROLE_TFTP},     {"http", JF_ROLE_HTTP}};
+	int error;
+
+	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+		jf_driver *c = jf_driver_child(f, needs[i].name);
+		jf_driver_role role;
+
+		if (!c && needs[i].role == JF_ROLE_TFTP) {
+			if ((error = add_auto_child(l, f, "tftp", "jmpflash.tftp", "tftp_dir")) < 0)
+				return error;
+			continue;
+		}
+		if (!c && needs[i].role == JF_ROLE_HTTP) {
+			if ((error = add_auto_child(l, f, "http", "jmpflash.http", "http_dir")) < 0)
+				return error;
+			continue;
+		}
+		if (!c)
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s needs a '%s' child (a %s); add "
+					  "'children: {%s: {ref: NAME}}' naming an export",
+					  l->doc.name, f->line, f->col, f->path, needs[i].name,
+					  jf_driver_role_name(needs[i].role), needs[i].name);
+		role = jf_driver_kind_role(c->kind);
+		if (role != needs[i].role)
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s.%s must be a %s, but '%s' is a %s",
+					  l->doc.name, c->line, c->col, f->path, needs[i].name,
+					  jf_driver_role_name(needs[i].role), c->path,
+					  jf_driver_kind_name(c->kind));
+	}
+	return 0;
+}
+
+static int check_flashers(loader *l, jf_driver *d)
+{
+	int error;
+
+	if (d->ref)
+		return 0;
+	if (d->kind == JF_DRIVER_FLASHER && (error = check_flasher(l, d)) < 0)
+		return error;
+	for (size_t i = 0; i < d->nchildren; i++)
+		if (!d->children[i]->auto_created && (error = check_flashers(l, d->children[i])) < 0)
+			return error;
+	return 0;
+}
+
+/* ---- the exporter ----------------------------------------------------- */
+
+static int parse_top(loader *l)
+{
+	static const char *const known[] = {
+		"apiVersion", "kind",	 "metadata",	    "endpoint", "token",
+		"tls",	      "grpcOptions", "description", "motd",	"export",
+		"hooks",      "failureDetection", "exitOnLeaseEnd", "alias", "path"};
+	jf_ynode *root = jf_yaml_root(&l->doc), *meta, *exp, *kind;
+	jf_exporter *e = l->e;
+	const char *v;
+	int error;
+
+	jf_yaml_foreach_pair(&l->doc, root, pair)
+	{
+		jf_ynode *k;
+		const char *key = key_of(l, pair, &k);
+		size_t i;
+
+		for (i = 0; key && i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(key, known[i]))
+				break;
+		if (!key || i == sizeof(known) / sizeof(known[0]))
+			warn_at(l, k, "unknown top-level key '%s' ignored", key ? key : "?");
+	}
+	if ((error = jf_yaml_str(&l->doc, root, "apiVersion", "apiVersion", false, &e->api_version,
+				 l->err)) < 0)
+		return error;
+	if (e->api_version && strcmp(e->api_version, "jumpstarter.dev/v1alpha1"))
+		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "apiVersion"),
+				     "apiVersion '%s' is not supported; use "
+				     "jumpstarter.dev/v1alpha1",
+				     e->api_version);
+	if ((kind = jf_yaml_get(&l->doc, root, "kind"))) {
+		if ((error = jf_yaml_scalar(&l->doc, kind, "kind", &v, l->err)) < 0)
+			return error;
+		if (strcmp(v, "ExporterConfig"))
+			return jf_yaml_error(&l->doc, l->err, kind,
+					     "kind is '%s', but an exporter file has "
+					     "kind: ExporterConfig%s",
+					     v,
+					     !strcmp(v, "FlashBundleManifest")
+						     ? " (this is a bundle manifest: use "
+						       "'jmpflash bundle inspect')"
+						     : "");
+	}
+	if ((meta = jf_yaml_get(&l->doc, root, "metadata")) && !jf_yaml_is_null(meta)) {
+		if ((error = jf_yaml_want_map(&l->doc, meta, "metadata", l->err)) < 0 ||
+		    (error = jf_yaml_str(&l->doc, meta, "name", "metadata.name", false, &e->name,
+					 l->err)) < 0 ||
+		    (error = jf_yaml_str(&l->doc, meta, "namespace", "metadata.namespace", false,
+					 &e->namespace_, l->err)) < 0)
+			return error;
+	}
+	if ((error = jf_yaml_str(&l->doc, root, "endpoint", "endpoint", false, &e->endpoint,
+				 l->err)) < 0 ||
+	    (error = jf_yaml_str(&l->doc, root, "token", "token", false, &e->token, l->err)) < 0 ||
+	    (error = jf_yaml_str(&l->doc, root, "description", "description", false,
+				 &e->description, l->err)) < 0)
+		return error;
+	if (e->token && l->log && jf_log_secret(l->log, e->token) < 0)
+		return nomem(l);
+
+	exp = jf_yaml_get(&l->doc, root, "export");
+	if (!exp || jf_yaml_is_null(exp))
+		return jf_yaml_error(&l->doc, l->err, exp ? exp : root,
+				     "there is no 'export:' section; add the drivers this exporter "
+				     "offers under it");
+	if ((error = jf_yaml_want_map(&l->doc, exp, "export", l->err)) < 0)
+		return error;
+	jf_yaml_foreach_pair(&l->doc, exp, pair)
+	{
+		jf_ynode *k;
+		const char *key = key_of(l, pair, &k);
+		jf_driver **list = realloc(e->exports, (e->nexports + 1) * sizeof(*list));
+
+		if (!list)
+			return nomem(l);
+		e->exports = list;
+		if (!key)
+			return jf_yaml_error(&l->doc, l->err, k, "export names must be text");
+		error = parse_driver(l, &list[e->nexports], key, NULL,
+				     jf_yaml_node(&l->doc, pair->value), 0);
+		e->nexports++;
+		if (error < 0)
+			return error;
+	}
+	for (size_t i = 0; i < e->nexports; i++)
+		if ((error = resolve_refs(l, e->exports[i])) < 0)
+			return error;
+	for (size_t i = 0; i < e->nexports; i++)
+		if ((error = check_cycles(l, e->exports[i])) < 0)
+			return error;
+	for (size_t i = 0; i < e->nexports; i++)
+		if ((error = check_flashers(l, e->exports[i])) < 0)
+			return error;
+	return 0;
+}
+
+static int load(jf_exporter *out, jf_log *log, jf_err *err, int loaded, loader *l)
+{
+	int error = loaded;
+
+	if (error == 0) {
+		l->e = out;
+		l->log = log;
+		l->err = err;
+		error = parse_top(l);
+	}
+	jf_yaml_dispose(&l->doc);
+	if (error < 0) {
+		jf_exporter_dispose(out);
+		if (log)
+			jf_log_redact_err(log, err);
+	}
+	return error;
+}
+
+int jf_exporter_load(jf_exporter *out, const char *path, jf_log *log, jf_err *err)
+{
+	loader l;
+
+	memset(out, 0, sizeof(*out));
+	memset(&l, 0, sizeof(l));
+	if (!(out->path = strdup(path)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	return load(out, log, err, jf_yaml_load_file(&l.doc, path, err), &l);
+}
+
+int jf_exporter_load_string(jf_exporter *out, const char *name, const char *text, jf_log *log,
+			    jf_err *err)
+{
+	loader l;
+
+	memset(out, 0, sizeof(*out));
+	memset(&l, 0, sizeof(l));
+	if (!(out->path = strdup(name)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	return load(out, log, err, jf_yaml_load_string(&l.doc, name, text, strlen(text), err), &l);
+}
+
+void jf_exporter_dispose(jf_exporter *e)
+{
+	for (size_t i = 0; i < e->nexports; i++)
+		driver_free(e->exports[i]);
+	free(e->exports);
+	if (e->token)
+		memset(e->token, 0, strlen(e->token));
+	free(e->token);
+	free(e->path);
+	free(e->api_version);
+	free(e->name);
+	free(e->namespace_);
+	free(e->endpoint);
+	free(e->description);
+	memset(e, 0, sizeof(*e));
+}

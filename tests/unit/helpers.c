@@ -1,0 +1,72 @@
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sink(void *user, const jf_log_line *line)
+{
+	test_log *t = user;
+	int n = snprintf(t->text + t->len, sizeof(t->text) - t->len, "%s %s: %s\n",
+			 jf_log_level_name(line->level), line->component, line->message);
+
+	if (n > 0 && (size_t)n < sizeof(t->text) - t->len)
+		t->len += (size_t)n;
+	t->lines++;
+	if (line->level == JF_LOG_WARN)
+		t->warnings++;
+}
+
+void test_log_init(test_log *t)
+{
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(jf_log_init(&t->log), 0);
+	t->log.threshold = JF_LOG_DEBUG;
+	jf_log_set_sink(&t->log, sink, t);
+}
+
+void test_log_dispose(test_log *t)
+{
+	jf_log_dispose(&t->log);
+}
+
+const char *test_data(const char *name)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", JF_TEST_DATA, name);
+	return path;
+}
+
+char *test_tmpdir(void)
+{
+	char tmpl[] = "/tmp/jf-test-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	assert_non_null(dir);
+	return strdup(dir);
+}
+
+void test_tmpdir_remove(char *dir)
+{
+	char cmd[4200];
+
+	if (dir && !strncmp(dir, "/tmp/jf-test-", 13)) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	free(dir);
+}
+
+const char *test_write(const char *dir, const char *name, const char *text, size_t len)
+{
+	static char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	return path;
+}
