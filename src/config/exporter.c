@@ -216,10 +216,12 @@ static int apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec, c
 		if (!strcmp(s->key, "flasher_bundle") && spec->preset_bundle)
 			def = spec->preset_bundle;
 		if (!def && (s->flags & JF_PSPEC_REQUIRED))
-			return jf_yaml_error(&l->doc, l->err, at,
-					     "%s: '%s' is required for %s; add it under config:, "
-					     "e.g. %s",
-					     d->path, s->key, d->type, s->hint ? s->hint : s->key);
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s: '%s' is required for %s; add it under "
+					  "config:, e.g. %s",
+					  l->doc.name, at ? jf_yaml_line(at) : d->line,
+					  at ? jf_yaml_col(at) : d->col, d->path, s->key, d->type,
+					  s->hint ? s->hint : s->key);
 		if (!def)
 			continue;
 		if ((s->flags & JF_PSPEC_USER_DIR) && !jf_dir_usable(def) &&
@@ -258,7 +260,10 @@ static int parse_config(loader *l, jf_driver *d, const jf_driver_spec *spec, jf_
 	int error;
 
 	if (cfg && !jf_yaml_is_null(cfg)) {
-		if ((error = jf_yaml_want_map(&l->doc, cfg, "config", l->err)) < 0)
+		char what[300];
+
+		snprintf(what, sizeof(what), "%.280s.config", d->path);
+		if ((error = jf_yaml_want_map(&l->doc, cfg, what, l->err)) < 0)
 			return error;
 		jf_yaml_foreach_pair(&l->doc, cfg, pair)
 		{
