@@ -233,9 +233,10 @@ int jf_console_drain(jf_console *c, jf_deadline d, jf_err *err)
 {
 	int rc;
 
-	while ((rc = read_some(c, d, err)) > 0)
-		;
-	return rc;
+	while (!jf_deadline_expired(d))
+		if ((rc = read_some(c, d, err)) < 0)
+			return rc;
+	return 0;
 }
 
 void jf_match_free(jf_match *m)

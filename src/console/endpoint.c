@@ -334,23 +334,25 @@ long jf_console__ep_read(jf_console *c, void *buf, size_t cap, jf_deadline d, jf
 			}
 			jf_buf_free(&reply);
 			if (n == 0)
-				continue;
+				return 0; /* only telnet commands: let the caller look again */
 		}
 		if (n > 0)
 			return (long)n;
-		if (n == 0)
+		if (n == 0 && c->kind != JF_EP_TTY)
 			return jf_err_set(err, JF_EIO, "console %s closed the connection", c->url);
-		if (errno == EINTR)
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (errno == EAGAIN) {
+		if (n < 0 && errno == EAGAIN) {
 			if ((w = wait_fd(c->fd, POLLIN, d)) < 0)
 				return jf_err_sys(err, JF_EIO, -w, "poll %s", c->url);
 			if (w == 0)
 				return 0;
 			continue;
 		}
-		if (c->kind == JF_EP_TTY && (errno == EIO || errno == ENODEV)) {
-			int error = tty_reopen(c, errno, err);
+		/* A tty in raw mode reads 0 only when hung up (a pty whose master
+		 * closed); a USB adapter that went away gives EIO or ENODEV. */
+		if (c->kind == JF_EP_TTY && (n == 0 || errno == EIO || errno == ENODEV)) {
+			int error = tty_reopen(c, n == 0 ? EIO : errno, err);
 
 			if (error < 0)
 				return error;

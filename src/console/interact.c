@@ -70,9 +70,11 @@ static int forward_input(jf_console *c, const jf_interact_opts *o, const char *i
 
 	for (size_t i = 0; i < n; i++) {
 		if (in[i] == ch) {
-			if (++*held >= esc_count(o))
-				return 1;
-			continue;
+			if (++*held < esc_count(o))
+				continue;
+			if (len && (error = jf_console_send(c, out, len, err)) < 0)
+				return error;
+			return 1;
 		}
 		while (*held) {
 			out[len++] = ch;
