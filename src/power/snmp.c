@@ -57,7 +57,19 @@ static void init_netsnmp(void)
 static void snmp_free_impl(void *impl)
 {
 	snmp_power *s = impl;
+	netsnmp_session *ss;
+	struct usmUser *u;
 
+	if (s->sess && (ss = snmp_sess_session(s->sess)) && ss->version == SNMP_VERSION_3 &&
+	    ss->securityName) {
+		/* net-snmp caches v3 users (with their keys) process-wide by engine
+		 * and name; drop ours so a later session's keys are the ones used. */
+		u = usm_get_user(ss->securityEngineID, ss->securityEngineIDLen, ss->securityName);
+		if (u) {
+			usm_remove_user(u);
+			usm_free_user(u);
+		}
+	}
 	if (s->sess)
 		snmp_sess_close(s->sess);
 	free(s->where);
