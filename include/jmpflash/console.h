@@ -37,6 +37,8 @@ typedef struct jf_console_opts {
 	bool strip_ansi;          /* drop ANSI escape sequences before matching */
 	uint64_t reopen_ms;       /* how long to retry a vanished tty; 0: 10 s */
 	uint64_t connect_ms;      /* network connect/negotiation deadline; 0: 10 s */
+	uint64_t open_wait_ms;    /* keep retrying an endpoint that is not there yet
+				   * (QEMU's socket, ser2net starting); 0: fail at once */
 	const char *transcript;   /* file to append the transcript to; NULL: none */
 	jf_console_tap tap;       /* NULL: none */
 	void *tap_user;

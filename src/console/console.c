@@ -49,6 +49,7 @@ int jf_console_open(jf_console **out, const jf_console_opts *o, jf_log *log, jf_
 	c->max_buffer = o->max_buffer ? o->max_buffer : JF_CONSOLE_MAX_BUFFER_DEFAULT;
 	c->reopen_ms = o->reopen_ms ? o->reopen_ms : 10000;
 	c->connect_ms = o->connect_ms ? o->connect_ms : 10000;
+	c->open_wait_ms = o->open_wait_ms;
 	c->tap = o->tap;
 	c->tap_user = o->tap_user;
 	jf_redact_stream_init(&c->red[0], log ? log->redact : NULL);

@@ -28,7 +28,7 @@ struct jf_console {
 	bool rtscts, no_hupcl, strip_ansi;
 	unsigned char_delay_us;
 	size_t max_buffer;
-	uint64_t reopen_ms, connect_ms;
+	uint64_t reopen_ms, connect_ms, open_wait_ms;
 	jf_console_tap tap;
 	void *tap_user;
 	jf_log *log;

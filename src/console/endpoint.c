@@ -261,6 +261,7 @@ static int ep_open_once(jf_console *c, jf_err *err)
 
 int jf_console__ep_open(jf_console *c, jf_err *err)
 {
+	jf_deadline d;
 	int error;
 
 	if ((error = jf_url_parse(&c->u, c->url, err)) < 0)
@@ -275,7 +276,18 @@ int jf_console__ep_open(jf_console *c, jf_err *err)
 				  "or rfc2217://host:port",
 				  c->url);
 	}
-	return ep_open_once(c, err);
+	/* Only "not there yet" is worth waiting for; a busy or broken endpoint
+	 * fails at once. */
+	d = jf_deadline_in(c->open_wait_ms);
+	while ((error = ep_open_once(c, err)) == JF_ENOTFOUND || error == JF_EUNREACHABLE) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		if (jf_deadline_expired(d))
+			break;
+		poll(NULL, 0, jf_deadline_left_ms(d) < 50 ? (int)jf_deadline_left_ms(d) : 50);
+	}
+	return error;
 }
 
 void jf_console__ep_close(jf_console *c)
