@@ -314,6 +314,9 @@ static int compile_patterns(compiled *k, const jf_pattern *pats, size_t n, jf_er
 			return jf_err_set(err, JF_EINVAL, "bad expect pattern /%s/ at %zu: %s",
 					  pats[i].text, (size_t)off, (const char *)msg);
 		}
+		/* The whole buffer is searched after every read: JIT keeps a
+		 * flooding board cheap. Without JIT support this is a no-op. */
+		pcre2_jit_compile(k->re[i], PCRE2_JIT_COMPLETE);
 	}
 	if (!(k->md = pcre2_match_data_create(JF_MATCH_GROUPS, NULL)))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");

@@ -18,6 +18,8 @@ typedef struct jf_telnet {
 	size_t sblen;
 	unsigned char sent_will[32], sent_do[32]; /* bit sets over option codes */
 	int com_port;        /* 1: server agreed (DO), -1: refused, 0: not yet */
+	bool peer_binary;    /* server sends BINARY: no CR NUL stuffing */
+	bool last_cr;        /* the last payload byte was CR */
 	bool baud_acked;
 	uint32_t baud_reply; /* what the server says it set */
 } jf_telnet;

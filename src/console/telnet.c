@@ -131,6 +131,8 @@ static void negotiate(jf_telnet *t, unsigned char cmd, unsigned char opt, jf_buf
 			t->com_port = -1;
 		break;
 	case WILL:
+		if (opt == OPT_BINARY)
+			t->peer_binary = true;
 		if ((opt == OPT_BINARY || opt == OPT_SGA) && !bit_get(t->sent_do, opt)) {
 			put3(reply, IAC, DO, opt);
 			bit_set(t->sent_do, opt);
@@ -138,7 +140,9 @@ static void negotiate(jf_telnet *t, unsigned char cmd, unsigned char opt, jf_buf
 			put3(reply, IAC, DONT, opt);
 		}
 		break;
-	default: /* WONT: nothing to do */
+	default: /* WONT */
+		if (opt == OPT_BINARY)
+			t->peer_binary = false;
 		break;
 	}
 }
@@ -152,14 +156,19 @@ size_t jf_telnet__decode(jf_telnet *t, unsigned char *data, size_t n, jf_buf *re
 
 		switch (t->state) {
 		case S_DATA:
-			if (ch == IAC)
+			if (ch == IAC) {
 				t->state = S_IAC;
-			else
+				break;
+			}
+			/* Outside BINARY mode a bare CR is sent as CR NUL (RFC 854). */
+			if (!(ch == 0 && t->last_cr && !t->peer_binary))
 				data[o++] = ch;
+			t->last_cr = ch == '\r';
 			break;
 		case S_IAC:
 			if (ch == IAC) {
 				data[o++] = IAC;
+				t->last_cr = false;
 				t->state = S_DATA;
 			} else if (ch >= WILL && ch <= DONT) {
 				t->verb = ch;

@@ -662,6 +662,42 @@ static void test_console_opts_from_exporter(void **state)
 	jf_exporter_dispose(&e);
 }
 
+static void test_console_telnet_decoder(void **state)
+{
+	/* IAC split from its twin across reads; refusals for options we do not
+	 * do; a COM-PORT answer whose value holds an escaped 0xFF; CR NUL. */
+	unsigned char a[] = {'a', 255}, b[] = {255, 'b', 255, 253, 24, 255, 251, 1, '\r', 0, 'c'};
+	unsigned char sb[] = {255, 250, 44, 101, 0, 1, 255, 255, 255, 255, 255, 240, 'd'};
+	unsigned char bin[] = {255, 251, 0, '\r', 0};
+	jf_buf reply = JF_BUF_INIT, esc = JF_BUF_INIT;
+	jf_telnet t;
+	size_t n;
+
+	(void)state;
+	jf_telnet__init(&t);
+	assert_int_equal(jf_telnet__decode(&t, a, sizeof(a), &reply), 1);
+	assert_int_equal(a[0], 'a');
+	n = jf_telnet__decode(&t, b, sizeof(b), &reply);
+	assert_int_equal(n, 4);
+	assert_memory_equal(b, "\xff" "b\rc", 4);
+	assert_int_equal(reply.len, 6);
+	assert_memory_equal(reply.ptr, "\xff\xfc\x18\xff\xfe\x01", 6); /* WONT TTYPE, DONT ECHO */
+	n = jf_telnet__decode(&t, sb, sizeof(sb), &reply);
+	assert_int_equal(n, 1);
+	assert_int_equal(sb[0], 'd');
+	assert_true(t.baud_acked);
+	assert_int_equal(t.baud_reply, 0x0001FFFF);
+	/* Once the server sends BINARY, a NUL after CR is data. */
+	n = jf_telnet__decode(&t, bin, sizeof(bin), &reply);
+	assert_int_equal(n, 2);
+	assert_int_equal(bin[1], 0);
+	assert_int_equal(jf_telnet__escape(&esc, "\xff" "x\xff", 3), 0);
+	assert_int_equal(esc.len, 5);
+	assert_memory_equal(esc.ptr, "\xff\xff" "x\xff\xff", 5);
+	jf_buf_free(&reply);
+	jf_buf_free(&esc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_console_interact_restores_terminal),
 		cmocka_unit_test(test_console_rejects_bad_urls),
 		cmocka_unit_test(test_console_opts_from_exporter),
+		cmocka_unit_test(test_console_telnet_decoder),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
