@@ -27,20 +27,20 @@ typedef struct jf_console jf_console;
 typedef void (*jf_console_tap)(void *user, const char *text, size_t len);
 
 typedef struct jf_console_opts {
-	const char *url;          /* tty path, socket://, rfc2217://, pty or unix socket path */
-	unsigned baudrate;        /* 0: 115200 */
-	bool rtscts;              /* hardware flow control (ttys) */
-	bool no_hupcl;            /* keep DTR/RTS raised when closed */
-	double cps;               /* characters per second when sending; 0: no pacing */
-	const char *line_ending;  /* sendline's terminator; NULL: "\n" */
-	size_t max_buffer;        /* bytes kept for expect; 0: 64 KiB */
-	bool strip_ansi;          /* drop ANSI escape sequences before matching */
-	uint64_t reopen_ms;       /* how long to retry a vanished tty; 0: 10 s */
-	uint64_t connect_ms;      /* network connect/negotiation deadline; 0: 10 s */
-	uint64_t open_wait_ms;    /* keep retrying an endpoint that is not there yet
-				   * (QEMU's socket, ser2net starting); 0: fail at once */
-	const char *transcript;   /* file to append the transcript to; NULL: none */
-	jf_console_tap tap;       /* NULL: none */
+	const char *url;         /* tty path, socket://, rfc2217://, pty or unix socket path */
+	unsigned baudrate;       /* 0: 115200 */
+	bool rtscts;             /* hardware flow control (ttys) */
+	bool no_hupcl;           /* keep DTR/RTS raised when closed */
+	double cps;              /* characters per second when sending; 0: no pacing */
+	const char *line_ending; /* sendline's terminator; NULL: "\n" */
+	size_t max_buffer;       /* bytes kept for expect; 0: 64 KiB */
+	bool strip_ansi;         /* drop ANSI escape sequences before matching */
+	uint64_t reopen_ms;      /* how long to retry a vanished tty; 0: 10 s */
+	uint64_t connect_ms;     /* network connect/negotiation deadline; 0: 10 s */
+	uint64_t open_wait_ms;   /* keep retrying an endpoint that is not there yet
+	                          * (QEMU's socket, ser2net starting); 0: fail at once */
+	const char *transcript;  /* file to append the transcript to; NULL: none */
+	jf_console_tap tap;      /* NULL: none */
 	void *tap_user;
 } jf_console_opts;
 
@@ -73,24 +73,26 @@ typedef struct jf_pattern {
 } jf_pattern;
 
 #define JF_LIT(s) ((jf_pattern){JF_PAT_LITERAL, (s)})
-#define JF_RE(s) ((jf_pattern){JF_PAT_REGEX, (s)})
+#define JF_RE(s)  ((jf_pattern){JF_PAT_REGEX, (s)})
 
 #define JF_MATCH_GROUPS 10
 
 /* The result of expect(). Buffers may hold NUL bytes: use the lengths. */
 typedef struct jf_match {
-	int index;       /* which pattern matched */
-	jf_buf before;   /* received text before the match (since the last match) */
-	jf_buf match;    /* the matched text */
-	jf_buf after;    /* text received after the match; it stays buffered */
-	bool truncated;  /* `before` lost its oldest bytes to the buffer bound */
-	size_t ngroups;  /* regex capture groups, group 0 = whole match */
+	int index;      /* which pattern matched */
+	jf_buf before;  /* received text before the match (since the last match) */
+	jf_buf match;   /* the matched text */
+	jf_buf after;   /* text received after the match; it stays buffered */
+	bool truncated; /* `before` lost its oldest bytes to the buffer bound */
+	size_t ngroups; /* regex capture groups, group 0 = whole match */
 	struct {
 		size_t off, len; /* into `match`; len SIZE_MAX when the group is unset */
 	} groups[JF_MATCH_GROUPS];
 } jf_match;
 
+/* clang-format off */
 #define JF_MATCH_INIT {-1, JF_BUF_INIT, JF_BUF_INIT, JF_BUF_INIT, false, 0, {{0, 0}}}
+/* clang-format on */
 
 void jf_match_free(jf_match *m);
 /* Copy capture group @i into @out as a string; JF_ENOTFOUND when unset. */
@@ -102,7 +104,7 @@ int jf_match_group(const jf_match *m, size_t i, jf_buf *out);
  * consumed. JF_ETIMEOUT names the patterns and shows the tail of what
  * arrived; JF_EIO when the endpoint closed. Matches spanning reads work. */
 int jf_console_expect(jf_console *c, const jf_pattern *pats, size_t npats, jf_deadline deadline,
-		      jf_match *m, jf_err *err);
+                      jf_match *m, jf_err *err);
 
 /* Read whatever arrives until @deadline (into the buffer, the transcript);
  * returns 0 at the deadline. */
@@ -118,9 +120,9 @@ void jf_console_clear(jf_console *c);
  * and restored on every one of those paths. */
 typedef struct jf_interact_opts {
 	int in_fd, out_fd;
-	int cancel_fd;          /* -1: none */
-	unsigned char escape_char;  /* 0: Ctrl-B (0x02) */
-	unsigned escape_count;      /* 0: 3 */
+	int cancel_fd;             /* -1: none */
+	unsigned char escape_char; /* 0: Ctrl-B (0x02) */
+	unsigned escape_count;     /* 0: 3 */
 } jf_interact_opts;
 
 /* "Ctrl-B three times" for @o, to show the user on entry. */

@@ -42,8 +42,8 @@ typedef struct jf_power_ops {
 int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err);
 /* Wrap a driver implementation (tests, embedders). @impl is closed by
  * ops->close when the power is closed. */
-int jf_power_new(jf_power **out, const jf_power_ops *ops, void *impl, const char *name,
-		 jf_log *log, jf_err *err);
+int jf_power_new(jf_power **out, const jf_power_ops *ops, void *impl, const char *name, jf_log *log,
+                 jf_err *err);
 /* Close; does not switch anything (see jf_power_release). NULL is fine. */
 void jf_power_close(jf_power *p);
 
@@ -85,21 +85,21 @@ typedef struct jf_ykush_hid {
 	 * @serial (NULL: any); *serial_out (may be NULL) gets its serial (the
 	 * caller frees). JF_ENOTFOUND when there is none, JF_EEXISTS when busy. */
 	int (*open)(void *user, const uint16_t *pids, size_t npids, const char *serial,
-		    void **handle, char **serial_out, jf_err *err);
+	            void **handle, char **serial_out, jf_err *err);
 	/* Write one report (@len bytes, report id first) and read the answer. */
 	int (*xfer)(void *user, void *handle, const unsigned char *report, size_t len,
-		    unsigned char *reply, size_t reply_cap, jf_err *err);
+	            unsigned char *reply, size_t reply_cap, jf_err *err);
 	void (*close)(void *user, void *handle);
 	void *user;
 } jf_ykush_hid;
 
-#define JF_YKUSH_VID 0x04D8
-#define JF_YKUSH_PID 0xF2F7
-#define JF_YKUSH3_PID 0xF11B
+#define JF_YKUSH_VID   0x04D8
+#define JF_YKUSH_PID   0xF2F7
+#define JF_YKUSH3_PID  0xF11B
 #define JF_YKUSHXS_PID 0xF0CD
 
 /* jf_power_open with a given HID layer (NULL: hidapi). */
-int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid,
-			jf_log *log, jf_err *err);
+int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid, jf_log *log,
+                        jf_err *err);
 
 #endif

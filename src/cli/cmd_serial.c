@@ -14,16 +14,16 @@
 enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT };
 
 const cli_opt cli_serial_opts[] = {
-	{"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
-	{"console-debug", 0, NULL, "Echo the console to stderr as well", O_CONSOLE_DEBUG},
-	{"export", 0, "NAME", "Export to use: a serial driver, or a flasher (its serial child)",
-	 O_EXPORT},
-	CLI_OPT_END,
+    {"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
+    {"console-debug", 0, NULL, "Echo the console to stderr as well", O_CONSOLE_DEBUG},
+    {"export", 0, "NAME", "Export to use: a serial driver, or a flasher (its serial child)",
+     O_EXPORT},
+    CLI_OPT_END,
 };
 
 static const cli_cmd serial_cmd = {"serial", "[OPTIONS]",
-				   "Attach to the board's serial console (interactive)",
-				   cli_serial_opts, NULL};
+                                   "Attach to the board's serial console (interactive)",
+                                   cli_serial_opts, NULL};
 
 /* The signal handler's end of the self-pipe: the CLI's only global. */
 static int cancel_write_fd = -1;
@@ -66,7 +66,7 @@ static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	fprintf(stderr, "jmpflash: connected to %s; press %s to leave\r\n", url,
-		jf_interact_escape_text(&io, esc, sizeof(esc)));
+	        jf_interact_escape_text(&io, esc, sizeof(esc)));
 	rc = jf_console_interact(c, &io, err);
 	fprintf(stderr, "\r\njmpflash: disconnected from %s\n", url);
 	for (size_t i = 0; i < 4; i++)
@@ -88,11 +88,20 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 
 	while ((ch = cli_getopt("jmpflash", &serial_cmd, argc, argv)) != -1) {
 		switch (ch) {
-		case CLI_HELP_ID: cli_help("jmpflash", &serial_cmd); return JF_EXIT_OK;
-		case O_LOG: o.transcript = optarg; break;
-		case O_CONSOLE_DEBUG: o.tap = tap_stderr; break;
-		case O_EXPORT: ctx->export_name = optarg; break;
-		default: return JF_EXIT_USAGE;
+		case CLI_HELP_ID:
+			cli_help("jmpflash", &serial_cmd);
+			return JF_EXIT_OK;
+		case O_LOG:
+			o.transcript = optarg;
+			break;
+		case O_CONSOLE_DEBUG:
+			o.tap = tap_stderr;
+			break;
+		case O_EXPORT:
+			ctx->export_name = optarg;
+			break;
+		default:
+			return JF_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

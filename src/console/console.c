@@ -17,7 +17,7 @@ int jf_console_opts_from_driver(jf_console_opts *o, const jf_driver *d, jf_err *
 
 	if (!(d = jf_driver_resolve(d)) || d->kind != JF_DRIVER_SERIAL)
 		return jf_err_set(err, JF_ECONFIG, "'%s' is not a serial console driver",
-				  d ? d->path : "(dangling ref)");
+		                  d ? d->path : "(dangling ref)");
 	o->url = jf_driver_str(d, "url");
 	o->baudrate = (unsigned)jf_driver_int(d, "baudrate", 115200);
 	o->no_hupcl = jf_driver_bool(d, "disable_hupcl", false);
@@ -121,10 +121,10 @@ int jf_console_send(jf_console *c, const void *data, size_t len, jf_err *err)
 		return jf_console__ep_write(c, data, len, jf_deadline_in(SEND_TIMEOUT_MS), err);
 	for (size_t i = 0; i < len; i++) {
 		struct timespec ts = {(time_t)(c->char_delay_us / 1000000),
-				      (long)(c->char_delay_us % 1000000) * 1000};
+		                      (long)(c->char_delay_us % 1000000) * 1000};
 
 		if ((error = jf_console__ep_write(c, p + i, 1, jf_deadline_in(SEND_TIMEOUT_MS),
-						  err)) < 0)
+		                                  err)) < 0)
 			return error;
 		while (i + 1 < len && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
@@ -159,10 +159,10 @@ static size_t strip_ansi(int *state, char *s, size_t n)
 				s[o++] = (char)ch;
 			break;
 		case A_ESC:
-			*state = ch == '[' ? A_CSI
-				 : ch == ']' ? A_OSC
-				 : (ch == '(' || ch == ')') ? A_CHARSET
-							    : A_TEXT;
+			*state = ch == '['                  ? A_CSI
+			         : ch == ']'                ? A_OSC
+			         : (ch == '(' || ch == ')') ? A_CHARSET
+			                                    : A_TEXT;
 			break;
 		case A_CSI:
 			if (ch < 0x20 || ch > 0x3f)
@@ -174,8 +174,12 @@ static size_t strip_ansi(int *state, char *s, size_t n)
 			else if (ch == 0x1b)
 				*state = A_OSC_ESC;
 			break;
-		case A_OSC_ESC: *state = ch == '\\' ? A_TEXT : A_OSC; break;
-		case A_CHARSET: *state = A_TEXT; break;
+		case A_OSC_ESC:
+			*state = ch == '\\' ? A_TEXT : A_OSC;
+			break;
+		case A_CHARSET:
+			*state = A_TEXT;
+			break;
 		}
 	}
 	return o;
@@ -308,11 +312,11 @@ static int compile_patterns(compiled *k, const jf_pattern *pats, size_t n, jf_er
 		if (pats[i].kind != JF_PAT_REGEX)
 			continue;
 		k->re[i] = pcre2_compile((PCRE2_SPTR)pats[i].text, PCRE2_ZERO_TERMINATED, 0, &code,
-					 &off, NULL);
+		                         &off, NULL);
 		if (!k->re[i]) {
 			pcre2_get_error_message(code, msg, sizeof(msg));
 			return jf_err_set(err, JF_EINVAL, "bad expect pattern /%s/ at %zu: %s",
-					  pats[i].text, (size_t)off, (const char *)msg);
+			                  pats[i].text, (size_t)off, (const char *)msg);
 		}
 		/* The whole buffer is searched after every read: JIT keeps a
 		 * flooding board cheap. Without JIT support this is a no-op. */
@@ -404,20 +408,21 @@ static int timeout_error(jf_console *c, const jf_pattern *pats, size_t n, jf_err
 
 	for (size_t i = 0; i < n && o < sizeof(what); i++) {
 		int w = snprintf(what + o, sizeof(what) - o, "%s%s%s%s", i ? ", " : "",
-				 pats[i].kind == JF_PAT_REGEX ? "/" : "'", pats[i].text,
-				 pats[i].kind == JF_PAT_REGEX ? "/" : "'");
+		                 pats[i].kind == JF_PAT_REGEX ? "/" : "'", pats[i].text,
+		                 pats[i].kind == JF_PAT_REGEX ? "/" : "'");
 
 		if (w < 0)
 			break;
 		o += (size_t)w;
 	}
 	describe_tail(tail, sizeof(tail), c->rx.ptr ? c->rx.ptr : "", c->rx.len);
-	return jf_err_set(err, JF_ETIMEOUT, "console %s: timed out waiting for %s; last output: \"%s\"",
-			  c->url, what, tail);
+	return jf_err_set(err, JF_ETIMEOUT,
+	                  "console %s: timed out waiting for %s; last output: \"%s\"", c->url, what,
+	                  tail);
 }
 
 int jf_console_expect(jf_console *c, const jf_pattern *pats, size_t npats, jf_deadline deadline,
-		      jf_match *m, jf_err *err)
+                      jf_match *m, jf_err *err)
 {
 	compiled k;
 	hit h;

@@ -17,9 +17,9 @@ typedef struct jf_telnet {
 	unsigned char sb[64];
 	size_t sblen;
 	unsigned char sent_will[32], sent_do[32]; /* bit sets over option codes */
-	int com_port;        /* 1: server agreed (DO), -1: refused, 0: not yet */
-	bool peer_binary;    /* server sends BINARY: no CR NUL stuffing */
-	bool last_cr;        /* the last payload byte was CR */
+	int com_port;     /* 1: server agreed (DO), -1: refused, 0: not yet */
+	bool peer_binary; /* server sends BINARY: no CR NUL stuffing */
+	bool last_cr;     /* the last payload byte was CR */
 	bool baud_acked;
 	uint32_t baud_reply; /* what the server says it set */
 } jf_telnet;
@@ -40,8 +40,8 @@ struct jf_console {
 	int fd;
 	jf_telnet tn;
 
-	jf_buf rx;       /* received, not yet consumed by a match (bounded) */
-	bool truncated;  /* rx dropped old bytes since the last match */
+	jf_buf rx;      /* received, not yet consumed by a match (bounded) */
+	bool truncated; /* rx dropped old bytes since the last match */
 	int ansi_state;
 
 	FILE *tfile;

@@ -21,13 +21,14 @@ static const struct {
 	unsigned rate;
 	speed_t code;
 } std_rates[] = {
-	{50, B50}, {75, B75}, {110, B110}, {134, B134}, {150, B150}, {200, B200}, {300, B300},
-	{600, B600}, {1200, B1200}, {1800, B1800}, {2400, B2400}, {4800, B4800}, {9600, B9600},
-	{19200, B19200}, {38400, B38400}, {57600, B57600}, {115200, B115200},
-	{230400, B230400}, {460800, B460800}, {500000, B500000}, {576000, B576000},
-	{921600, B921600}, {1000000, B1000000}, {1152000, B1152000}, {1500000, B1500000},
-	{2000000, B2000000}, {2500000, B2500000}, {3000000, B3000000}, {3500000, B3500000},
-	{4000000, B4000000},
+    {50, B50},           {75, B75},           {110, B110},         {134, B134},
+    {150, B150},         {200, B200},         {300, B300},         {600, B600},
+    {1200, B1200},       {1800, B1800},       {2400, B2400},       {4800, B4800},
+    {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},
+    {115200, B115200},   {230400, B230400},   {460800, B460800},   {500000, B500000},
+    {576000, B576000},   {921600, B921600},   {1000000, B1000000}, {1152000, B1152000},
+    {1500000, B1500000}, {2000000, B2000000}, {2500000, B2500000}, {3000000, B3000000},
+    {3500000, B3500000}, {4000000, B4000000},
 };
 
 static int tty_configure(jf_console *c, int fd, jf_err *err)
@@ -58,7 +59,7 @@ static int tty_configure(jf_console *c, int fd, jf_err *err)
 		return jf_err_sys(err, JF_EIO, errno, "cannot configure %s", c->url);
 	if (!code && jf_console__set_baud_other(fd, c->baudrate) < 0)
 		return jf_err_sys(err, JF_EINVAL, errno, "%s does not take %u baud", c->url,
-				  c->baudrate);
+		                  c->baudrate);
 	tcflush(fd, TCIOFLUSH);
 	return 0;
 }
@@ -70,17 +71,17 @@ static int tty_open(jf_console *c, int *out, jf_err *err)
 	*out = -1;
 	if (fd < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot open serial console %s", c->url);
+		                  "cannot open serial console %s", c->url);
 	/* pyserial's exclusive=True takes the same flock, so jmpflash and a
 	 * Python tool also exclude each other. TIOCEXCL also stops plain opens
 	 * (but not root's). */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		error = errno == EWOULDBLOCK
-				? jf_err_set(err, JF_EEXISTS,
-					     "serial console %s is in use by another program "
-					     "(see 'fuser %s')",
-					     c->url, c->u.path)
-				: jf_err_sys(err, JF_EIO, errno, "cannot lock %s", c->url);
+		            ? jf_err_set(err, JF_EEXISTS,
+		                         "serial console %s is in use by another program "
+		                         "(see 'fuser %s')",
+		                         c->url, c->u.path)
+		            : jf_err_sys(err, JF_EIO, errno, "cannot lock %s", c->url);
 		close(fd);
 		return error;
 	}
@@ -117,7 +118,7 @@ static int sock_connect(jf_console *c, int *out, jf_err *err)
 	snprintf(port, sizeof(port), "%d", c->u.port);
 	if ((rc = getaddrinfo(c->u.host, port, &hints, &res)) != 0)
 		return jf_err_set(err, JF_EUNREACHABLE, "console %s: cannot resolve '%s': %s",
-				  c->url, c->u.host, gai_strerror(rc));
+		                  c->url, c->u.host, gai_strerror(rc));
 	for (ai = res; ai; ai = ai->ai_next) {
 		socklen_t len = sizeof(last);
 
@@ -141,8 +142,8 @@ static int sock_connect(jf_console *c, int *out, jf_err *err)
 	freeaddrinfo(res);
 	if (fd < 0)
 		return jf_err_sys(err, JF_EUNREACHABLE, last,
-				  "cannot connect to console %s (is the serial server running?)",
-				  c->url);
+		                  "cannot connect to console %s (is the serial server running?)",
+		                  c->url);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	*out = fd;
 	return 0;
@@ -166,7 +167,7 @@ static int unix_connect(jf_console *c, int *out, jf_err *err)
 
 		close(fd);
 		return jf_err_sys(err, JF_EUNREACHABLE, e, "cannot connect to console socket %s",
-				  c->url);
+		                  c->url);
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	*out = fd;
@@ -202,22 +203,23 @@ static int rfc2217_negotiate(jf_console *c, jf_err *err)
 		}
 		if (c->tn.com_port < 0) {
 			error = jf_err_set(err, JF_EPROTO,
-					   "console %s refuses RFC 2217 COM-PORT-OPTION; use "
-					   "socket://%s:%d for a raw TCP port",
-					   c->url, c->u.host, c->u.port);
+			                   "console %s refuses RFC 2217 COM-PORT-OPTION; use "
+			                   "socket://%s:%d for a raw TCP port",
+			                   c->url, c->u.host, c->u.port);
 			goto done;
 		}
 		if (c->tn.com_port > 0 && !settings_sent) {
-			if ((error = jf_telnet__com_port_settings(&out, c->baudrate, c->rtscts)) < 0)
+			if ((error = jf_telnet__com_port_settings(&out, c->baudrate, c->rtscts)) <
+			    0)
 				goto done;
 			settings_sent = true;
 			continue;
 		}
 		if (jf_deadline_expired(d)) {
 			error = jf_err_set(err, JF_ETIMEOUT,
-					   "console %s did not confirm the baud rate (RFC 2217) "
-					   "within %llu ms",
-					   c->url, (unsigned long long)c->connect_ms);
+			                   "console %s did not confirm the baud rate (RFC 2217) "
+			                   "within %llu ms",
+			                   c->url, (unsigned long long)c->connect_ms);
 			goto done;
 		}
 		n = jf_console__ep_read(c, chunk, sizeof(chunk), d, err);
@@ -230,7 +232,7 @@ static int rfc2217_negotiate(jf_console *c, jf_err *err)
 	}
 	if (c->tn.baud_reply != c->baudrate)
 		jf_warn(c->log, "console", "%s: asked for %u baud, the server set %u", c->url,
-			c->baudrate, (unsigned)c->tn.baud_reply);
+		        c->baudrate, (unsigned)c->tn.baud_reply);
 done:
 	jf_buf_free(&out);
 	return error;
@@ -241,7 +243,8 @@ static int ep_open_once(jf_console *c, jf_err *err)
 	struct stat st;
 
 	switch (c->kind) {
-	case JF_EP_TCP: return sock_connect(c, &c->fd, err);
+	case JF_EP_TCP:
+		return sock_connect(c, &c->fd, err);
 	case JF_EP_RFC2217: {
 		int error = sock_connect(c, &c->fd, err);
 
@@ -267,14 +270,20 @@ int jf_console__ep_open(jf_console *c, jf_err *err)
 	if ((error = jf_url_parse(&c->u, c->url, err)) < 0)
 		return jf_err_wrap(err, "serial console url");
 	switch (c->u.scheme) {
-	case JF_URL_FILE: c->kind = JF_EP_TTY; break;
-	case JF_URL_SOCKET: c->kind = JF_EP_TCP; break;
-	case JF_URL_RFC2217: c->kind = JF_EP_RFC2217; break;
+	case JF_URL_FILE:
+		c->kind = JF_EP_TTY;
+		break;
+	case JF_URL_SOCKET:
+		c->kind = JF_EP_TCP;
+		break;
+	case JF_URL_RFC2217:
+		c->kind = JF_EP_RFC2217;
+		break;
 	default:
 		return jf_err_set(err, JF_ECONFIG,
-				  "serial console url %s: use a device path, socket://host:port "
-				  "or rfc2217://host:port",
-				  c->url);
+		                  "serial console url %s: use a device path, socket://host:port "
+		                  "or rfc2217://host:port",
+		                  c->url);
 	}
 	/* Only "not there yet" is worth waiting for; a busy or broken endpoint
 	 * fails at once. */
@@ -308,22 +317,23 @@ static int tty_reopen(jf_console *c, int cause, jf_err *err)
 	int error;
 
 	jf_warn(c->log, "console", "%s went away (%s); reopening for up to %llu ms", c->url,
-		strerror(cause), (unsigned long long)c->reopen_ms);
+	        strerror(cause), (unsigned long long)c->reopen_ms);
 	close(c->fd);
 	c->fd = -1;
 	for (;;) {
 		if ((error = tty_open(c, &c->fd, err)) == 0) {
 			jf_info(c->log, "console", "%s is back after %llu ms", c->url,
-				(unsigned long long)(jf_clock_mono_ms() - t0));
+			        (unsigned long long)(jf_clock_mono_ms() - t0));
 			return 0;
 		}
 		if (jf_deadline_expired(d))
 			return jf_err_set(err, JF_EUNREACHABLE,
-					  "serial console %s went away (%s) and did not come back "
-					  "within %llu ms",
-					  c->url, strerror(cause), (unsigned long long)c->reopen_ms);
-		poll(NULL, 0, (int)(backoff < jf_deadline_left_ms(d) ? backoff
-								     : jf_deadline_left_ms(d)));
+			                  "serial console %s went away (%s) and did not come back "
+			                  "within %llu ms",
+			                  c->url, strerror(cause),
+			                  (unsigned long long)c->reopen_ms);
+		poll(NULL, 0,
+		     (int)(backoff < jf_deadline_left_ms(d) ? backoff : jf_deadline_left_ms(d)));
 		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
 	}
 }
@@ -408,8 +418,8 @@ int jf_console__ep_write(jf_console *c, const void *data, size_t len, jf_deadlin
 			}
 			if (w == 0) {
 				error = jf_err_set(err, JF_ETIMEOUT,
-						   "console %s does not take input (flow control?)",
-						   c->url);
+				                   "console %s does not take input (flow control?)",
+				                   c->url);
 				goto done;
 			}
 			continue;

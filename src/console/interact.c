@@ -61,7 +61,7 @@ static int write_all(int fd, const char *p, size_t n)
 /* Forward typed bytes, holding back escape characters until we know whether
  * they complete the sequence. Returns 1 when the user asked to leave. */
 static int forward_input(jf_console *c, const jf_interact_opts *o, const char *in, size_t n,
-			 unsigned *held, jf_err *err)
+                         unsigned *held, jf_err *err)
 {
 	const char ch = (char)esc_char(o);
 	char out[1024 + 8];
@@ -101,7 +101,8 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 		raw = saved;
 		cfmakeraw(&raw);
 		if (tcsetattr(o->in_fd, TCSANOW, &raw) < 0) {
-			error = jf_err_sys(err, JF_EIO, errno, "cannot put the terminal in raw mode");
+			error =
+			    jf_err_sys(err, JF_EIO, errno, "cannot put the terminal in raw mode");
 			goto done;
 		}
 		restore = true;
@@ -112,8 +113,8 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 		jf_console_clear(c);
 	}
 	for (;;) {
-		struct pollfd p[3] = {{o->in_fd, POLLIN, 0}, {c->fd, POLLIN, 0},
-				      {o->cancel_fd, POLLIN, 0}};
+		struct pollfd p[3] = {
+		    {o->in_fd, POLLIN, 0}, {c->fd, POLLIN, 0}, {o->cancel_fd, POLLIN, 0}};
 		char buf[4096];
 		ssize_t n;
 
@@ -136,7 +137,8 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 			}
 			jf_console__transcript(c, 0, buf, (size_t)r);
 			if (r > 0 && write_all(o->out_fd, buf, (size_t)r) < 0) {
-				error = jf_err_sys(err, JF_EIO, errno, "cannot write to the terminal");
+				error =
+				    jf_err_sys(err, JF_EIO, errno, "cannot write to the terminal");
 				goto done;
 			}
 		}

@@ -6,11 +6,23 @@
 #include <string.h>
 
 enum {
-	IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240,
-	OPT_BINARY = 0, OPT_SGA = 3, OPT_COM_PORT = 44,
+	IAC = 255,
+	DONT = 254,
+	DO = 253,
+	WONT = 252,
+	WILL = 251,
+	SB = 250,
+	SE = 240,
+	OPT_BINARY = 0,
+	OPT_SGA = 3,
+	OPT_COM_PORT = 44,
 	/* COM-PORT-OPTION commands, client to server; the server answers +100. */
-	CP_SET_BAUDRATE = 1, CP_SET_DATASIZE = 2, CP_SET_PARITY = 3, CP_SET_STOPSIZE = 4,
-	CP_SET_CONTROL = 5, CP_SERVER_OFFSET = 100,
+	CP_SET_BAUDRATE = 1,
+	CP_SET_DATASIZE = 2,
+	CP_SET_PARITY = 3,
+	CP_SET_STOPSIZE = 4,
+	CP_SET_CONTROL = 5,
+	CP_SERVER_OFFSET = 100,
 };
 
 enum { S_DATA, S_IAC, S_OPT, S_SB, S_SB_IAC };
@@ -71,7 +83,7 @@ static int subneg(jf_buf *out, unsigned char cmd, const unsigned char *val, size
 int jf_telnet__com_port_settings(jf_buf *out, unsigned baud, bool rtscts)
 {
 	unsigned char b[4] = {(unsigned char)(baud >> 24), (unsigned char)(baud >> 16),
-			      (unsigned char)(baud >> 8), (unsigned char)baud};
+	                      (unsigned char)(baud >> 8), (unsigned char)baud};
 	unsigned char eight = 8, none = 1, one = 1, control = rtscts ? 3 : 1;
 	int error;
 
@@ -105,7 +117,7 @@ static void subneg_done(jf_telnet *t)
 	if (t->sblen >= 6 && t->sb[0] == OPT_COM_PORT &&
 	    t->sb[1] == CP_SERVER_OFFSET + CP_SET_BAUDRATE) {
 		t->baud_reply = (uint32_t)t->sb[2] << 24 | (uint32_t)t->sb[3] << 16 |
-				(uint32_t)t->sb[4] << 8 | t->sb[5];
+		                (uint32_t)t->sb[4] << 8 | t->sb[5];
 		t->baud_acked = true;
 	}
 	/* Line/modem state notifications and other answers need no action. */

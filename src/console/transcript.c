@@ -14,7 +14,7 @@ int jf_console__transcript_open(jf_console *c, jf_err *err)
 		return 0;
 	if (!(c->tfile = fopen(c->transcript_path, "ae")))
 		return jf_err_sys(err, JF_EIO, errno, "cannot open console log %s",
-				  c->transcript_path);
+		                  c->transcript_path);
 	return 0;
 }
 
@@ -47,8 +47,7 @@ static void start_line(jf_console *c, int dir)
 
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	jf_buf_printf(&c->t_line, "%s.%03uZ %s ", stamp, (unsigned)(ms % 1000),
-		      dir ? ">" : "<");
+	jf_buf_printf(&c->t_line, "%s.%03uZ %s ", stamp, (unsigned)(ms % 1000), dir ? ">" : "<");
 	c->t_dir = dir;
 }
 

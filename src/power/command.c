@@ -77,13 +77,14 @@ static int run(command_power *c, int which, jf_buf *out, jf_err *err)
 	if ((error = jf_proc_run(&r, argv, NULL, c->timeout_ms, MAX_OUTPUT, err)) < 0)
 		return jf_err_wrap(err, "power %s command", verbs[which]);
 	if (r.timed_out)
-		error = jf_err_set(err, JF_ETIMEOUT, "power %s command '%s' did not finish within %lu s",
-				   verbs[which], c->cmd[which], c->timeout_ms / 1000);
+		error = jf_err_set(err, JF_ETIMEOUT,
+		                   "power %s command '%s' did not finish within %lu s",
+		                   verbs[which], c->cmd[which], c->timeout_ms / 1000);
 	else if (r.exit_code != 0)
-		error = jf_err_set(err, JF_EIO, "power %s command '%s' failed (%s %d): %s",
-				   verbs[which], c->cmd[which],
-				   r.exit_code < 0 ? "signal" : "exit code",
-				   r.exit_code < 0 ? r.term_signal : r.exit_code, first_line(&r.err));
+		error = jf_err_set(
+		    err, JF_EIO, "power %s command '%s' failed (%s %d): %s", verbs[which],
+		    c->cmd[which], r.exit_code < 0 ? "signal" : "exit code",
+		    r.exit_code < 0 ? r.term_signal : r.exit_code, first_line(&r.err));
 	else if (out && r.out.len)
 		error = jf_buf_put(out, r.out.ptr, r.out.len);
 	jf_proc_result_free(&r);
@@ -112,7 +113,7 @@ static int command_cycle(void *impl, unsigned off_ms, jf_err *err)
 static int command_state(void *impl, jf_power_state *st, jf_err *err)
 {
 	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0",
-										  "false", "no"};
+	                                                                            "false", "no"};
 	command_power *c = impl;
 	jf_buf out = JF_BUF_INIT;
 	const char *word;
@@ -121,7 +122,7 @@ static int command_state(void *impl, jf_power_state *st, jf_err *err)
 	*st = JF_POWER_UNKNOWN;
 	if (!c->cmd[C_STATE])
 		return jf_err_set(err, JF_ENOTIMPL,
-				  "no 'state' command configured for this power switch");
+		                  "no 'state' command configured for this power switch");
 	if ((error = run(c, C_STATE, &out, err)) < 0)
 		goto done;
 	word = first_line(&out);
@@ -132,18 +133,18 @@ static int command_state(void *impl, jf_power_state *st, jf_err *err)
 			*st = JF_POWER_OFF;
 	}
 	if (*st == JF_POWER_UNKNOWN)
-		error = jf_err_set(err, JF_EPROTO,
-				   "power state command printed '%s'; it should print on or off",
-				   word);
+		error =
+		    jf_err_set(err, JF_EPROTO,
+		               "power state command printed '%s'; it should print on or off", word);
 done:
 	jf_buf_free(&out);
 	return error;
 }
 
 static const jf_power_ops ops = {"command",     command_on, command_off, command_cycle,
-				 command_state, NULL,       command_free};
+                                 command_state, NULL,       command_free};
 static const jf_power_ops ops_no_cycle = {"command",     command_on, command_off, NULL,
-					  command_state, NULL,       command_free};
+                                          command_state, NULL,       command_free};
 
 static int dup_list(command_power *c, const jf_param *p)
 {
@@ -157,7 +158,8 @@ static int dup_list(command_power *c, const jf_param *p)
 
 static int from_shell_driver(command_power *c, const jf_driver *d, jf_err *err)
 {
-	const jf_param *methods = jf_driver_param(d, "methods"), *shell = jf_driver_param(d, "shell");
+	const jf_param *methods = jf_driver_param(d, "methods"),
+	               *shell = jf_driver_param(d, "shell");
 	int64_t timeout = jf_driver_int(d, "timeout", 300);
 
 	for (size_t i = 0; methods && i + 1 < methods->nitems; i += 2)
@@ -167,9 +169,9 @@ static int from_shell_driver(command_power *c, const jf_driver *d, jf_err *err)
 				return jf_err_set(err, JF_ENOMEM, "out of memory");
 	if (!c->cmd[C_ON] || !c->cmd[C_OFF])
 		return jf_err_set(err, JF_ECONFIG,
-				  "%s: a Shell driver used as power needs methods 'on' and 'off' "
-				  "(methods: {on: '...', off: '...'})",
-				  d->path);
+		                  "%s: a Shell driver used as power needs methods 'on' and 'off' "
+		                  "(methods: {on: '...', off: '...'})",
+		                  d->path);
 	if (shell && shell->nitems && dup_list(c, shell) < 0)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	c->timeout_ms = timeout > 0 ? (unsigned long)timeout * 1000 : 0;
@@ -192,7 +194,8 @@ int jf_power__command_open(jf_power **out, const jf_driver *d, jf_log *log, jf_e
 			goto fail;
 	} else {
 		for (int v = 0; v < 4; v++)
-			if (jf_driver_str(d, verbs[v]) && !(c->cmd[v] = strdup(jf_driver_str(d, verbs[v]))))
+			if (jf_driver_str(d, verbs[v]) &&
+			    !(c->cmd[v] = strdup(jf_driver_str(d, verbs[v]))))
 				goto nomem;
 		c->timeout_ms = jf_power__param_ms(d, "timeout", 30000);
 	}

@@ -32,8 +32,8 @@ unsigned jf_power__param_ms(const jf_driver *d, const char *key, unsigned def_ms
 	return def_ms;
 }
 
-int jf_power_new(jf_power **out, const jf_power_ops *ops, void *impl, const char *name,
-		 jf_log *log, jf_err *err)
+int jf_power_new(jf_power **out, const jf_power_ops *ops, void *impl, const char *name, jf_log *log,
+                 jf_err *err)
 {
 	jf_power *p;
 
@@ -129,7 +129,7 @@ int jf_power_cycle(jf_power *p, jf_err *err)
 		else
 			snprintf(secs, sizeof(secs), "%u", p->off_ms / 1000);
 		jf_info(p->log, "power", "Waiting %s second%s...", secs,
-			p->off_ms == 1000 ? "" : "s");
+		        p->off_ms == 1000 ? "" : "s");
 		wait_ms(p->off_ms);
 		if ((error = jf_power_on(p, err)) < 0)
 			return error;
@@ -144,7 +144,7 @@ int jf_power_state_get(jf_power *p, jf_power_state *out, jf_err *err)
 	*out = JF_POWER_UNKNOWN;
 	if (!p->ops->state)
 		return jf_err_set(err, JF_ENOTIMPL, "power %s cannot read the power state",
-				  p->name);
+		                  p->name);
 	return p->ops->state(p->impl, out, err);
 }
 
@@ -163,7 +163,7 @@ int jf_power_release(jf_power *p, jf_err *err)
 
 /* The mock. */
 static int mock_record(jf_power_mock *m, const char *what, jf_power_state to, int *calls,
-		       jf_err *err)
+                       jf_err *err)
 {
 	size_t len = strlen(m->history);
 
@@ -211,7 +211,7 @@ static void mock_free(void *impl)
 }
 
 static const jf_power_ops owned_mock_ops = {"mock",     mock_on, mock_off, NULL,
-					    mock_state, NULL,    mock_free};
+                                            mock_state, NULL,    mock_free};
 
 int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 {
@@ -222,12 +222,20 @@ int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 	*out = NULL;
 	if (!r)
 		return jf_err_set(err, JF_ECONFIG, "%s: the ref does not lead to a driver",
-				  d ? d->path : "power");
+		                  d ? d->path : "power");
 	switch (r->kind) {
-	case JF_DRIVER_POWER_COMMAND: error = jf_power__command_open(out, r, log, err); break;
-	case JF_DRIVER_POWER_QEMU: error = jf_power__qemu_open(out, r, log, err); break;
-	case JF_DRIVER_POWER_SNMP: error = jf_power__snmp_open(out, r, log, err); break;
-	case JF_DRIVER_POWER_YKUSH: error = jf_power_open_ykush(out, r, NULL, log, err); break;
+	case JF_DRIVER_POWER_COMMAND:
+		error = jf_power__command_open(out, r, log, err);
+		break;
+	case JF_DRIVER_POWER_QEMU:
+		error = jf_power__qemu_open(out, r, log, err);
+		break;
+	case JF_DRIVER_POWER_SNMP:
+		error = jf_power__snmp_open(out, r, log, err);
+		break;
+	case JF_DRIVER_POWER_YKUSH:
+		error = jf_power_open_ykush(out, r, NULL, log, err);
+		break;
 	case JF_DRIVER_POWER_MOCK:
 		if (!(m = calloc(1, sizeof(*m))))
 			return jf_err_set(err, JF_ENOMEM, "out of memory");
@@ -236,7 +244,7 @@ int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 		break;
 	default:
 		return jf_err_set(err, JF_ECONFIG, "%s is a %s, not a power switch", r->path,
-				  jf_driver_kind_name(r->kind));
+		                  jf_driver_kind_name(r->kind));
 	}
 	if (error < 0)
 		return error;

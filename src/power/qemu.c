@@ -21,8 +21,8 @@ typedef struct qemu_power {
 	size_t argc;
 	char *cwd;
 	jf_proc proc;
-	bool running;   /* started by us and not yet stopped by us */
-	int out_fd;     /* QEMU's stdout+stderr */
+	bool running; /* started by us and not yet stopped by us */
+	int out_fd;   /* QEMU's stdout+stderr */
 	unsigned stop_ms;
 	jf_log *log;
 } qemu_power;
@@ -138,9 +138,9 @@ static int qemu_check(void *impl, jf_err *err)
 	output_tail(q, tail, sizeof(tail));
 	if (sig)
 		return jf_err_set(err, JF_EUNREACHABLE, "QEMU was killed by signal %d%s%s", sig,
-				  *tail ? ": " : "", tail);
+		                  *tail ? ": " : "", tail);
 	return jf_err_set(err, JF_EUNREACHABLE, "QEMU exited with code %d while powered on%s%s",
-			  code, *tail ? ": " : "", tail);
+	                  code, *tail ? ": " : "", tail);
 }
 
 static int qemu_state(void *impl, jf_power_state *st, jf_err *err)
@@ -154,8 +154,8 @@ static int qemu_state(void *impl, jf_power_state *st, jf_err *err)
 	return 0;
 }
 
-static const jf_power_ops ops = {"qemu", qemu_on, qemu_off, NULL, qemu_state, qemu_check,
-				 qemu_free};
+static const jf_power_ops ops = {"qemu",     qemu_on,    qemu_off, NULL,
+                                 qemu_state, qemu_check, qemu_free};
 
 int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 {
@@ -171,9 +171,10 @@ int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 	q->log = log;
 	q->stop_ms = jf_power__param_ms(d, "stop_timeout", 5000);
 	if (!cmd || !cmd->nitems) {
-		error = jf_err_set(err, JF_ECONFIG, "%s: command is empty; give the QEMU command "
-						    "line as a list",
-				   d->path);
+		error = jf_err_set(err, JF_ECONFIG,
+		                   "%s: command is empty; give the QEMU command "
+		                   "line as a list",
+		                   d->path);
 		goto fail;
 	}
 	if (!(q->argv = calloc(cmd->nitems, sizeof(*q->argv))))

@@ -27,12 +27,12 @@ static const struct {
 	const char *name, *oid;
 	long on, off;
 } presets[] = {
-	/* Raritan PDU2-MIB outletSwitchingOperation: on(1), off(0) (upstream's default) */
-	{"raritan", "1.3.6.1.4.1.13742.6.4.1.2.1.2.1", 1, 0},
-	/* APC PowerNet-MIB rPDUOutletControlOutletCommand: immediateOn(1), immediateOff(2) */
-	{"apc", "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4", 1, 2},
-	/* CyberPower ePDUOutletControlOutletCommand: immediateOn(1), immediateOff(2) */
-	{"cyberpower", "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4", 1, 2},
+    /* Raritan PDU2-MIB outletSwitchingOperation: on(1), off(0) (upstream's default) */
+    {"raritan", "1.3.6.1.4.1.13742.6.4.1.2.1.2.1", 1, 0},
+    /* APC PowerNet-MIB rPDUOutletControlOutletCommand: immediateOn(1), immediateOff(2) */
+    {"apc", "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4", 1, 2},
+    /* CyberPower ePDUOutletControlOutletCommand: immediateOn(1), immediateOff(2) */
+    {"cyberpower", "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4", 1, 2},
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -99,23 +99,24 @@ static int parse_oid(snmp_power *s, const char *text, int64_t plug)
 
 /* Why a request failed, in words that say what to check. */
 static int request_error(snmp_power *s, int status, netsnmp_pdu *resp, const char *what,
-			 jf_err *err)
+                         jf_err *err)
 {
 	char *msg = NULL;
 	int liberr = 0, syserr = 0, code;
 
 	if (status == STAT_TIMEOUT)
 		return jf_err_set(err, JF_EUNREACHABLE,
-				  "SNMP %s to PDU %s got no answer (SNMP v%s): check host, port "
-				  "and %s",
-				  what, s->where, s->version,
-				  !strcmp(s->version, "3") ? "user, keys and protocols" : "community");
+		                  "SNMP %s to PDU %s got no answer (SNMP v%s): check host, port "
+		                  "and %s",
+		                  what, s->where, s->version,
+		                  !strcmp(s->version, "3") ? "user, keys and protocols"
+		                                           : "community");
 	if (status == STAT_SUCCESS && resp)
 		return jf_err_set(err, JF_EPROTO, "PDU %s refused the SNMP %s: %s", s->where, what,
-				  snmp_errstring((int)resp->errstat));
+		                  snmp_errstring((int)resp->errstat));
 	snmp_sess_error(s->sess, &liberr, &syserr, &msg);
 	code = jf_err_set(err, JF_EPROTO, "SNMP %s to PDU %s failed: %s", what, s->where,
-			  msg ? msg : "unknown error");
+	                  msg ? msg : "unknown error");
 	free(msg);
 	return code;
 }
@@ -167,7 +168,7 @@ static int snmp_state(void *impl, jf_power_state *st, jf_err *err)
 		error = request_error(s, status, resp, "GET", err);
 	else if (!resp->variables || resp->variables->type != ASN_INTEGER)
 		error = jf_err_set(err, JF_EPROTO, "PDU %s has no integer outlet state at that OID",
-				   s->where);
+		                   s->where);
 	else if (*resp->variables->val.integer == s->on_value)
 		*st = JF_POWER_ON;
 	else if (*resp->variables->val.integer == s->off_value)
@@ -177,8 +178,7 @@ static int snmp_state(void *impl, jf_power_state *st, jf_err *err)
 	return error;
 }
 
-static const jf_power_ops ops = {"snmp", snmp_on, snmp_off, NULL, snmp_state, NULL,
-				 snmp_free_impl};
+static const jf_power_ops ops = {"snmp", snmp_on, snmp_off, NULL, snmp_state, NULL, snmp_free_impl};
 
 static int auth_proto(const char *name, oid **proto, size_t *len)
 {
@@ -186,12 +186,9 @@ static int auth_proto(const char *name, oid **proto, size_t *len)
 		const char *name;
 		oid *proto;
 	} t[] = {
-		{"MD5", usmHMACMD5AuthProtocol},
-		{"SHA", usmHMACSHA1AuthProtocol},
-		{"SHA224", usmHMAC128SHA224AuthProtocol},
-		{"SHA256", usmHMAC192SHA256AuthProtocol},
-		{"SHA384", usmHMAC256SHA384AuthProtocol},
-		{"SHA512", usmHMAC384SHA512AuthProtocol},
+	    {"MD5", usmHMACMD5AuthProtocol},          {"SHA", usmHMACSHA1AuthProtocol},
+	    {"SHA224", usmHMAC128SHA224AuthProtocol}, {"SHA256", usmHMAC192SHA256AuthProtocol},
+	    {"SHA384", usmHMAC256SHA384AuthProtocol}, {"SHA512", usmHMAC384SHA512AuthProtocol},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -232,44 +229,45 @@ static int setup_v3(netsnmp_session *ss, const jf_driver *d, jf_err *err)
 	bool auth = ap && strcasecmp(ap, "NONE"), priv = pp && strcasecmp(pp, "NONE");
 
 	if (!user || !*user)
-		return jf_err_set(err, JF_ECONFIG, "%s: SNMP v3 needs 'user' (or set version: 2c "
-						   "and community)",
-				  d->path);
+		return jf_err_set(err, JF_ECONFIG,
+		                  "%s: SNMP v3 needs 'user' (or set version: 2c "
+		                  "and community)",
+		                  d->path);
 	ss->securityName = (char *)user;
 	ss->securityNameLen = strlen(user);
-	ss->securityLevel = priv ? SNMP_SEC_LEVEL_AUTHPRIV
-			    : auth ? SNMP_SEC_LEVEL_AUTHNOPRIV
-				   : SNMP_SEC_LEVEL_NOAUTH;
+	ss->securityLevel = priv   ? SNMP_SEC_LEVEL_AUTHPRIV
+	                    : auth ? SNMP_SEC_LEVEL_AUTHNOPRIV
+	                           : SNMP_SEC_LEVEL_NOAUTH;
 	if (priv && !auth)
 		return jf_err_set(err, JF_ECONFIG, "%s: priv_protocol needs an auth_protocol too",
-				  d->path);
+		                  d->path);
 	if (auth) {
 		if (!ak || strlen(ak) < 8)
-			return jf_err_set(err, JF_ECONFIG, "%s: auth_key must be at least 8 characters",
-					  d->path);
+			return jf_err_set(err, JF_ECONFIG,
+			                  "%s: auth_key must be at least 8 characters", d->path);
 		if (auth_proto(ap, &ss->securityAuthProto, &ss->securityAuthProtoLen) < 0)
 			return jf_err_set(err, JF_ECONFIG, "%s: unknown auth_protocol %s", d->path,
-					  ap);
+			                  ap);
 		ss->securityAuthKeyLen = USM_AUTH_KU_LEN;
 		if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
-				(const u_char *)ak, strlen(ak), ss->securityAuthKey,
-				&ss->securityAuthKeyLen) != SNMPERR_SUCCESS)
+		                (const u_char *)ak, strlen(ak), ss->securityAuthKey,
+		                &ss->securityAuthKeyLen) != SNMPERR_SUCCESS)
 			return jf_err_set(err, JF_ECONFIG, "%s: cannot derive the SNMP auth key",
-					  d->path);
+			                  d->path);
 	}
 	if (priv) {
 		if (!pk || strlen(pk) < 8)
-			return jf_err_set(err, JF_ECONFIG, "%s: priv_key must be at least 8 characters",
-					  d->path);
+			return jf_err_set(err, JF_ECONFIG,
+			                  "%s: priv_key must be at least 8 characters", d->path);
 		if (priv_proto(pp, &ss->securityPrivProto, &ss->securityPrivProtoLen) < 0)
 			return jf_err_set(err, JF_ECONFIG, "%s: unknown priv_protocol %s", d->path,
-					  pp);
+			                  pp);
 		ss->securityPrivKeyLen = USM_PRIV_KU_LEN;
 		if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
-				(const u_char *)pk, strlen(pk), ss->securityPrivKey,
-				&ss->securityPrivKeyLen) != SNMPERR_SUCCESS)
+		                (const u_char *)pk, strlen(pk), ss->securityPrivKey,
+		                &ss->securityPrivKeyLen) != SNMPERR_SUCCESS)
 			return jf_err_set(err, JF_ECONFIG, "%s: cannot derive the SNMP priv key",
-					  d->path);
+			                  d->path);
 	}
 	return 0;
 }
@@ -294,9 +292,10 @@ static int setup_values(snmp_power *s, const jf_driver *d, jf_err *err)
 	}
 	if (!oidtext || parse_oid(s, oidtext, jf_driver_int(d, "plug", -1)) < 0)
 		return jf_err_set(err, JF_ECONFIG,
-				  "%s: oid '%s' with plug %lld is not a numeric OID "
-				  "(like 1.3.6.1.4.1.13742.6.4.1.2.1.2.1 and plug: 3)",
-				  d->path, oidtext ? oidtext : "", (long long)jf_driver_int(d, "plug", -1));
+		                  "%s: oid '%s' with plug %lld is not a numeric OID "
+		                  "(like 1.3.6.1.4.1.13742.6.4.1.2.1.2.1 and plug: 3)",
+		                  d->path, oidtext ? oidtext : "",
+		                  (long long)jf_driver_int(d, "plug", -1));
 	return 0;
 }
 
@@ -316,7 +315,8 @@ int jf_power__snmp_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 	s->log = log;
 	pthread_once(&init_once, init_netsnmp);
 	snmp_sess_init(&ss);
-	snprintf(peer, sizeof(peer), "%s:%lld", host ? host : "", (long long)jf_driver_int(d, "port", 161));
+	snprintf(peer, sizeof(peer), "%s:%lld", host ? host : "",
+	         (long long)jf_driver_int(d, "port", 161));
 	if (!(s->where = strdup(peer)) || !(s->version = strdup(version ? version : "3"))) {
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 		goto fail;
@@ -324,7 +324,7 @@ int jf_power__snmp_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 	if ((error = setup_values(s, d, err)) < 0)
 		goto fail;
 	snprintf(peer, sizeof(peer), "udp:%s:%lld", host ? host : "",
-		 (long long)jf_driver_int(d, "port", 161));
+	         (long long)jf_driver_int(d, "port", 161));
 	ss.peername = peer;
 	ss.timeout = (long)timeout_ms * 1000L / 2; /* two tries share the timeout */
 	ss.retries = 1;
@@ -336,9 +336,9 @@ int jf_power__snmp_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 		ss.version = !strcmp(s->version, "1") ? SNMP_VERSION_1 : SNMP_VERSION_2c;
 		if (!community) {
 			error = jf_err_set(err, JF_ECONFIG,
-					   "%s: SNMP v%s needs 'community' (the PDU's write "
-					   "community)",
-					   d->path, s->version);
+			                   "%s: SNMP v%s needs 'community' (the PDU's write "
+			                   "community)",
+			                   d->path, s->version);
 			goto fail;
 		}
 		ss.community = (u_char *)community;
@@ -350,7 +350,7 @@ int jf_power__snmp_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 
 		snmp_error(&ss, &liberr, &syserr, &msg);
 		error = jf_err_set(err, JF_ECONFIG, "%s: cannot open an SNMP session to %s: %s",
-				   d->path, s->where, msg ? msg : "unknown error");
+		                   d->path, s->where, msg ? msg : "unknown error");
 		free(msg);
 		goto fail;
 	}

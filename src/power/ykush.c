@@ -39,7 +39,7 @@ static char *narrow(const wchar_t *w)
 }
 
 static int hidapi_open(void *user, const uint16_t *want, size_t nwant, const char *serial,
-		       void **handle, char **serial_out, jf_err *err)
+                       void **handle, char **serial_out, jf_err *err)
 {
 	struct hid_device_info *all = NULL, *i;
 	int error = JF_ENOTFOUND;
@@ -58,11 +58,12 @@ static int hidapi_open(void *user, const uint16_t *want, size_t nwant, const cha
 				continue;
 			}
 			if (!(*handle = hid_open_path(i->path))) {
-				error = jf_err_set(err, JF_EEXISTS,
-						   "YKUSH hub %s at %s cannot be opened: it is in use "
-						   "or this user lacks permission (udev rule for "
-						   "hidraw)",
-						   sn ? sn : "?", i->path);
+				error =
+				    jf_err_set(err, JF_EEXISTS,
+				               "YKUSH hub %s at %s cannot be opened: it is in use "
+				               "or this user lacks permission (udev rule for "
+				               "hidraw)",
+				               sn ? sn : "?", i->path);
 				free(sn);
 				break;
 			}
@@ -76,25 +77,26 @@ static int hidapi_open(void *user, const uint16_t *want, size_t nwant, const cha
 		hid_free_enumeration(all);
 	}
 	if (error == JF_ENOTFOUND)
-		jf_err_set(err, JF_ENOTFOUND, "no YKUSH hub%s%s found (USB 04d8:f2f7/f11b/f0cd); "
-					      "check the cable and 'lsusb'",
-			   serial ? " with serial " : "", serial ? serial : "");
+		jf_err_set(err, JF_ENOTFOUND,
+		           "no YKUSH hub%s%s found (USB 04d8:f2f7/f11b/f0cd); "
+		           "check the cable and 'lsusb'",
+		           serial ? " with serial " : "", serial ? serial : "");
 	return error;
 }
 
 static int hidapi_xfer(void *user, void *handle, const unsigned char *report, size_t len,
-		       unsigned char *reply, size_t cap, jf_err *err)
+                       unsigned char *reply, size_t cap, jf_err *err)
 {
 	int n;
 
 	(void)user;
 	if (hid_write(handle, report, len) < 0)
 		return jf_err_set(err, JF_EIO, "cannot write to the YKUSH hub: %ls",
-				  hid_error(handle));
+		                  hid_error(handle));
 	n = hid_read_timeout(handle, reply, cap, 2000);
 	if (n < 0)
 		return jf_err_set(err, JF_EIO, "cannot read from the YKUSH hub: %ls",
-				  hid_error(handle));
+		                  hid_error(handle));
 	return n;
 }
 
@@ -114,7 +116,7 @@ static int send_command(ykush_power *y, unsigned char cmd, jf_err *err)
 	int error, n;
 
 	if ((error = y->hid.open(y->hid.user, pids, sizeof(pids) / sizeof(pids[0]), y->serial, &h,
-				 &found, err)) < 0)
+	                         &found, err)) < 0)
 		return error;
 	/* Report id 0, then the command twice (as Yepkit's own tool sends it). */
 	report[1] = cmd;
@@ -123,9 +125,8 @@ static int send_command(ykush_power *y, unsigned char cmd, jf_err *err)
 	if (n < 0)
 		error = n;
 	else if (n > 0 && reply[0] != 0x01 && reply[0] != cmd)
-		error = jf_err_set(err, JF_EPROTO,
-				   "YKUSH hub %s answered 0x%02x to command 0x%02x", found ? found : "",
-				   reply[0], cmd);
+		error = jf_err_set(err, JF_EPROTO, "YKUSH hub %s answered 0x%02x to command 0x%02x",
+		                   found ? found : "", reply[0], cmd);
 	else
 		jf_debug(y->log, "power", "YKUSH %s: command 0x%02x", found ? found : "", cmd);
 	y->hid.close(y->hid.user, h);
@@ -157,8 +158,8 @@ static void ykush_free(void *impl)
 
 static const jf_power_ops ops = {"ykush", ykush_on, ykush_off, NULL, NULL, NULL, ykush_free};
 
-int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid,
-			jf_log *log, jf_err *err)
+int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid, jf_log *log,
+                        jf_err *err)
 {
 	const char *serial = jf_driver_str(d, "serial"), *port = jf_driver_str(d, "port");
 	ykush_power *y = calloc(1, sizeof(*y));
@@ -175,7 +176,7 @@ int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *
 	} else {
 		ykush_free(y);
 		return jf_err_set(err, JF_ECONFIG, "%s: port must be 1, 2, 3, 4 or all, not '%s'",
-				  d->path, port);
+		                  d->path, port);
 	}
 	if (serial && *serial && !(y->serial = strdup(serial))) {
 		ykush_free(y);

@@ -49,8 +49,9 @@ static void test_console_socket_with_socat(void **state)
 		fail_msg("socat is not installed (scripts/install-deps.sh installs it)");
 	snprintf(listen_arg, sizeof(listen_arg), "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr", port);
 	/* The "board": a prompt, then it echoes what it gets. */
-	snprintf(exec_arg, sizeof(exec_arg), "EXEC:%s",
-		 test_write(dir, "board.sh", "#!/bin/sh\nprintf 'buildroot login: '\nexec cat\n", 46));
+	snprintf(
+	    exec_arg, sizeof(exec_arg), "EXEC:%s",
+	    test_write(dir, "board.sh", "#!/bin/sh\nprintf 'buildroot login: '\nexec cat\n", 46));
 	chmod(exec_arg + 5, 0755);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -67,13 +68,13 @@ static void test_console_socket_with_socat(void **state)
 		poll(NULL, 0, 20); /* socat is not listening yet */
 	}
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("login: ")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
 	assert_string_equal(m.before.ptr, "buildroot ");
 	assert_int_equal(jf_console_sendline(c, "root\xff", &err), 0);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("root\xff\n")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
 	jf_match_free(&m);
 	jf_console_close(c);
 	kill(pid, SIGTERM);
@@ -99,10 +100,11 @@ static ssize_t find(const unsigned char *h, size_t n, const void *needle, size_t
 
 static void *rfc_peer_thread(void *arg)
 {
-	static const unsigned char will_cp[] = {255, 251, 44}, agree[] = {255, 253, 44, 255, 251, 0,
-									255, 251, 3};
+	static const unsigned char will_cp[] = {255, 251, 44},
+	                           agree[] = {255, 253, 44, 255, 251, 0, 255, 251, 3};
 	static const unsigned char sb_baud[] = {255, 250, 44, 1};
-	static const unsigned char data[] = "A\xff\xff" "B=> ";
+	static const unsigned char data[] = "A\xff\xff"
+	                                    "B=> ";
 	rfc_peer *p = arg;
 	unsigned char buf[512];
 	size_t n = 0;
@@ -121,10 +123,10 @@ static void *rfc_peer_thread(void *arg)
 	if (at < 0)
 		goto done;
 	p->baud = (unsigned)buf[at + 4] << 24 | (unsigned)buf[at + 5] << 16 |
-		  (unsigned)buf[at + 6] << 8 | buf[at + 7];
+	          (unsigned)buf[at + 6] << 8 | buf[at + 7];
 	{
-		unsigned char reply[10] = {255, 250, 44, 101, buf[at + 4], buf[at + 5],
-					   buf[at + 6], buf[at + 7], 255, 240};
+		unsigned char reply[10] = {255,         250,         44,          101, buf[at + 4],
+		                           buf[at + 5], buf[at + 6], buf[at + 7], 255, 240};
 
 		if (write(fd, reply, sizeof(reply)) < 0 || write(fd, data, sizeof(data) - 1) < 0)
 			goto done;
@@ -167,11 +169,14 @@ static void test_console_rfc2217_sets_baud_and_escapes_iac(void **state)
 	if (jf_console_open(&c, &o, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(p.baud, 1500000);
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1, jf_deadline_in(5000), &m, &err),
+	    0);
 	assert_int_equal(m.before.len, 3);
-	assert_memory_equal(m.before.ptr, "A\xff" "B", 3);
+	assert_memory_equal(m.before.ptr,
+	                    "A\xff"
+	                    "B",
+	                    3);
 	assert_int_equal(jf_console_send(c, "x\xffy\n", 4, &err), 0);
 	pthread_join(th, NULL);
 	assert_int_equal(p.ngot, 5);
@@ -223,8 +228,8 @@ static void test_console_waits_for_late_unix_socket(void **state)
 	if (jf_console_open(&c, &o, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("U-Boot")}, 1,
-					   jf_deadline_in(5000), NULL, &err),
-			 0);
+	                                   jf_deadline_in(5000), NULL, &err),
+	                 0);
 	pthread_join(th, NULL);
 	jf_console_close(c);
 	close(l.ls);
@@ -238,9 +243,9 @@ static void test_console_waits_for_late_unix_socket(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_console_socket_with_socat),
-		cmocka_unit_test(test_console_rfc2217_sets_baud_and_escapes_iac),
-		cmocka_unit_test(test_console_waits_for_late_unix_socket),
+	    cmocka_unit_test(test_console_socket_with_socat),
+	    cmocka_unit_test(test_console_rfc2217_sets_baud_and_escapes_iac),
+	    cmocka_unit_test(test_console_waits_for_late_unix_socket),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -19,7 +19,7 @@
 #include "jmpflash/clock.h"
 #include "jmpflash/power.h"
 
-#define SNMPD "/usr/sbin/snmpd"
+#define SNMPD    "/usr/sbin/snmpd"
 #define BASE_OID "1.3.6.1.4.1.99999"
 
 typedef struct agent {
@@ -74,22 +74,22 @@ static int agent_start(void **state)
 	ag.dir = test_tmpdir();
 	ag.port = free_udp_port();
 	snprintf(script, sizeof(script),
-		 "#!/bin/sh\n"
-		 "case \"$1\" in\n"
-		 "-s) echo \"$2 $3 $4\" >> %s/sets.log; echo \"$4\" > %s/value ;;\n"
-		 "-g) echo \"$2\"; echo integer; cat %s/value 2>/dev/null || echo 0 ;;\n"
-		 "esac\n"
-		 "exit 0\n",
-		 ag.dir, ag.dir, ag.dir);
+	         "#!/bin/sh\n"
+	         "case \"$1\" in\n"
+	         "-s) echo \"$2 $3 $4\" >> %s/sets.log; echo \"$4\" > %s/value ;;\n"
+	         "-g) echo \"$2\"; echo integer; cat %s/value 2>/dev/null || echo 0 ;;\n"
+	         "esac\n"
+	         "exit 0\n",
+	         ag.dir, ag.dir, ag.dir);
 	test_write(ag.dir, "pass.sh", script, strlen(script));
 	snprintf(path, sizeof(path), "%s/pass.sh", ag.dir);
 	chmod(path, 0755);
 	snprintf(conf, sizeof(conf),
-		 "rwcommunity private 127.0.0.1\n"
-		 "createUser jfuser SHA \"authpass123\" AES \"privpass123\"\n"
-		 "rwuser jfuser priv\n"
-		 "pass ." BASE_OID " %s\n",
-		 path);
+	         "rwcommunity private 127.0.0.1\n"
+	         "createUser jfuser SHA \"authpass123\" AES \"privpass123\"\n"
+	         "rwuser jfuser priv\n"
+	         "pass ." BASE_OID " %s\n",
+	         path);
 	test_write(ag.dir, "snmpd.conf", conf, strlen(conf));
 	snprintf(env1, sizeof(env1), "SNMP_PERSISTENT_DIR=%s", ag.dir);
 	snprintf(env2, sizeof(env2), "SNMPCONFPATH=%s", ag.dir);
@@ -105,7 +105,8 @@ static int agent_start(void **state)
 		dup2(fd, 1);
 		dup2(fd, 2);
 		setpgid(0, 0);
-		execle(SNMPD, "snmpd", "-f", "-Lo", "-C", "-c", cpath, endpoint, (char *)NULL, envp);
+		execle(SNMPD, "snmpd", "-f", "-Lo", "-C", "-c", cpath, endpoint, (char *)NULL,
+		       envp);
 		_exit(127);
 	}
 	snprintf(path, sizeof(path), "%s/snmpd.out", ag.dir);
@@ -141,22 +142,22 @@ static int open_snmp(jf_exporter *e, jf_power **p, const char *config, test_log 
 	char yaml[4096];
 
 	snprintf(yaml, sizeof(yaml),
-		 "apiVersion: jumpstarter.dev/v1alpha1\n"
-		 "kind: ExporterConfig\n"
-		 "metadata: {name: lab, namespace: default}\n"
-		 "endpoint: grpc.example:443\n"
-		 "token: abc\n"
-		 "export:\n"
-		 "  power:\n"
-		 "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-		 "    config:\n"
-		 "      host: 127.0.0.1\n"
-		 "      port: %d\n"
-		 "      oid: " BASE_OID "\n"
-		 "      plug: 3\n"
-		 "      timeout: 1\n"
-		 "%s",
-		 ag.port, config);
+	         "apiVersion: jumpstarter.dev/v1alpha1\n"
+	         "kind: ExporterConfig\n"
+	         "metadata: {name: lab, namespace: default}\n"
+	         "endpoint: grpc.example:443\n"
+	         "token: abc\n"
+	         "export:\n"
+	         "  power:\n"
+	         "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	         "    config:\n"
+	         "      host: 127.0.0.1\n"
+	         "      port: %d\n"
+	         "      oid: " BASE_OID "\n"
+	         "      plug: 3\n"
+	         "      timeout: 1\n"
+	         "%s",
+	         ag.port, config);
 	if (jf_exporter_load_string(e, "pdu.yaml", yaml, &t->log, err) < 0)
 		fail_msg("%s", err->msg);
 	return jf_power_open(p, jf_exporter_find(e, "power"), &t->log, err);
@@ -182,12 +183,12 @@ static void test_snmp_v2c_sets_outlet(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_snmp(&e, &p,
-				   "      version: 2c\n"
-				   "      community: private\n"
-				   "      on_value: 1\n"
-				   "      off_value: 2\n",
-				   &t, &err),
-			 0);
+	                           "      version: 2c\n"
+	                           "      community: private\n"
+	                           "      on_value: 1\n"
+	                           "      off_value: 2\n",
+	                           &t, &err),
+	                 0);
 	jf_power_set_off_time(p, 0);
 	assert_int_equal(jf_power_on(p, &err), 0);
 	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
@@ -195,8 +196,8 @@ static void test_snmp_v2c_sets_outlet(void **state)
 	assert_int_equal(jf_power_cycle(p, &err), 0);
 	log = sets();
 	assert_string_equal(log, "." BASE_OID ".3 integer 1\n"
-				 "." BASE_OID ".3 integer 2\n"
-				 "." BASE_OID ".3 integer 1\n");
+	                         "." BASE_OID ".3 integer 2\n"
+	                         "." BASE_OID ".3 integer 1\n");
 	free(log);
 	assert_null(strstr(t.text, "private"));
 	jf_power_close(p);
@@ -215,13 +216,13 @@ static void test_snmp_v3_authpriv_sets_outlet(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_snmp(&e, &p,
-				   "      user: jfuser\n"
-				   "      auth_protocol: SHA\n"
-				   "      auth_key: authpass123\n"
-				   "      priv_protocol: AES\n"
-				   "      priv_key: privpass123\n",
-				   &t, &err),
-			 0);
+	                           "      user: jfuser\n"
+	                           "      auth_protocol: SHA\n"
+	                           "      auth_key: authpass123\n"
+	                           "      priv_protocol: AES\n"
+	                           "      priv_key: privpass123\n",
+	                           &t, &err),
+	                 0);
 	assert_int_equal(jf_power_off(p, &err), 0);
 	log = sets();
 	assert_non_null(strstr(log, "." BASE_OID ".3 integer 0\n"));
@@ -241,10 +242,10 @@ static void test_snmp_wrong_community_is_a_clear_error(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_snmp(&e, &p,
-				   "      version: 2c\n"
-				   "      community: not-the-one\n",
-				   &t, &err),
-			 0);
+	                           "      version: 2c\n"
+	                           "      community: not-the-one\n",
+	                           &t, &err),
+	                 0);
 	assert_int_equal(jf_power_on(p, &err), JF_EUNREACHABLE);
 	jf_log_redact_err(&t.log, &err);
 	assert_non_null(strstr(err.msg, "got no answer"));
@@ -265,13 +266,13 @@ static void test_snmp_wrong_v3_key_is_a_clear_error(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_snmp(&e, &p,
-				   "      user: jfuser\n"
-				   "      auth_protocol: SHA\n"
-				   "      auth_key: wrongpass99\n"
-				   "      priv_protocol: AES\n"
-				   "      priv_key: privpass123\n",
-				   &t, &err),
-			 0);
+	                           "      user: jfuser\n"
+	                           "      auth_protocol: SHA\n"
+	                           "      auth_key: wrongpass99\n"
+	                           "      priv_protocol: AES\n"
+	                           "      priv_key: privpass123\n",
+	                           &t, &err),
+	                 0);
 	assert_true(jf_power_on(p, &err) < 0);
 	assert_non_null(strstr(err.msg, "127.0.0.1"));
 	assert_non_null(strstr(err.msg, "Authentication failure"));
@@ -284,10 +285,10 @@ static void test_snmp_wrong_v3_key_is_a_clear_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snmp_v2c_sets_outlet),
-		cmocka_unit_test(test_snmp_v3_authpriv_sets_outlet),
-		cmocka_unit_test(test_snmp_wrong_community_is_a_clear_error),
-		cmocka_unit_test(test_snmp_wrong_v3_key_is_a_clear_error),
+	    cmocka_unit_test(test_snmp_v2c_sets_outlet),
+	    cmocka_unit_test(test_snmp_v3_authpriv_sets_outlet),
+	    cmocka_unit_test(test_snmp_wrong_community_is_a_clear_error),
+	    cmocka_unit_test(test_snmp_wrong_v3_key_is_a_clear_error),
 	};
 
 	return cmocka_run_group_tests(tests, agent_start, agent_stop);

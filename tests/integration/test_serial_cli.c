@@ -23,7 +23,7 @@ typedef struct session {
 	char *dir;
 	int board_m, board_s; /* the board's UART */
 	char board_path[64];
-	int term_m, term_s;   /* the user's terminal */
+	int term_m, term_s; /* the user's terminal */
 	struct termios cooked;
 	pid_t pid;
 	char seen[8192];
@@ -84,16 +84,16 @@ static void start(session *s)
 	cfmakeraw(&raw);
 	tcsetattr(s->board_s, TCSANOW, &raw);
 	snprintf(yaml, sizeof(yaml),
-		 "apiVersion: jumpstarter.dev/v1alpha1\n"
-		 "kind: ExporterConfig\n"
-		 "metadata: {name: lab, namespace: default}\n"
-		 "endpoint: grpc.example:443\n"
-		 "token: abc\n"
-		 "export:\n"
-		 "  serial:\n"
-		 "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-		 "    config: {url: %s, baudrate: 1500000}\n",
-		 s->board_path);
+	         "apiVersion: jumpstarter.dev/v1alpha1\n"
+	         "kind: ExporterConfig\n"
+	         "metadata: {name: lab, namespace: default}\n"
+	         "endpoint: grpc.example:443\n"
+	         "token: abc\n"
+	         "export:\n"
+	         "  serial:\n"
+	         "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	         "    config: {url: %s, baudrate: 1500000}\n",
+	         s->board_path);
 	snprintf(cfg, sizeof(cfg), "%s", test_write(s->dir, "exporter.yaml", yaml, strlen(yaml)));
 	assert_int_equal(openpty(&s->term_m, &s->term_s, NULL, NULL, NULL), 0);
 	assert_int_equal(tcgetattr(s->term_s, &s->cooked), 0);
@@ -185,8 +185,8 @@ static void test_serial_sigterm_restores_terminal(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_serial_passthrough_and_escape),
-		cmocka_unit_test(test_serial_sigterm_restores_terminal),
+	    cmocka_unit_test(test_serial_passthrough_and_escape),
+	    cmocka_unit_test(test_serial_sigterm_restores_terminal),
 	};
 
 	if (argc != 2) {

@@ -99,11 +99,11 @@ static void test_console_expect_spans_reads(void **state)
 	c = open_pty_console(&b, NULL, NULL);
 	board_say(&b, "U-Boot 2023.01\r\nHit any key to stop aut", 39);
 	rc = jf_console_expect(c, (jf_pattern[]){JF_LIT("autoboot")}, 1, jf_deadline_in(150), &m,
-			       &err);
+	                       &err);
 	assert_int_equal(rc, JF_ETIMEOUT); /* half of it is buffered, not matched */
 	board_say(&b, "oboot: 3 ", 9);
 	rc = jf_console_expect(c, (jf_pattern[]){JF_LIT("zzz"), JF_LIT("autoboot")}, 2,
-			       jf_deadline_in(5000), &m, &err);
+	                       jf_deadline_in(5000), &m, &err);
 	assert_int_equal(rc, 1);
 	assert_int_equal(m.index, 1);
 	assert_string_equal(m.before.ptr, "U-Boot 2023.01\r\nHit any key to stop ");
@@ -125,12 +125,13 @@ static void test_console_expect_earliest_wins(void **state)
 	board_open(&b);
 	c = open_pty_console(&b, NULL, NULL);
 	board_say(&b, "login: Password:", 16);
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("Password:"), JF_RE("log[a-z]+:")},
-					   2, jf_deadline_in(5000), &m, &err),
-			 1);
+	assert_int_equal(jf_console_expect(c,
+	                                   (jf_pattern[]){JF_LIT("Password:"), JF_RE("log[a-z]+:")},
+	                                   2, jf_deadline_in(5000), &m, &err),
+	                 1);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("Password:")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
 	assert_string_equal(m.before.ptr, " ");
 	jf_match_free(&m);
 	jf_console_close(c);
@@ -149,9 +150,9 @@ static void test_console_expect_deadline_expires(void **state)
 	c = open_pty_console(&b, NULL, NULL);
 	board_say(&b, "Starting kernel ...\r\n", 21);
 	t0 = jf_clock_mono_ms();
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1, jf_deadline_in(200),
-					   NULL, &err),
-			 JF_ETIMEOUT);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1, jf_deadline_in(200), NULL, &err),
+	    JF_ETIMEOUT);
 	ms = jf_clock_mono_ms() - t0;
 	assert_true(ms >= 190 && ms < 3000);
 	assert_non_null(strstr(err.msg, "'=> '"));
@@ -173,10 +174,10 @@ static void test_console_regex_groups(void **state)
 	c = open_pty_console(&b, NULL, NULL);
 	board_say(&b, "DHCP client bound to address 10.0.2.15 (3 ms)\r\n", 47);
 	assert_int_equal(jf_console_expect(c,
-					   (jf_pattern[]){JF_RE("address ([0-9.]+) \\((\\d+) ms\\)"
-								"(x)?")},
-					   1, jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   (jf_pattern[]){JF_RE("address ([0-9.]+) \\((\\d+) ms\\)"
+	                                                        "(x)?")},
+	                                   1, jf_deadline_in(5000), &m, &err),
+	                 0);
 	assert_int_equal(m.ngroups, 3);
 	assert_int_equal(jf_match_group(&m, 1, &g), 0);
 	assert_string_equal(g.ptr, "10.0.2.15");
@@ -185,8 +186,8 @@ static void test_console_regex_groups(void **state)
 	assert_string_equal(g.ptr, "3");
 	assert_int_equal(jf_match_group(&m, 3, &g), JF_ENOTFOUND);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("(unclosed")}, 1,
-					   jf_deadline_in(100), &m, &err),
-			 JF_EINVAL);
+	                                   jf_deadline_in(100), &m, &err),
+	                 JF_EINVAL);
 	assert_non_null(strstr(err.msg, "(unclosed"));
 	jf_buf_free(&g);
 	jf_match_free(&m);
@@ -207,14 +208,14 @@ static void test_console_nul_and_invalid_utf8(void **state)
 	c = open_pty_console(&b, NULL, NULL);
 	board_say(&b, junk, sizeof(junk) - 1);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("g.rbage\\x00.=")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
 	assert_int_equal(m.before.len, 5);
 	assert_memory_equal(m.before.ptr, "\x00\xff\xfe\xc3(", 5);
 	assert_int_equal(m.match.len, 10);
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT(" ")}, 1, jf_deadline_in(5000),
-					   &m, &err),
-			 0);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT(" ")}, 1, jf_deadline_in(5000), &m, &err),
+	    0);
 	assert_int_equal(m.before.len, 1);
 	assert_int_equal(m.before.ptr[0], '>');
 	jf_match_free(&m);
@@ -263,8 +264,8 @@ static void test_console_flood_stays_bounded(void **state)
 	f.bytes = 2 * 1024 * 1024;
 	assert_int_equal(pthread_create(&th, NULL, flood_writer, &f), 0);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("READY> ")}, 1,
-					   jf_deadline_in(60000), &m, &err),
-			 0);
+	                                   jf_deadline_in(60000), &m, &err),
+	                 0);
 	pthread_join(th, NULL);
 	assert_true(m.truncated);
 	assert_true(m.before.len <= 8192);
@@ -288,13 +289,13 @@ static void test_console_strips_ansi(void **state)
 	board_open(&b);
 	c = open_pty_console(&b, NULL, &o);
 	board_say(&b, colored, 10); /* split inside an escape sequence */
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ok")}, 1,
-					   jf_deadline_in(150), &m, &err),
-			 JF_ETIMEOUT);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ok")}, 1, jf_deadline_in(150), &m, &err),
+	    JF_ETIMEOUT);
 	board_say(&b, colored + 10, sizeof(colored) - 11);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> okdone")}, 1,
-					   jf_deadline_in(5000), &m, &err),
-			 0);
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
 	jf_match_free(&m);
 	jf_console_close(c);
 	board_close(&b);
@@ -347,12 +348,12 @@ static void test_console_transcript_redacts_across_reads(void **state)
 	c = open_pty_console(&b, &t, &o);
 	board_say(&b, "echo hun", 8);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("never")}, 1,
-					   jf_deadline_in(150), NULL, &err),
-			 JF_ETIMEOUT);
+	                                   jf_deadline_in(150), NULL, &err),
+	                 JF_ETIMEOUT);
 	board_say(&b, "ter2\r\nPassword: ", 16);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("Password: ")}, 1,
-					   jf_deadline_in(5000), NULL, &err),
-			 0);
+	                                   jf_deadline_in(5000), NULL, &err),
+	                 0);
 	assert_int_equal(jf_console_sendline(c, "hunter2", &err), 0);
 	assert_int_equal(board_hear(&b, heard, 8), 8);
 	assert_memory_equal(heard, "hunter2\n", 8); /* the board gets the real thing */
@@ -497,7 +498,7 @@ static void test_console_reopens_vanished_tty(void **state)
 	assert_int_equal(pthread_create(&th, NULL, replug_thread, &r), 0);
 	/* The data only arrives on the new device, so a match proves the reopen. */
 	rc = jf_console_expect(c, (jf_pattern[]){JF_LIT("back")}, 1, jf_deadline_in(10000), NULL,
-			       &err);
+	                       &err);
 	r.done = 1;
 	pthread_join(th, NULL);
 	if (rc != 0)
@@ -530,15 +531,15 @@ static void test_console_unix_socket(void **state)
 	assert_true(peer >= 0);
 	assert_int_equal(write(peer, "=> ", 3), 3);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1,
-					   jf_deadline_in(5000), NULL, &err),
-			 0);
+	                                   jf_deadline_in(5000), NULL, &err),
+	                 0);
 	assert_int_equal(jf_console_sendline(c, "ok", &err), 0);
 	assert_int_equal(read(peer, heard, 3), 3);
 	assert_memory_equal(heard, "ok\n", 3);
 	close(peer);
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("x")}, 1, jf_deadline_in(5000),
-					   NULL, &err),
-			 JF_EIO);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT("x")}, 1, jf_deadline_in(5000), NULL, &err),
+	    JF_EIO);
 	assert_non_null(strstr(err.msg, "closed"));
 	jf_console_close(c);
 	close(ls);
@@ -572,8 +573,7 @@ static void test_console_interact_escape_sequence(void **state)
 	n = read(out[0], seen, sizeof(seen));
 	assert_true(n >= 3);
 	assert_memory_equal(seen, "=> ", 3);
-	assert_string_equal(jf_interact_escape_text(&io, text, sizeof(text)),
-			    "Ctrl-B three times");
+	assert_string_equal(jf_interact_escape_text(&io, text, sizeof(text)), "Ctrl-B three times");
 	close(in[0]);
 	close(in[1]);
 	close(out[0]);
@@ -635,19 +635,18 @@ static void test_console_rejects_bad_urls(void **state)
 
 static void test_console_opts_from_exporter(void **state)
 {
-	static const char yaml[] =
-		"apiVersion: jumpstarter.dev/v1alpha1\n"
-		"kind: ExporterConfig\n"
-		"metadata: {name: x, namespace: y}\n"
-		"endpoint: grpc.example:443\n"
-		"token: abc\n"
-		"export:\n"
-		"  serial:\n"
-		"    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-		"    config:\n"
-		"      url: /dev/ttyUSB2\n"
-		"      baudrate: 1500000\n"
-		"      cps: 100\n";
+	static const char yaml[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
+	                           "kind: ExporterConfig\n"
+	                           "metadata: {name: x, namespace: y}\n"
+	                           "endpoint: grpc.example:443\n"
+	                           "token: abc\n"
+	                           "export:\n"
+	                           "  serial:\n"
+	                           "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	                           "    config:\n"
+	                           "      url: /dev/ttyUSB2\n"
+	                           "      baudrate: 1500000\n"
+	                           "      cps: 100\n";
 	jf_exporter e;
 	jf_err err = JF_ERR_INIT;
 	jf_console_opts o = {0};
@@ -679,7 +678,10 @@ static void test_console_telnet_decoder(void **state)
 	assert_int_equal(a[0], 'a');
 	n = jf_telnet__decode(&t, b, sizeof(b), &reply);
 	assert_int_equal(n, 4);
-	assert_memory_equal(b, "\xff" "b\rc", 4);
+	assert_memory_equal(b,
+	                    "\xff"
+	                    "b\rc",
+	                    4);
 	assert_int_equal(reply.len, 6);
 	assert_memory_equal(reply.ptr, "\xff\xfc\x18\xff\xfe\x01", 6); /* WONT TTYPE, DONT ECHO */
 	n = jf_telnet__decode(&t, sb, sizeof(sb), &reply);
@@ -691,9 +693,16 @@ static void test_console_telnet_decoder(void **state)
 	n = jf_telnet__decode(&t, bin, sizeof(bin), &reply);
 	assert_int_equal(n, 2);
 	assert_int_equal(bin[1], 0);
-	assert_int_equal(jf_telnet__escape(&esc, "\xff" "x\xff", 3), 0);
+	assert_int_equal(jf_telnet__escape(&esc,
+	                                   "\xff"
+	                                   "x\xff",
+	                                   3),
+	                 0);
 	assert_int_equal(esc.len, 5);
-	assert_memory_equal(esc.ptr, "\xff\xff" "x\xff\xff", 5);
+	assert_memory_equal(esc.ptr,
+	                    "\xff\xff"
+	                    "x\xff\xff",
+	                    5);
 	jf_buf_free(&reply);
 	jf_buf_free(&esc);
 }
@@ -701,24 +710,24 @@ static void test_console_telnet_decoder(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_console_expect_spans_reads),
-		cmocka_unit_test(test_console_expect_earliest_wins),
-		cmocka_unit_test(test_console_expect_deadline_expires),
-		cmocka_unit_test(test_console_regex_groups),
-		cmocka_unit_test(test_console_nul_and_invalid_utf8),
-		cmocka_unit_test(test_console_flood_stays_bounded),
-		cmocka_unit_test(test_console_strips_ansi),
-		cmocka_unit_test(test_console_transcript_redacts_across_reads),
-		cmocka_unit_test(test_console_sendline_ending_and_pacing),
-		cmocka_unit_test(test_console_tty_is_exclusive),
-		cmocka_unit_test(test_console_tty_baud_rates),
-		cmocka_unit_test(test_console_reopens_vanished_tty),
-		cmocka_unit_test(test_console_unix_socket),
-		cmocka_unit_test(test_console_interact_escape_sequence),
-		cmocka_unit_test(test_console_interact_restores_terminal),
-		cmocka_unit_test(test_console_rejects_bad_urls),
-		cmocka_unit_test(test_console_opts_from_exporter),
-		cmocka_unit_test(test_console_telnet_decoder),
+	    cmocka_unit_test(test_console_expect_spans_reads),
+	    cmocka_unit_test(test_console_expect_earliest_wins),
+	    cmocka_unit_test(test_console_expect_deadline_expires),
+	    cmocka_unit_test(test_console_regex_groups),
+	    cmocka_unit_test(test_console_nul_and_invalid_utf8),
+	    cmocka_unit_test(test_console_flood_stays_bounded),
+	    cmocka_unit_test(test_console_strips_ansi),
+	    cmocka_unit_test(test_console_transcript_redacts_across_reads),
+	    cmocka_unit_test(test_console_sendline_ending_and_pacing),
+	    cmocka_unit_test(test_console_tty_is_exclusive),
+	    cmocka_unit_test(test_console_tty_baud_rates),
+	    cmocka_unit_test(test_console_reopens_vanished_tty),
+	    cmocka_unit_test(test_console_unix_socket),
+	    cmocka_unit_test(test_console_interact_escape_sequence),
+	    cmocka_unit_test(test_console_interact_restores_terminal),
+	    cmocka_unit_test(test_console_rejects_bad_urls),
+	    cmocka_unit_test(test_console_opts_from_exporter),
+	    cmocka_unit_test(test_console_telnet_decoder),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -14,15 +14,15 @@
 #include "jmpflash/power.h"
 
 static const char head[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
-			   "kind: ExporterConfig\n"
-			   "metadata: {name: lab, namespace: default}\n"
-			   "endpoint: grpc.example:443\n"
-			   "token: abc\n"
-			   "export:\n";
+                           "kind: ExporterConfig\n"
+                           "metadata: {name: lab, namespace: default}\n"
+                           "endpoint: grpc.example:443\n"
+                           "token: abc\n"
+                           "export:\n";
 
 /* Load "export:\n" + @body and open the power driver @name. */
-static int open_power(jf_exporter *e, jf_power **p, const char *body, const char *name,
-		      test_log *t, jf_err *err)
+static int open_power(jf_exporter *e, jf_power **p, const char *body, const char *name, test_log *t,
+                      jf_err *err)
 {
 	char yaml[20000];
 
@@ -100,14 +100,14 @@ static void test_power_command_runs_and_reports_stderr(void **state)
 	test_log_init(&t);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(body, sizeof(body),
-		 "  power:\n"
-		 "    type: jmpflash.power.command\n"
-		 "    config:\n"
-		 "      on: echo on > %s\n"
-		 "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
-		 "      state: cat %s\n"
-		 "      off_time: 0.1\n",
-		 path, path, path);
+	         "  power:\n"
+	         "    type: jmpflash.power.command\n"
+	         "    config:\n"
+	         "      on: echo on > %s\n"
+	         "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
+	         "      state: cat %s\n"
+	         "      off_time: 0.1\n",
+	         path, path, path);
 	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
 	assert_int_equal(jf_power_off_time(p), 100);
 	assert_int_equal(jf_power_on(p, &err), 0);
@@ -141,16 +141,16 @@ static void test_power_command_timeout_and_cycle(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jmpflash.power.command\n"
-				    "    config:\n"
-				    "      on: sleep 20\n"
-				    "      off: 'true'\n"
-				    "      cycle: 'true'\n"
-				    "      state: echo maybe\n"
-				    "      timeout: 0.3\n",
-				    "power", &t, &err),
-			 0);
+	                            "  power:\n"
+	                            "    type: jmpflash.power.command\n"
+	                            "    config:\n"
+	                            "      on: sleep 20\n"
+	                            "      off: 'true'\n"
+	                            "      cycle: 'true'\n"
+	                            "      state: echo maybe\n"
+	                            "      timeout: 0.3\n",
+	                            "power", &t, &err),
+	                 0);
 	t0 = jf_clock_mono_ms();
 	assert_int_equal(jf_power_on(p, &err), JF_ETIMEOUT);
 	assert_true(jf_clock_mono_ms() - t0 < 5000);
@@ -177,16 +177,16 @@ static void test_power_upstream_shell_driver(void **state)
 	(void)state;
 	test_log_init(&t);
 	snprintf(body, sizeof(body),
-		 "  power:\n"
-		 "    type: jumpstarter_driver_shell.driver.Shell\n"
-		 "    config:\n"
-		 "      cwd: %s\n"
-		 "      shell: [sh, -c]\n"
-		 "      methods:\n"
-		 "        on: echo on > relay\n"
-		 "        off: echo off > relay\n"
-		 "        state: cat relay\n",
-		 dir);
+	         "  power:\n"
+	         "    type: jumpstarter_driver_shell.driver.Shell\n"
+	         "    config:\n"
+	         "      cwd: %s\n"
+	         "      shell: [sh, -c]\n"
+	         "      methods:\n"
+	         "        on: echo on > relay\n"
+	         "        off: echo off > relay\n"
+	         "        state: cat relay\n",
+	         dir);
 	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
 	assert_int_equal(jf_power_on(p, &err), 0);
 	assert_int_equal(jf_power_state_get(p, &st, &err), 0); /* relay is in cwd */
@@ -194,12 +194,12 @@ static void test_power_upstream_shell_driver(void **state)
 	jf_power_close(p);
 	jf_exporter_dispose(&e);
 	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jumpstarter_driver_shell.driver.Shell\n"
-				    "    config:\n"
-				    "      methods: {reset: 'true'}\n",
-				    "power", &t, &err),
-			 JF_ECONFIG);
+	                            "  power:\n"
+	                            "    type: jumpstarter_driver_shell.driver.Shell\n"
+	                            "    config:\n"
+	                            "      methods: {reset: 'true'}\n",
+	                            "power", &t, &err),
+	                 JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "needs methods 'on' and 'off'"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&t);
@@ -222,13 +222,13 @@ static void test_power_qemu_starts_stops_and_reports_death(void **state)
 	/* The stand-in "QEMU" records its pid and runs until stopped. */
 	snprintf(pidpath, sizeof(pidpath), "%s/pid", dir);
 	snprintf(body, sizeof(body),
-		 "  power:\n"
-		 "    type: jmpflash.power.qemu\n"
-		 "    config:\n"
-		 "      command: [sh, -c, 'echo $$ > %s; exec sleep 60']\n"
-		 "      cwd: %s\n"
-		 "      stop_timeout: 2\n",
-		 pidpath, dir);
+	         "  power:\n"
+	         "    type: jmpflash.power.qemu\n"
+	         "    config:\n"
+	         "      command: [sh, -c, 'echo $$ > %s; exec sleep 60']\n"
+	         "      cwd: %s\n"
+	         "      stop_timeout: 2\n",
+	         pidpath, dir);
 	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
 	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
 	assert_int_equal(st, JF_POWER_OFF);
@@ -253,14 +253,15 @@ static void test_power_qemu_starts_stops_and_reports_death(void **state)
 	jf_exporter_dispose(&e);
 
 	/* A QEMU that dies while on is reported with its last words. */
-	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jmpflash.power.qemu\n"
-				    "    config:\n"
-				    "      command: [sh, -c, 'echo \"qemu: could not load kernel\" >&2; "
-				    "exit 1']\n",
-				    "power", &t, &err),
-			 0);
+	assert_int_equal(
+	    open_power(&e, &p,
+	               "  power:\n"
+	               "    type: jmpflash.power.qemu\n"
+	               "    config:\n"
+	               "      command: [sh, -c, 'echo \"qemu: could not load kernel\" >&2; "
+	               "exit 1']\n",
+	               "power", &t, &err),
+	    0);
 	assert_int_equal(jf_power_on(p, &err), 0);
 	{
 		jf_deadline d = jf_deadline_in(5000);
@@ -289,7 +290,7 @@ typedef struct fake_hid {
 } fake_hid;
 
 static int fake_open(void *user, const uint16_t *pids, size_t npids, const char *serial,
-		     void **handle, char **serial_out, jf_err *err)
+                     void **handle, char **serial_out, jf_err *err)
 {
 	fake_hid *f = user;
 	bool pid_ok = false;
@@ -298,7 +299,7 @@ static int fake_open(void *user, const uint16_t *pids, size_t npids, const char 
 		pid_ok |= pids[i] == f->pid;
 	if (!pid_ok || (serial && strcmp(serial, "YK12345")))
 		return jf_err_set(err, JF_ENOTFOUND, "no YKUSH hub with serial %s found",
-				  serial ? serial : "");
+		                  serial ? serial : "");
 	f->opens++;
 	*handle = f;
 	if (serial_out)
@@ -307,7 +308,7 @@ static int fake_open(void *user, const uint16_t *pids, size_t npids, const char 
 }
 
 static int fake_xfer(void *user, void *handle, const unsigned char *report, size_t len,
-		     unsigned char *reply, size_t cap, jf_err *err)
+                     unsigned char *reply, size_t cap, jf_err *err)
 {
 	fake_hid *f = user;
 
@@ -339,18 +340,18 @@ static void test_power_ykush_command_bytes(void **state)
 	(void)state;
 	test_log_init(&t);
 	snprintf(yaml, sizeof(yaml), "%s%s", head,
-		 "  power:\n"
-		 "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-		 "    config: {serial: YK12345, port: '2'}\n"
-		 "  hub:\n"
-		 "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-		 "    config: {port: all}\n"
-		 "  other:\n"
-		 "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-		 "    config: {serial: YK99999, port: '1'}\n");
+	         "  power:\n"
+	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	         "    config: {serial: YK12345, port: '2'}\n"
+	         "  hub:\n"
+	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	         "    config: {port: all}\n"
+	         "  other:\n"
+	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	         "    config: {serial: YK99999, port: '1'}\n");
 	assert_int_equal(jf_exporter_load_string(&e, "t.yaml", yaml, &t.log, &err), 0);
 	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "power"), &hid, &t.log, &err),
-			 0);
+	                 0);
 	assert_int_equal(jf_power_on(p, &err), 0);
 	assert_int_equal(jf_power_off(p, &err), 0);
 	assert_int_equal(f.nsent, 2);
@@ -362,7 +363,8 @@ static void test_power_ykush_command_bytes(void **state)
 	assert_int_equal(f.opens, f.closes);
 	jf_power_close(p);
 
-	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "hub"), &hid, &t.log, &err), 0);
+	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "hub"), &hid, &t.log, &err),
+	                 0);
 	assert_int_equal(jf_power_on(p, &err), 0);
 	assert_int_equal(jf_power_off(p, &err), 0);
 	assert_int_equal(f.sent[2][1], 0x1A);
@@ -372,7 +374,7 @@ static void test_power_ykush_command_bytes(void **state)
 	jf_power_close(p);
 
 	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "other"), &hid, &t.log, &err),
-			 0);
+	                 0);
 	assert_int_equal(jf_power_on(p, &err), JF_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "YK99999"));
 	assert_false(jf_power_powered_by_us(p));
@@ -391,11 +393,11 @@ static void test_power_ykush_real_hidapi_finds_no_hub(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-				    "    config: {serial: YK00000, port: '1'}\n",
-				    "power", &t, &err),
-			 0);
+	                            "  power:\n"
+	                            "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	                            "    config: {serial: YK00000, port: '1'}\n",
+	                            "power", &t, &err),
+	                 0);
 	assert_int_equal(jf_power_on(p, &err), JF_ENOTFOUND); /* no hardware here */
 	assert_non_null(strstr(err.msg, "no YKUSH hub with serial YK00000 found"));
 	jf_power_close(p);
@@ -413,20 +415,20 @@ static void test_power_snmp_config_errors(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-				    "    config: {host: 127.0.0.1, plug: 3, version: 2c}\n",
-				    "power", &t, &err),
-			 JF_ECONFIG);
+	                            "  power:\n"
+	                            "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	                            "    config: {host: 127.0.0.1, plug: 3, version: 2c}\n",
+	                            "power", &t, &err),
+	                 JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "needs 'community'"));
 	jf_exporter_dispose(&e);
 	assert_int_equal(open_power(&e, &p,
-				    "  power:\n"
-				    "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-				    "    config: {host: 127.0.0.1, plug: 3, user: admin,\n"
-				    "             auth_protocol: SHA, auth_key: short}\n",
-				    "power", &t, &err),
-			 JF_ECONFIG);
+	                            "  power:\n"
+	                            "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	                            "    config: {host: 127.0.0.1, plug: 3, user: admin,\n"
+	                            "             auth_protocol: SHA, auth_key: short}\n",
+	                            "power", &t, &err),
+	                 JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "auth_key must be at least 8"));
 	assert_null(strstr(err.msg, "short"));
 	jf_exporter_dispose(&e);
@@ -443,11 +445,11 @@ static void test_power_rejects_non_power_driver(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(open_power(&e, &p,
-				    "  serial:\n"
-				    "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-				    "    config: {url: /dev/ttyUSB0}\n",
-				    "serial", &t, &err),
-			 JF_ECONFIG);
+	                            "  serial:\n"
+	                            "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	                            "    config: {url: /dev/ttyUSB0}\n",
+	                            "serial", &t, &err),
+	                 JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "not a power switch"));
 	assert_null(p);
 	jf_exporter_dispose(&e);
@@ -457,16 +459,16 @@ static void test_power_rejects_non_power_driver(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_power_cycle_logs_sequence),
-		cmocka_unit_test(test_power_release_only_what_we_switched_on),
-		cmocka_unit_test(test_power_command_runs_and_reports_stderr),
-		cmocka_unit_test(test_power_command_timeout_and_cycle),
-		cmocka_unit_test(test_power_upstream_shell_driver),
-		cmocka_unit_test(test_power_qemu_starts_stops_and_reports_death),
-		cmocka_unit_test(test_power_ykush_command_bytes),
-		cmocka_unit_test(test_power_ykush_real_hidapi_finds_no_hub),
-		cmocka_unit_test(test_power_snmp_config_errors),
-		cmocka_unit_test(test_power_rejects_non_power_driver),
+	    cmocka_unit_test(test_power_cycle_logs_sequence),
+	    cmocka_unit_test(test_power_release_only_what_we_switched_on),
+	    cmocka_unit_test(test_power_command_runs_and_reports_stderr),
+	    cmocka_unit_test(test_power_command_timeout_and_cycle),
+	    cmocka_unit_test(test_power_upstream_shell_driver),
+	    cmocka_unit_test(test_power_qemu_starts_stops_and_reports_death),
+	    cmocka_unit_test(test_power_ykush_command_bytes),
+	    cmocka_unit_test(test_power_ykush_real_hidapi_finds_no_hub),
+	    cmocka_unit_test(test_power_snmp_config_errors),
+	    cmocka_unit_test(test_power_rejects_non_power_driver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
