@@ -62,6 +62,9 @@ int jf_console_send(jf_console *c, const void *data, size_t len, jf_err *err);
 /* Send @line followed by the configured line ending. */
 int jf_console_sendline(jf_console *c, const char *line, jf_err *err);
 void jf_console_set_line_ending(jf_console *c, const char *ending);
+/* While @fd (a signal handler's self-pipe) is readable, every wait on the
+ * console (expect, drain, send) stops with JF_ECANCELED. -1: none. */
+void jf_console_set_cancel_fd(jf_console *c, int fd);
 /* Pause between characters, in microseconds (overrides cps). */
 void jf_console_set_char_delay(jf_console *c, unsigned us);
 

@@ -39,6 +39,7 @@ int jf_console_open(jf_console **out, const jf_console_opts *o, jf_log *log, jf_
 	if (!(c = calloc(1, sizeof(*c))))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	c->fd = -1;
+	c->cancel_fd = -1;
 	c->t_dir = -1;
 	c->log = log;
 	c->baudrate = o->baudrate ? o->baudrate : 115200;
@@ -100,6 +101,11 @@ void jf_console_set_line_ending(jf_console *c, const char *ending)
 		free(c->line_ending);
 		c->line_ending = copy;
 	}
+}
+
+void jf_console_set_cancel_fd(jf_console *c, int fd)
+{
+	c->cancel_fd = fd;
 }
 
 void jf_console_set_char_delay(jf_console *c, unsigned us)

@@ -38,6 +38,7 @@ struct jf_console {
 	jf_ep_kind kind;
 	jf_url u;
 	int fd;
+	int cancel_fd; /* readable: stop waiting (JF_ECANCELED); -1: none */
 	jf_telnet tn;
 
 	jf_buf rx;      /* received, not yet consumed by a match (bounded) */

@@ -105,6 +105,35 @@ static int wait_fd(int fd, short events, jf_deadline d)
 	return n < 0 ? -errno : n;
 }
 
+/* Wait for the console (1), @d (0), the cancel fd (2) or an error (-errno). */
+static int wait_io(jf_console *c, short events, jf_deadline d)
+{
+	struct pollfd p[2] = {{c->fd, events, 0}, {c->cancel_fd, POLLIN, 0}};
+	int n;
+
+	do
+		n = poll(p, 2, jf_deadline_poll_ms(d));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (c->cancel_fd >= 0 && p[1].revents)
+		return 2;
+	return n > 0 ? 1 : 0;
+}
+
+static int canceled(jf_console *c, jf_err *err)
+{
+	return jf_err_set(err, JF_ECANCELED, "console %s: stopped (interrupted)", c->url);
+}
+
+/* Sleep @ms (a retry backoff); true when the cancel fd fired instead. */
+static bool pause_or_cancel(jf_console *c, unsigned ms)
+{
+	struct pollfd p = {c->cancel_fd, POLLIN, 0};
+
+	return poll(&p, 1, (int)ms) > 0 && (p.revents & POLLIN);
+}
+
 static int sock_connect(jf_console *c, int *out, jf_err *err)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -294,7 +323,9 @@ int jf_console__ep_open(jf_console *c, jf_err *err)
 		c->fd = -1;
 		if (jf_deadline_expired(d))
 			break;
-		poll(NULL, 0, jf_deadline_left_ms(d) < 50 ? (int)jf_deadline_left_ms(d) : 50);
+		if (pause_or_cancel(
+		        c, jf_deadline_left_ms(d) < 50 ? (unsigned)jf_deadline_left_ms(d) : 50))
+			return canceled(c, err);
 	}
 	return error;
 }
@@ -332,8 +363,10 @@ static int tty_reopen(jf_console *c, int cause, jf_err *err)
 			                  "within %llu ms",
 			                  c->url, strerror(cause),
 			                  (unsigned long long)c->reopen_ms);
-		poll(NULL, 0,
-		     (int)(backoff < jf_deadline_left_ms(d) ? backoff : jf_deadline_left_ms(d)));
+		if (pause_or_cancel(c, backoff < jf_deadline_left_ms(d)
+		                           ? backoff
+		                           : (unsigned)jf_deadline_left_ms(d)))
+			return canceled(c, err);
 		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
 	}
 }
@@ -365,8 +398,10 @@ long jf_console__ep_read(jf_console *c, void *buf, size_t cap, jf_deadline d, jf
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			if ((w = wait_fd(c->fd, POLLIN, d)) < 0)
+			if ((w = wait_io(c, POLLIN, d)) < 0)
 				return jf_err_sys(err, JF_EIO, -w, "poll %s", c->url);
+			if (w == 2)
+				return canceled(c, err);
 			if (w == 0)
 				return 0;
 			continue;
@@ -412,8 +447,12 @@ int jf_console__ep_write(jf_console *c, const void *data, size_t len, jf_deadlin
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			if ((w = wait_fd(c->fd, POLLOUT, d)) < 0) {
+			if ((w = wait_io(c, POLLOUT, d)) < 0) {
 				error = jf_err_sys(err, JF_EIO, -w, "poll %s", c->url);
+				goto done;
+			}
+			if (w == 2) {
+				error = canceled(c, err);
 				goto done;
 			}
 			if (w == 0) {

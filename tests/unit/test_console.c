@@ -707,6 +707,31 @@ static void test_console_telnet_decoder(void **state)
 	jf_buf_free(&esc);
 }
 
+static void test_console_cancel_fd_stops_expect(void **state)
+{
+	jf_err err = JF_ERR_INIT;
+	jf_console *c;
+	uint64_t t0;
+	int fds[2];
+	board b;
+
+	(void)state;
+	board_open(&b);
+	c = open_pty_console(&b, NULL, NULL);
+	assert_int_equal(pipe(fds), 0);
+	jf_console_set_cancel_fd(c, fds[0]);
+	assert_int_equal(write(fds[1], "x", 1), 1); /* Ctrl-C arrived */
+	t0 = jf_clock_mono_ms();
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1,
+	                                   jf_deadline_in(30000), NULL, &err),
+	                 JF_ECANCELED);
+	assert_true(jf_clock_mono_ms() - t0 < 5000);
+	jf_console_close(c);
+	close(fds[0]);
+	close(fds[1]);
+	board_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_console_rejects_bad_urls),
 	    cmocka_unit_test(test_console_opts_from_exporter),
 	    cmocka_unit_test(test_console_telnet_decoder),
+	    cmocka_unit_test(test_console_cancel_fd_stops_expect),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
