@@ -97,7 +97,12 @@ static int qemu_on(void *impl, jf_err *err)
 	for (size_t i = 0; i < q->argc; i++)
 		argv[n++] = q->argv[i];
 	argv[n] = NULL;
-	if ((error = jf_proc_spawn(&q->proc, argv, &opts, err)) < 0) {
+	/* The file is close-on-exec except while QEMU is being started, so
+	 * other children do not inherit it. */
+	fcntl(q->out_fd, F_SETFD, 0);
+	error = jf_proc_spawn(&q->proc, argv, &opts, err);
+	fcntl(q->out_fd, F_SETFD, FD_CLOEXEC);
+	if (error < 0) {
 		jf_err_wrap(err, "cannot start QEMU");
 		goto done;
 	}
@@ -184,8 +189,7 @@ int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 			goto nomem;
 	if (jf_driver_str(d, "cwd") && !(q->cwd = strdup(jf_driver_str(d, "cwd"))))
 		goto nomem;
-	/* Not O_CLOEXEC: QEMU inherits it (sh redirects its output there). */
-	if ((q->out_fd = mkstemp(path)) < 0) {
+	if ((q->out_fd = mkostemp(path, O_CLOEXEC)) < 0) {
 		error = jf_err_sys(err, JF_EIO, errno, "cannot create a file for QEMU's output");
 		goto fail;
 	}
