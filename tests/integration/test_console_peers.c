@@ -1,13 +1,16 @@
-/* Console endpoints against network peers: socket:// with socat as a
- * ser2net stand-in, rfc2217:// with a small RFC 2217 server thread, and a
+/* Console endpoints against network peers: socket:// with socat,
+ * rfc2217:// with a small RFC 2217 server thread (exact bytes) and with
+ * Debian's ser2net in front of a pty (the baud rate reaches the pty), and a
  * unix socket that appears only after the console started waiting (QEMU). */
 #define _GNU_SOURCE
 #include "helpers.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "jmpflash/console.h"
@@ -186,6 +190,80 @@ static void test_console_rfc2217_sets_baud_and_escapes_iac(void **state)
 	close(p.ls);
 }
 
+/* A real RFC 2217 server: ser2net in front of a pty "board". The baud rate
+ * the console asks for must reach the pty's termios through ser2net. */
+static void test_console_rfc2217_through_ser2net(void **state)
+{
+	char *dir = test_tmpdir(), yaml[512], url[64], cfg[4200], heard[8];
+	jf_console_opts o = {.baudrate = 1500000, .open_wait_ms = 10000};
+	jf_err err = JF_ERR_INIT;
+	jf_match m = JF_MATCH_INIT;
+	struct termios t;
+	int port = free_port(), bm, bs, status;
+	char bpath[64];
+	jf_console *c = NULL;
+	pid_t pid;
+
+	(void)state;
+	if (access("/usr/sbin/ser2net", X_OK) != 0)
+		fail_msg("ser2net is not installed (scripts/install-deps.sh installs it)");
+	assert_int_equal(openpty(&bm, &bs, bpath, NULL, NULL), 0);
+	tcgetattr(bs, &t);
+	cfmakeraw(&t);
+	tcsetattr(bs, TCSANOW, &t);
+	snprintf(yaml, sizeof(yaml),
+	         "connection: &con0\n"
+	         "  accepter: telnet(rfc2217),tcp,127.0.0.1,%d\n"
+	         "  connector: serialdev,%s,115200n81,local\n",
+	         port, bpath);
+	snprintf(cfg, sizeof(cfg), "%s", test_write(dir, "ser2net.yaml", yaml, strlen(yaml)));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl("/usr/sbin/ser2net", "ser2net", "-n", "-d", "-c", cfg, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(url, sizeof(url), "rfc2217://127.0.0.1:%d", port);
+	o.url = url;
+	if (jf_console_open(&c, &o, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(tcgetattr(bs, &t), 0);
+	assert_int_equal(cfgetospeed(&t), B1500000);
+	assert_int_equal(write(bm, "\xff=> ", 4), 4);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1, jf_deadline_in(5000), &m, &err),
+	    0);
+	assert_int_equal(m.before.len, 1);
+	assert_int_equal((unsigned char)m.before.ptr[0], 0xff);
+	assert_int_equal(jf_console_send(c, "x\xffy", 3, &err), 0);
+	{
+		size_t got = 0;
+		jf_deadline d = jf_deadline_in(5000);
+
+		while (got < 3 && !jf_deadline_expired(d)) {
+			struct pollfd p = {bm, POLLIN, 0};
+			ssize_t n;
+
+			if (poll(&p, 1, jf_deadline_poll_ms(d)) > 0 &&
+			    (n = read(bm, heard + got, 3 - got)) > 0)
+				got += (size_t)n;
+		}
+		assert_int_equal(got, 3);
+		assert_memory_equal(heard, "x\xffy", 3);
+	}
+	jf_match_free(&m);
+	jf_console_close(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	close(bm);
+	close(bs);
+	test_tmpdir_remove(dir);
+}
+
 typedef struct late_socket {
 	char path[108];
 	int ls;
@@ -245,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_console_socket_with_socat),
 	    cmocka_unit_test(test_console_rfc2217_sets_baud_and_escapes_iac),
+	    cmocka_unit_test(test_console_rfc2217_through_ser2net),
 	    cmocka_unit_test(test_console_waits_for_late_unix_socket),
 	};
 
