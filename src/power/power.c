@@ -86,7 +86,7 @@ int jf_power_on(jf_power *p, jf_err *err)
 {
 	int error;
 
-	jf_info(p->log, "power", "Powering on %s", p->name);
+	jf_info(p->log, "power", "Powering on %s (%s)", p->name, p->ops->name);
 	if ((error = p->ops->on(p->impl, err)) < 0)
 		return jf_err_wrap(err, "power on (%s)", p->name);
 	p->ours = true;
@@ -97,7 +97,7 @@ int jf_power_off(jf_power *p, jf_err *err)
 {
 	int error;
 
-	jf_info(p->log, "power", "Powering off %s", p->name);
+	jf_info(p->log, "power", "Powering off %s (%s)", p->name, p->ops->name);
 	if ((error = p->ops->off(p->impl, err)) < 0)
 		return jf_err_wrap(err, "power off (%s)", p->name);
 	p->ours = false;
@@ -143,8 +143,9 @@ int jf_power_state_get(jf_power *p, jf_power_state *out, jf_err *err)
 {
 	*out = JF_POWER_UNKNOWN;
 	if (!p->ops->state)
-		return jf_err_set(err, JF_ENOTIMPL, "power %s cannot read the power state",
-		                  p->name);
+		return jf_err_set(err, JF_ENOTIMPL,
+		                  "power switch %s (%s) cannot tell whether the board is on",
+		                  p->name, p->ops->name);
 	return p->ops->state(p->impl, out, err);
 }
 
