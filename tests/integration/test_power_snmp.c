@@ -282,6 +282,33 @@ static void test_snmp_wrong_v3_key_is_a_clear_error(void **state)
 	test_log_dispose(&t);
 }
 
+static void test_snmp_preset_values(void **state)
+{
+	jf_err err = JF_ERR_INIT;
+	jf_exporter e;
+	jf_power *p;
+	test_log t;
+	char *log;
+
+	(void)state;
+	test_log_init(&t);
+	/* The APC preset's off value (immediateOff = 2) applies; the oid given
+	 * in the file wins over the preset's. */
+	assert_int_equal(open_snmp(&e, &p,
+	                           "      version: 2c\n"
+	                           "      community: private\n"
+	                           "      preset: apc\n",
+	                           &t, &err),
+	                 0);
+	assert_int_equal(jf_power_off(p, &err), 0);
+	log = sets();
+	assert_non_null(strstr(log, "." BASE_OID ".3 integer 2\n"));
+	free(log);
+	jf_power_close(p);
+	jf_exporter_dispose(&e);
+	test_log_dispose(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(test_snmp_v3_authpriv_sets_outlet),
 	    cmocka_unit_test(test_snmp_wrong_community_is_a_clear_error),
 	    cmocka_unit_test(test_snmp_wrong_v3_key_is_a_clear_error),
+	    cmocka_unit_test(test_snmp_preset_values),
 	};
 
 	return cmocka_run_group_tests(tests, agent_start, agent_stop);
