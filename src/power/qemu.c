@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "jmpflash/proc.h"
@@ -24,6 +26,7 @@ typedef struct qemu_power {
 	bool running; /* started by us and not yet stopped by us */
 	int out_fd;   /* QEMU's stdout+stderr */
 	unsigned stop_ms;
+	char *monitor; /* HMP monitor socket path; NULL: stop by signal only */
 	jf_log *log;
 } qemu_power;
 
@@ -45,6 +48,7 @@ static void qemu_free(void *impl)
 		free(q->argv[i]);
 	free(q->argv);
 	free(q->cwd);
+	free(q->monitor);
 	if (q->out_fd >= 0)
 		close(q->out_fd);
 	free(q);
@@ -113,6 +117,34 @@ done:
 	return error;
 }
 
+/* Ask QEMU to quit through its human monitor; true when it did within
+ * stop_ms. Any failure leaves the signals to do the job. */
+static bool quit_via_monitor(qemu_power *q)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = q->monitor;
+	bool sent = false;
+	int fd;
+
+	int n;
+
+	if (!strncmp(path, "unix:", 5))
+		path += 5;
+	/* A relative path is relative to QEMU's directory, as QEMU sees it. */
+	if (path[0] != '/' && q->cwd)
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", q->cwd, path);
+	else
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return false;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		sent = write(fd, "quit\n", 5) == 5;
+	close(fd);
+	return sent && jf_proc_wait(&q->proc, jf_deadline_in(q->stop_ms), NULL) == 0;
+}
+
 static int qemu_off(void *impl, jf_err *err)
 {
 	qemu_power *q = impl;
@@ -122,8 +154,11 @@ static int qemu_off(void *impl, jf_err *err)
 		jf_debug(q->log, "power", "QEMU is not running");
 		return 0;
 	}
-	qemu_stop(q);
-	jf_info(q->log, "power", "QEMU stopped");
+	if (q->monitor && quit_via_monitor(q))
+		jf_info(q->log, "power", "QEMU quit through its monitor");
+	else
+		jf_info(q->log, "power", "QEMU stopped");
+	qemu_stop(q); /* reaps it, and stops anything left in its group */
 	return 0;
 }
 
@@ -188,6 +223,8 @@ int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 		if (!(q->argv[q->argc] = strdup(cmd->items[q->argc])))
 			goto nomem;
 	if (jf_driver_str(d, "cwd") && !(q->cwd = strdup(jf_driver_str(d, "cwd"))))
+		goto nomem;
+	if (jf_driver_str(d, "monitor") && !(q->monitor = strdup(jf_driver_str(d, "monitor"))))
 		goto nomem;
 	if ((q->out_fd = mkostemp(path, O_CLOEXEC)) < 0) {
 		error = jf_err_sys(err, JF_EIO, errno, "cannot create a file for QEMU's output");

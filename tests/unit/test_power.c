@@ -280,6 +280,43 @@ static void test_power_qemu_starts_stops_and_reports_death(void **state)
 	test_tmpdir_remove(dir);
 }
 
+static void test_power_qemu_quits_through_monitor(void **state)
+{
+	char *dir = test_tmpdir(), body[16384], sock[4200];
+	jf_err err = JF_ERR_INIT;
+	jf_deadline d = jf_deadline_in(10000);
+	jf_exporter e;
+	jf_power *p;
+	test_log t;
+
+	(void)state;
+	if (access("/usr/bin/socat", X_OK) != 0)
+		fail_msg("socat is not installed (scripts/install-deps.sh installs it)");
+	test_log_init(&t);
+	/* The stand-in "QEMU" exits (code 7) when its monitor gets "quit". */
+	snprintf(body, sizeof(body),
+	         "  power:\n"
+	         "    type: jmpflash.power.qemu\n"
+	         "    config:\n"
+	         "      command: [sh, -c, 'socat -u UNIX-LISTEN:mon.sock STDOUT | grep -q quit "
+	         "&& exit 7; exit 1']\n"
+	         "      cwd: %s\n"
+	         "      monitor: unix:mon.sock\n",
+	         dir);
+	snprintf(sock, sizeof(sock), "%s/mon.sock", dir);
+	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
+	assert_int_equal(jf_power_on(p, &err), 0);
+	while (access(sock, F_OK) != 0 && !jf_deadline_expired(d))
+		poll(NULL, 0, 10);
+	assert_int_equal(access(sock, F_OK), 0);
+	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_non_null(strstr(t.text, "QEMU quit through its monitor"));
+	jf_power_close(p);
+	jf_exporter_dispose(&e);
+	test_log_dispose(&t);
+	test_tmpdir_remove(dir);
+}
+
 /* A fake HID layer: one hub with serial YK12345 and pid @pid. */
 typedef struct fake_hid {
 	uint16_t pid;
@@ -465,6 +502,7 @@ int main(void)
 	    cmocka_unit_test(test_power_command_timeout_and_cycle),
 	    cmocka_unit_test(test_power_upstream_shell_driver),
 	    cmocka_unit_test(test_power_qemu_starts_stops_and_reports_death),
+	    cmocka_unit_test(test_power_qemu_quits_through_monitor),
 	    cmocka_unit_test(test_power_ykush_command_bytes),
 	    cmocka_unit_test(test_power_ykush_real_hidapi_finds_no_hub),
 	    cmocka_unit_test(test_power_snmp_config_errors),
