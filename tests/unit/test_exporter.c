@@ -227,6 +227,55 @@ static void test_exporter_secret_never_in_error(void **state)
 	test_log_dispose(&t);
 }
 
+static void test_exporter_inline_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} cases[] = {
+		{"export:\n  a:\n    type: jmpflash.power.mock\n    ref: b\n",
+		 "i.yaml:4:10: a has both 'type' and 'ref'; keep one"},
+		{"export:\n  a:\n    config: {x: 1}\n",
+		 "i.yaml:3:13: a has a config but no type; add 'type:' naming its driver"},
+		{"export:\n  a:\n    ref: b\n    children: {}\n  b: {type: jmpflash.power.mock}\n",
+		 "i.yaml:3:10: a: a 'ref' entry takes no config or children; configure the driver "
+		 "it refers to"},
+		{"apiVersion: jumpstarter.dev/v2\nexport: {}\n",
+		 "i.yaml:1:13: apiVersion 'jumpstarter.dev/v2' is not supported; use "
+		 "jumpstarter.dev/v1alpha1"},
+		{"export: [a, b]\n",
+		 "i.yaml:1:9: 'export' must be a mapping (key: value lines), not a list"},
+		{"export:\n  s:\n    type: jmpflash.power.qemu\n    config: {command: [a, {b: c}]}\n",
+		 "i.yaml:4:27: s.command: every list item must be a single value"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		jf_err err = JF_ERR_INIT;
+		jf_exporter e;
+
+		assert_int_equal(jf_exporter_load_string(&e, "i.yaml", cases[i].text, NULL, &err),
+				 JF_ECONFIG);
+		assert_string_equal(err.msg, cases[i].msg);
+	}
+}
+
+/* A config nested beyond any sane depth is refused, not recursed into. */
+static void test_exporter_depth_limit(void **state)
+{
+	char text[8192] = "export:\n";
+	size_t len = strlen(text);
+	jf_err err = JF_ERR_INIT;
+	jf_exporter e;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%*sd%d:\n%*schildren:\n",
+					2 + 4 * i, "", i, 4 + 4 * i, "");
+	snprintf(text + len, sizeof(text) - len, "%*s{}\n", 2 + 4 * 40, "");
+	assert_int_equal(jf_exporter_load_string(&e, "deep.yaml", text, NULL, &err), JF_ECONFIG);
+	assert_non_null(strstr(err.msg, "drivers nested deeper than 16 levels"));
+}
+
 static void test_exporter_dir_fallback_helpers(void **state)
 {
 	char *dir = test_tmpdir(), buf[256];
@@ -268,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_exporter_composite_and_nested_refs),
 		cmocka_unit_test(test_exporter_malformed_inputs),
 		cmocka_unit_test(test_exporter_secret_never_in_error),
+		cmocka_unit_test(test_exporter_inline_errors),
+		cmocka_unit_test(test_exporter_depth_limit),
 		cmocka_unit_test(test_exporter_dir_fallback_helpers),
 		cmocka_unit_test(test_exporter_type_table),
 	};

@@ -166,7 +166,9 @@ static void test_manifest_inline_errors(void **state)
 	} cases[] = {
 		{"kind: ExporterConfig\nspec: {}\n",
 		 "i.yaml:1:7: kind is 'ExporterConfig', but a bundle manifest has kind: "
-		 "FlashBundleManifest"},
+		 "FlashBundleManifest (this is an exporter config: use 'jmpflash config check')"},
+		{"apiVersion: v2\nspec: {}\n",
+		 "i.yaml:1:13: apiVersion 'v2' is not supported; use jumpstarter.dev/v1alpha1"},
 		{"metadata: {name: x}\n", "i.yaml:1:1: there is no 'spec:' section; a bundle "
 					  "manifest describes the board under spec:"},
 		{"spec:\n  bootcmd: b\n  shelltype: bash\n",
