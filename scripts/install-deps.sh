@@ -9,10 +9,14 @@ build-essential cmake pkg-config git
 libyaml-dev libssl-dev libcmocka-dev
 cppcheck
 xz-utils
+libpcre2-dev libhidapi-dev libsnmp-dev
+snmpd socat ser2net
 "
 # Planned with later modules (bundle/, net/, console/, power/, image/):
-# libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libpcre2-dev
-# libhidapi-dev libsnmp-dev liblzma-dev libzstd-dev zlib1g-dev
+# libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
+# liblzma-dev libzstd-dev zlib1g-dev
+# console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
+# PDUs) are above, with snmpd, socat and ser2net: the peers their tests start.
 
 missing=""
 for p in $PACKAGES; do

@@ -64,6 +64,9 @@ int cli_exit_code(int jf_code);
 
 /* Load the exporter named by -c (or found in the default places). */
 int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err);
+/* The driver with @role (its flasher's child @child, or -e NAME itself). */
+int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, const char *child,
+		    const jf_driver **out, jf_err *err);
 
 extern const cli_cmd cli_config_cmds[];
 extern const cli_cmd cli_bundle_cmds[];

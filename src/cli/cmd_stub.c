@@ -95,43 +95,6 @@ static int busybox_run(cli_ctx *ctx, int argc, char **argv)
 	return not_yet("jmpflash storage", &cli_storage_cmds[1], argc, argv);
 }
 
-static const cli_opt no_opts[] = {CLI_OPT_END};
-
-static int power_on(cli_ctx *ctx, int argc, char **argv);
-static int power_off(cli_ctx *ctx, int argc, char **argv);
-static int power_cycle(cli_ctx *ctx, int argc, char **argv);
-
-const cli_cmd cli_power_cmds[] = {
-	{"on", "", "Power the board on", no_opts, power_on},
-	{"off", "", "Power the board off", no_opts, power_off},
-	{"cycle", "", "Power off, wait, power on", no_opts, power_cycle},
-	{NULL, NULL, NULL, NULL, NULL},
-};
-
-static int power_on(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash power", &cli_power_cmds[0], argc, argv);
-}
-
-static int power_off(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash power", &cli_power_cmds[1], argc, argv);
-}
-
-static int power_cycle(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash power", &cli_power_cmds[2], argc, argv);
-}
-
-const cli_opt cli_serial_opts[] = {
-	{"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
-	{"console-debug", 0, NULL, "Echo the console to stderr as well", O_CONSOLE_DEBUG},
-	CLI_OPT_END,
-};
-
 const cli_opt cli_serve_opts[] = {
 	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
 	{"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
@@ -141,16 +104,8 @@ const cli_opt cli_serve_opts[] = {
 	CLI_OPT_END,
 };
 
-static const cli_cmd serial_cmd = {"serial", "[OPTIONS]",
-				   "Attach to the board's serial console", cli_serial_opts, NULL};
 static const cli_cmd serve_cmd = {"serve", "[OPTIONS]",
 				  "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
-
-int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash", &serial_cmd, argc, argv);
-}
 
 int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {

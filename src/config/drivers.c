@@ -38,6 +38,8 @@ static const jf_param_spec ykush_params[] = {
 	{"serial", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"port", JF_PARAM_STR, "all", 0, "1|2|3|4|all", NULL},
 	{"default", JF_PARAM_STR, "off", 0, "on|off|keep", NULL},
+	/* jmpflash: power cycle off-time in seconds */
+	{"off_time", JF_PARAM_FLOAT, "2", 0, NULL, NULL},
 	END,
 };
 
@@ -58,6 +60,9 @@ static const jf_param_spec snmp_params[] = {
 	{"community", JF_PARAM_STR, NULL, JF_PSPEC_SECRET, NULL, NULL},
 	{"on_value", JF_PARAM_INT, "1", 0, NULL, NULL},
 	{"off_value", JF_PARAM_INT, "0", 0, NULL, NULL},
+	/* jmpflash: OID and on/off values of a known PDU; power cycle off-time */
+	{"preset", JF_PARAM_STR, NULL, 0, "raritan|apc|cyberpower", NULL},
+	{"off_time", JF_PARAM_FLOAT, "2", 0, NULL, NULL},
 	END,
 };
 
@@ -87,6 +92,8 @@ static const jf_param_spec qemu_params[] = {
 	{"monitor", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"cwd", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"off_time", JF_PARAM_FLOAT, "0", 0, NULL, NULL},
+	/* jmpflash: seconds between SIGTERM and SIGKILL on power off */
+	{"stop_timeout", JF_PARAM_FLOAT, "5", 0, NULL, NULL},
 	END,
 };
 

@@ -108,12 +108,47 @@ expect 0 '--console-debug' -- storage busybox-shell --help
 
 # commands that are not built yet say so, exit 2, and never pretend
 for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell" \
-	"power on" "power off" "power cycle" "serial" "serve" "bundle pull ref" "bundle push d r"; do
+	"serve" "bundle pull ref" "bundle push d r"; do
 	# shellcheck disable=SC2086
 	expect 2 'is not implemented yet' -- $cmd
 done
 expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- storage flash --bogus
 expect 2 "'zap' is not a command of 'jmpflash power'" -- power zap
+
+# power with a command driver: real commands, their stderr in errors
+cat >"$tmp/power.yaml" <<EOF
+apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {name: lab, namespace: default}
+endpoint: grpc.example:443
+token: abc
+export:
+  power:
+    type: jmpflash.power.command
+    config:
+      on: echo on > $tmp/relay
+      off: echo off > $tmp/relay
+      state: cat $tmp/relay
+      off_time: 0.1
+  stuck:
+    type: jmpflash.power.command
+    config:
+      on: echo 'relay 4 is stuck' >&2; exit 3
+      off: 'true'
+EOF
+expect 0 'Powering on' -- -c "$tmp/power.yaml" -e power power on
+expect 0 '^on$' -- -c "$tmp/power.yaml" -e power power state
+expect 0 'Starting power cycle sequence' -- -c "$tmp/power.yaml" power cycle --export power
+expect 0 'Waiting 0.1 seconds' -- -c "$tmp/power.yaml" power cycle --export power
+expect 0 'Power cycle sequence complete' -- -c "$tmp/power.yaml" power cycle --export power
+expect 0 'Powering off' -- -c "$tmp/power.yaml" -e power power off
+expect 0 '^off$' -- -c "$tmp/power.yaml" -e power power state
+expect 1 'failed \(exit code 3\): relay 4 is stuck' -- -c "$tmp/power.yaml" -e stuck power on
+expect 2 'has 2 power switch drivers; pick one with -e NAME' -- -c "$tmp/power.yaml" power on
+expect 2 "no export 'nope'" -- -c "$tmp/power.yaml" -e nope power on
+expect 2 '--off-time takes seconds' -- -c "$tmp/power.yaml" -e power power cycle --off-time x
+expect 0 '--log FILE' -- serial --help
+expect 2 'no serial console found' -- -c "$tmp/power.yaml" serial
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,240 @@
+/* Power for the virtual board: "on" starts QEMU with the configured command
+ * line, "off" stops its process group (SIGTERM, then SIGKILL), and a QEMU
+ * that dies on its own is reported by check(). QEMU's own output goes to an
+ * unlinked temp file, so a crash message can be shown without a pipe that
+ * could fill up and stall it. */
+#define _GNU_SOURCE
+#include "power_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "jmpflash/proc.h"
+
+typedef struct qemu_power {
+	char **argv;
+	size_t argc;
+	char *cwd;
+	jf_proc proc;
+	bool running; /* started by us and not yet stopped by us */
+	int out_fd;   /* QEMU's stdout+stderr */
+	unsigned stop_ms;
+	char *monitor; /* HMP monitor socket path; NULL: stop by signal only */
+	jf_log *log;
+} qemu_power;
+
+static void qemu_stop(qemu_power *q)
+{
+	if (!q->running)
+		return;
+	jf_proc_kill(&q->proc, q->stop_ms);
+	jf_proc_dispose(&q->proc);
+	q->running = false;
+}
+
+static void qemu_free(void *impl)
+{
+	qemu_power *q = impl;
+
+	qemu_stop(q);
+	for (size_t i = 0; i < q->argc; i++)
+		free(q->argv[i]);
+	free(q->argv);
+	free(q->cwd);
+	free(q->monitor);
+	if (q->out_fd >= 0)
+		close(q->out_fd);
+	free(q);
+}
+
+/* The last line QEMU printed, for messages. */
+static void output_tail(qemu_power *q, char *buf, size_t size)
+{
+	off_t end = lseek(q->out_fd, 0, SEEK_END), from;
+	ssize_t n;
+	char *s;
+
+	buf[0] = '\0';
+	if (end <= 0)
+		return;
+	from = end > (off_t)(size - 1) ? end - (off_t)(size - 1) : 0;
+	if ((n = pread(q->out_fd, buf, size - 1, from)) <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if ((s = strrchr(buf, '\n')))
+		memmove(buf, s + 1, strlen(s + 1) + 1);
+}
+
+static int qemu_on(void *impl, jf_err *err)
+{
+	qemu_power *q = impl;
+	const char **argv = NULL;
+	char redirect[64];
+	jf_proc_opts opts = {0, q->cwd, NULL};
+	size_t n = 0;
+	int error;
+
+	if (q->running) {
+		jf_info(q->log, "power", "QEMU (pid %d) is already running", (int)q->proc.pid);
+		return 0;
+	}
+	if (ftruncate(q->out_fd, 0) < 0) {
+		/* an old crash message may stay in front: harmless */
+	}
+	if (!(argv = calloc(q->argc + 6, sizeof(*argv))))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	/* sh sends both streams to our temp file, then becomes QEMU (same pid). */
+	snprintf(redirect, sizeof(redirect), "exec \"$@\" >&%d 2>&%d", q->out_fd, q->out_fd);
+	argv[n++] = "sh";
+	argv[n++] = "-c";
+	argv[n++] = redirect;
+	argv[n++] = "sh";
+	for (size_t i = 0; i < q->argc; i++)
+		argv[n++] = q->argv[i];
+	argv[n] = NULL;
+	/* The file is close-on-exec except while QEMU is being started, so
+	 * other children do not inherit it. */
+	fcntl(q->out_fd, F_SETFD, 0);
+	error = jf_proc_spawn(&q->proc, argv, &opts, err);
+	fcntl(q->out_fd, F_SETFD, FD_CLOEXEC);
+	if (error < 0) {
+		jf_err_wrap(err, "cannot start QEMU");
+		goto done;
+	}
+	q->running = true;
+	jf_info(q->log, "power", "QEMU started (pid %d): %s", (int)q->proc.pid, q->argv[0]);
+done:
+	free(argv);
+	return error;
+}
+
+/* Ask QEMU to quit through its human monitor; true when it did within
+ * stop_ms. Any failure leaves the signals to do the job. */
+static bool quit_via_monitor(qemu_power *q)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = q->monitor;
+	bool sent = false;
+	int fd;
+
+	int n;
+
+	if (!strncmp(path, "unix:", 5))
+		path += 5;
+	/* A relative path is relative to QEMU's directory, as QEMU sees it. */
+	if (path[0] != '/' && q->cwd)
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", q->cwd, path);
+	else
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return false;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		sent = write(fd, "quit\n", 5) == 5;
+	close(fd);
+	return sent && jf_proc_wait(&q->proc, jf_deadline_in(q->stop_ms), NULL) == 0;
+}
+
+static int qemu_off(void *impl, jf_err *err)
+{
+	qemu_power *q = impl;
+
+	(void)err;
+	if (!q->running) {
+		jf_debug(q->log, "power", "QEMU is not running");
+		return 0;
+	}
+	if (q->monitor && quit_via_monitor(q))
+		jf_info(q->log, "power", "QEMU quit through its monitor");
+	else
+		jf_info(q->log, "power", "QEMU stopped");
+	qemu_stop(q); /* reaps it, and stops anything left in its group */
+	return 0;
+}
+
+/* Reports a QEMU that exited while we had it on. */
+static int qemu_check(void *impl, jf_err *err)
+{
+	qemu_power *q = impl;
+	char tail[256];
+	int code, sig;
+
+	if (!q->running || jf_proc_wait(&q->proc, jf_deadline_in(0), NULL) == JF_ETIMEOUT)
+		return 0;
+	code = q->proc.exit_code;
+	sig = q->proc.term_signal;
+	jf_proc_dispose(&q->proc);
+	q->running = false;
+	output_tail(q, tail, sizeof(tail));
+	if (sig)
+		return jf_err_set(err, JF_EUNREACHABLE, "QEMU was killed by signal %d%s%s", sig,
+		                  *tail ? ": " : "", tail);
+	return jf_err_set(err, JF_EUNREACHABLE, "QEMU exited with code %d while powered on%s%s",
+	                  code, *tail ? ": " : "", tail);
+}
+
+static int qemu_state(void *impl, jf_power_state *st, jf_err *err)
+{
+	qemu_power *q = impl;
+	jf_err ignored = JF_ERR_INIT;
+
+	(void)err;
+	qemu_check(q, &ignored); /* notices a death; state is then simply off */
+	*st = q->running ? JF_POWER_ON : JF_POWER_OFF;
+	return 0;
+}
+
+static const jf_power_ops ops = {"qemu",     qemu_on,    qemu_off, NULL,
+                                 qemu_state, qemu_check, qemu_free};
+
+int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
+{
+	const jf_param *cmd = jf_driver_param(d, "command");
+	qemu_power *q = calloc(1, sizeof(*q));
+	char path[] = "/tmp/jmpflash-qemu-XXXXXX";
+	int error;
+
+	*out = NULL;
+	if (!q)
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	q->out_fd = -1;
+	q->log = log;
+	q->stop_ms = jf_power__param_ms(d, "stop_timeout", 5000);
+	if (!cmd || !cmd->nitems) {
+		error = jf_err_set(err, JF_ECONFIG,
+		                   "%s: command is empty; give the QEMU command "
+		                   "line as a list",
+		                   d->path);
+		goto fail;
+	}
+	if (!(q->argv = calloc(cmd->nitems, sizeof(*q->argv))))
+		goto nomem;
+	for (; q->argc < cmd->nitems; q->argc++)
+		if (!(q->argv[q->argc] = strdup(cmd->items[q->argc])))
+			goto nomem;
+	if (jf_driver_str(d, "cwd") && !(q->cwd = strdup(jf_driver_str(d, "cwd"))))
+		goto nomem;
+	if (jf_driver_str(d, "monitor") && !(q->monitor = strdup(jf_driver_str(d, "monitor"))))
+		goto nomem;
+	if ((q->out_fd = mkostemp(path, O_CLOEXEC)) < 0) {
+		error = jf_err_sys(err, JF_EIO, errno, "cannot create a file for QEMU's output");
+		goto fail;
+	}
+	unlink(path);
+	return jf_power_new(out, &ops, q, d->path, log, err);
+nomem:
+	error = jf_err_set(err, JF_ENOMEM, "out of memory");
+fail:
+	qemu_free(q);
+	return error;
+}
