@@ -146,7 +146,7 @@ static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_y
 			   const char *path)
 {
 	jf_param *p = param_add(d, s->key);
-	const char *v;
+	const char *v = NULL;
 	int error;
 
 	if (!p)
@@ -380,7 +380,7 @@ static int parse_driver(loader *l, jf_driver **out, const char *name, const char
 		return jf_yaml_str(&l->doc, n, "ref", "ref", true, &d->ref, l->err);
 	}
 	if (type) {
-		const char *t;
+		const char *t = NULL;
 
 		if ((error = jf_yaml_scalar(&l->doc, type, "type", &t, l->err)) < 0)
 			return error;
@@ -604,7 +604,7 @@ static int parse_top(loader *l)
 		"hooks",      "failureDetection", "exitOnLeaseEnd", "alias", "path"};
 	jf_ynode *root = jf_yaml_root(&l->doc), *meta, *exp, *kind;
 	jf_exporter *e = l->e;
-	const char *v;
+	const char *v = NULL;
 	int error;
 
 	jf_yaml_foreach_pair(&l->doc, root, pair)

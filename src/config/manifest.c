@@ -127,7 +127,7 @@ static int load_targets(mloader *l, jf_ynode *spec)
 	{
 		jf_ynode *k = jf_yaml_node(&l->doc, pair->key), *v = jf_yaml_node(&l->doc, pair->value);
 		jf_manifest_target *t = &m->targets[m->ntargets];
-		const char *ks, *vs;
+		const char *ks = NULL, *vs = NULL;
 
 		if ((error = jf_yaml_scalar(&l->doc, k, "target name", &ks, l->err)) < 0 ||
 		    (error = jf_yaml_scalar(&l->doc, v, "target device", &vs, l->err)) < 0)
@@ -198,7 +198,7 @@ static int load_preflash(mloader *l, jf_ynode *spec)
 		return jf_err_set(l->err, JF_ENOMEM, "out of memory");
 	jf_yaml_foreach_item(&l->doc, n, it)
 	{
-		const char *v;
+		const char *v = NULL;
 
 		if ((error = jf_yaml_scalar(&l->doc, jf_yaml_node(&l->doc, *it),
 					    "spec.preflash_commands item", &v, l->err)) < 0)
@@ -211,7 +211,7 @@ static int load_preflash(mloader *l, jf_ynode *spec)
 
 static int load_variant(mloader *l, jf_ynode *k, jf_ynode *v, jf_manifest_variant *var)
 {
-	const char *name;
+	const char *name = NULL;
 	char what[160];
 	int error;
 

@@ -60,7 +60,7 @@ const char *jf_yaml_kind_name(const jf_ynode *n)
 
 bool jf_yaml_is_null(const jf_ynode *n)
 {
-	const char *v;
+	const char *v = NULL;
 
 	if (!n)
 		return true;
@@ -114,7 +114,7 @@ int jf_yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what,
 		char **out, jf_err *err)
 {
 	jf_ynode *n = jf_yaml_get(d, parent, key);
-	const char *v;
+	const char *v = NULL;
 	char *copy;
 	int error;
 
