@@ -9,9 +9,14 @@ build-essential cmake pkg-config git
 libyaml-dev libssl-dev libcmocka-dev
 cppcheck
 xz-utils
+libcurl4-openssl-dev libjansson-dev
+docker-registry skopeo apache2-utils curl openssl python3
 "
+# bundle/: libcurl + jansson for the OCI client; its integration tests run
+# docker-registry (CNCF distribution), skopeo (reads what we push, writes OCI
+# layouts), htpasswd (bcrypt for Basic auth), openssl + python3 (token server).
 # Planned with later modules (bundle/, net/, console/, power/, image/):
-# libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libpcre2-dev
+# libmicrohttpd-dev libpcre2-dev
 # libhidapi-dev libsnmp-dev liblzma-dev libzstd-dev zlib1g-dev
 
 missing=""

@@ -1,7 +1,7 @@
 /* The bundle cache under cache_dir:
  *   blobs/sha256/<hex>        verified blobs and manifests, read-only, shared
  *   blobs/sha256/<hex>.partial a download in progress (resumed with Range)
- *   blobs/sha256/<hex>.lock   flock(2) held while the blob is fetched
+ *   locks/<hex>               flock(2) held while blob <hex> is fetched
  *   refs/<registry>/<repository>/<tag>  the manifest digest a tag last named
  *   bundles/sha256/<hex>/     a manifest's files at their titles (hard links)
  * A file appears under its final name only by rename(2), after its sha256 and

@@ -129,7 +129,7 @@ int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *l
 		    const jf_bundle_layer *l, bool *downloaded, jf_err *err)
 {
 	const char *cache = c->opts.cache_dir;
-	char blob[4096], part[4096], lock[4096], dir[4096];
+	char blob[4096], part[4096], lock[4096], dir[4096], ldir[4096];
 	int lfd = -1, fd = -1, error = 0;
 	jf_sha256 h = {0};
 	uint64_t written = 0;
@@ -139,7 +139,8 @@ int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *l
 	*downloaded = false;
 	if (jf_cache__path(blob, sizeof(blob), cache, l->digest, "") < 0 ||
 	    jf_cache__path(part, sizeof(part), cache, l->digest, ".partial") < 0 ||
-	    jf_cache__path(lock, sizeof(lock), cache, l->digest, ".lock") < 0 ||
+	    snprintf(lock, sizeof(lock), "%s/locks/%s", cache, l->digest + 7) >= (int)sizeof(lock) ||
+	    snprintf(ldir, sizeof(ldir), "%s/locks", cache) >= (int)sizeof(ldir) ||
 	    snprintf(dir, sizeof(dir), "%s/blobs/sha256", cache) >= (int)sizeof(dir))
 		return jf_err_set(err, JF_EINVAL, "cache path too long: %s", cache);
 	if (access(blob, F_OK) == 0)
@@ -148,7 +149,7 @@ int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *l
 		return jf_err_set(err, JF_ENOTFOUND, "%s (%s) is not in the cache %s and --offline "
 						     "forbids downloading it",
 				  l->title, l->digest, cache);
-	if ((error = jf_cache__mkdirs(dir, err)) < 0)
+	if ((error = jf_cache__mkdirs(dir, err)) < 0 || (error = jf_cache__mkdirs(ldir, err)) < 0)
 		return error;
 	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
 	    flock(lfd, LOCK_EX) < 0) {
