@@ -123,6 +123,8 @@ int jf_cache__view(char **dir, const char *cache, const jf_bundle_info *info, jf
 
 /* Copy a regular file (copy_file_range, then read/write). */
 int jf_bundle__copy_file(const char *from, const char *to, jf_err *err);
+/* jf_log_secret() that accepts a NULL log (a client without one). */
+int jf_bundle__secret(jf_log *log, const char *secret);
 void jf_bundle__progress(jf_bundle_client *c, const char *what, uint64_t done, uint64_t total);
 
 #endif

@@ -109,6 +109,7 @@ static int resolve_ref(jf_bundle_info *out, jf_bundle_client *c, const char *tex
 {
 	jf_bundle_ref ref;
 	jf_buf body = JF_BUF_INIT;
+	jf_err cerr = JF_ERR_INIT; /* the cache's answer must not hide the network's */
 	char name[1200];
 	int error;
 
@@ -120,7 +121,7 @@ static int resolve_ref(jf_bundle_info *out, jf_bundle_client *c, const char *tex
 	} else {
 		error = resolve_online(c, &ref, &body, &out->manifest_digest, err);
 		if ((error == JF_EUNREACHABLE || error == JF_ETIMEOUT) && c->opts.cache_dir &&
-		    resolve_cached(c, &ref, &body, &out->manifest_digest, err) == 0) {
+		    resolve_cached(c, &ref, &body, &out->manifest_digest, &cerr) == 0) {
 			jf_warn(c->log, "bundle", "%s is unreachable; using the cached %s", ref.registry,
 				out->manifest_digest);
 			error = 0;

@@ -40,6 +40,11 @@ void jf_bundle_client_free(jf_bundle_client *c)
 	free(c);
 }
 
+int jf_bundle__secret(jf_log *log, const char *secret)
+{
+	return log ? jf_log_secret(log, secret) : 0;
+}
+
 void jf_bundle__progress(jf_bundle_client *c, const char *what, uint64_t done, uint64_t total)
 {
 	if (c->opts.progress)
@@ -160,7 +165,7 @@ static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 	if (error < 0)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	if (c->cred.username) {
-		if (jf_log_secret(c->log, c->cred.password) < 0)
+		if (jf_bundle__secret(c->log, c->cred.password) < 0)
 			return jf_err_set(err, JF_ENOMEM, "out of memory");
 		return 0;
 	}
@@ -190,7 +195,7 @@ static int set_auth(jf_bundle_client *c, const jf_bundle_ref *ref, const char *s
 {
 	jf_buf b = JF_BUF_INIT;
 
-	if (jf_buf_printf(&b, "%s %s", scheme, value) < 0 || jf_log_secret(c->log, value) < 0)
+	if (jf_buf_printf(&b, "%s %s", scheme, value) < 0 || jf_bundle__secret(c->log, value) < 0)
 		goto nomem;
 	free(c->auth_host);
 	if (c->auth_value)
@@ -212,7 +217,7 @@ static int basic_value(char **out, const jf_auth_cred *cr, jf_log *log)
 
 	*out = NULL;
 	if (jf_buf_printf(&plain, "%s:%s", cr->username, cr->password) < 0 ||
-	    !(*out = jf_bundle__b64(plain.ptr, plain.len)) || jf_log_secret(log, *out) < 0)
+	    !(*out = jf_bundle__b64(plain.ptr, plain.len)) || jf_bundle__secret(log, *out) < 0)
 		error = JF_ENOMEM;
 	if (plain.ptr)
 		memset(plain.ptr, 0, plain.len);

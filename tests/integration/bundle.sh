@@ -2,7 +2,7 @@
 # Integration tests of `jmpflash bundle` against Debian's docker-registry (the
 # CNCF distribution registry), started here on a free loopback port with its
 # own temp storage. Usage: bundle.sh SCENARIO JMPFLASH TESTDATA
-# Scenarios: roundtrip basic token corrupt dotdot concurrent resume
+# Scenarios: roundtrip basic token corrupt dotdot concurrent resume redirect
 set -eu
 scenario=$1
 J=$(realpath "$2")
@@ -308,6 +308,25 @@ scenario_resume() {
 	[ ! -e "$part" ] && [ ! -e "$CACHE/blobs/sha256/$hex" ] || fail "garbage kept in the cache"
 	pull "$REG/t/b:1" "$T/out2" >/dev/null || fail "retry after a garbage partial"
 	diff -r "$T/b" "$T/out2" || fail "retried files differ"
+}
+
+scenario_redirect() {
+	start_registry
+	make_bundle "$T/b" 2
+	"$J" bundle push "$T/b" "$REG/t/b:1" >/dev/null || fail "push"
+	FPORT=$(free_port)
+	BPORT=$(free_port)
+	python3 "$HERE/redirect_front.py" "$FPORT" "$BPORT" "$PORT" bob 'R3dir-pw' \
+		>"$T/front.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$FPORT/v2/"
+	"$J" -v bundle pull --cache-dir "$CACHE" -u bob -p 'R3dir-pw' "127.0.0.1:$FPORT/t/b:1" \
+		"$T/out" >/dev/null 2>"$T/pull.log" || fail "pull through redirects failed: $(cat "$T/pull.log")"
+	diff -r "$T/b" "$T/out" || fail "files differ"
+	grep -q "307" "$T/front.log" || fail "the front never redirected"
+	grep -q "LEAKED" "$T/front.log" && fail "credentials followed the redirect"
+	grep -q "R3dir-pw" "$T/pull.log" && fail "the password was logged"
+	return 0
 }
 
 "scenario_$scenario"
