@@ -43,7 +43,7 @@ static void print_driver(cli_ctx *ctx, const jf_driver *d, int indent)
 	if (d->ref) {
 		const jf_driver *t = jf_driver_resolve(d);
 
-		cli_out(ctx, "%*s%s -> %s (%s)\n", indent, "", d->name, d->ref,
+		cli_out(ctx, "%*s%s -> %s: %s\n", indent, "", d->name, d->ref,
 			t ? jf_driver_kind_name(t->kind) : "?");
 		return;
 	}

@@ -216,10 +216,12 @@ static int apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec, c
 		if (!strcmp(s->key, "flasher_bundle") && spec->preset_bundle)
 			def = spec->preset_bundle;
 		if (!def && (s->flags & JF_PSPEC_REQUIRED))
-			return jf_yaml_error(&l->doc, l->err, at,
-					     "%s: '%s' is required for %s; add it under config:, "
-					     "e.g. %s",
-					     d->path, s->key, d->type, s->hint ? s->hint : s->key);
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s: '%s' is required for %s; add it under "
+					  "config:, e.g. %s",
+					  l->doc.name, at ? jf_yaml_line(at) : d->line,
+					  at ? jf_yaml_col(at) : d->col, d->path, s->key, d->type,
+					  s->hint ? s->hint : s->key);
 		if (!def)
 			continue;
 		if ((s->flags & JF_PSPEC_USER_DIR) && !jf_dir_usable(def) &&
@@ -258,7 +260,10 @@ static int parse_config(loader *l, jf_driver *d, const jf_driver_spec *spec, jf_
 	int error;
 
 	if (cfg && !jf_yaml_is_null(cfg)) {
-		if ((error = jf_yaml_want_map(&l->doc, cfg, "config", l->err)) < 0)
+		char what[300];
+
+		snprintf(what, sizeof(what), "%.280s.config", d->path);
+		if ((error = jf_yaml_want_map(&l->doc, cfg, what, l->err)) < 0)
 			return error;
 		jf_yaml_foreach_pair(&l->doc, cfg, pair)
 		{
@@ -287,30 +292,32 @@ static int parse_config(loader *l, jf_driver *d, const jf_driver_spec *spec, jf_
 static int parse_driver(loader *l, jf_driver **out, const char *name, const char *parent_path,
 			jf_ynode *n, int depth);
 
-static int parse_children(loader *l, jf_driver *d, jf_ynode *children, int depth)
+/* Parse a mapping of name -> driver entry (export: or children:) and append
+ * the drivers to *list. */
+static int parse_entries(loader *l, jf_driver ***list, size_t *n, const char *parent_path,
+			 jf_ynode *map, const char *what, int depth)
 {
 	int error;
 
-	if (jf_yaml_is_null(children))
-		return 0;
-	if ((error = jf_yaml_want_map(&l->doc, children, "children", l->err)) < 0)
+	if ((error = jf_yaml_want_map(&l->doc, map, what, l->err)) < 0)
 		return error;
-	jf_yaml_foreach_pair(&l->doc, children, pair)
+	jf_yaml_foreach_pair(&l->doc, map, pair)
 	{
 		jf_ynode *k;
 		const char *key = key_of(l, pair, &k);
-		jf_driver **c = realloc(d->children, (d->nchildren + 1) * sizeof(*c));
+		jf_driver **grown = realloc(*list, (*n + 1) * sizeof(**list));
 
-		if (!c)
+		if (!grown)
 			return nomem(l);
-		d->children = c;
+		*list = grown;
 		if (!key)
-			return jf_yaml_error(&l->doc, l->err, k, "%s: child names must be text",
-					     d->path);
-		if ((error = parse_driver(l, &c[d->nchildren], key, d->path,
-					  jf_yaml_node(&l->doc, pair->value), depth + 1)) < 0)
+			return jf_yaml_error(&l->doc, l->err, k, "%s: names must be text", what);
+		/* counted before checking, so that a half-parsed entry is freed too */
+		error = parse_driver(l, &grown[*n], key, parent_path,
+				     jf_yaml_node(&l->doc, pair->value), depth);
+		(*n)++;
+		if (error < 0)
 			return error;
-		d->nchildren++;
 	}
 	return 0;
 }
@@ -400,7 +407,10 @@ static int parse_driver(loader *l, jf_driver **out, const char *name, const char
 	} else {
 		d->kind = JF_DRIVER_COMPOSITE;
 	}
-	return parse_children(l, d, jf_yaml_get(&l->doc, n, "children"), depth);
+	n = jf_yaml_get(&l->doc, n, "children");
+	if (jf_yaml_is_null(n))
+		return 0;
+	return parse_entries(l, &d->children, &d->nchildren, d->path, n, "children", depth + 1);
 }
 
 /* ---- refs and flasher children ---------------------------------------- */
@@ -602,9 +612,8 @@ static int parse_top(loader *l)
 		"apiVersion", "kind",	 "metadata",	    "endpoint", "token",
 		"tls",	      "grpcOptions", "description", "motd",	"export",
 		"hooks",      "failureDetection", "exitOnLeaseEnd", "alias", "path"};
-	jf_ynode *root = jf_yaml_root(&l->doc), *meta, *exp, *kind;
+	jf_ynode *root = jf_yaml_root(&l->doc), *meta, *exp;
 	jf_exporter *e = l->e;
-	const char *v = NULL;
 	int error;
 
 	jf_yaml_foreach_pair(&l->doc, root, pair)
@@ -619,27 +628,11 @@ static int parse_top(loader *l)
 		if (!key || i == sizeof(known) / sizeof(known[0]))
 			warn_at(l, k, "unknown top-level key '%s' ignored", key ? key : "?");
 	}
-	if ((error = jf_yaml_str(&l->doc, root, "apiVersion", "apiVersion", false, &e->api_version,
+	if ((error = jf_yaml_check_header(&l->doc, "ExporterConfig", "an exporter file",
+					  l->err)) < 0 ||
+	    (error = jf_yaml_str(&l->doc, root, "apiVersion", "apiVersion", false, &e->api_version,
 				 l->err)) < 0)
 		return error;
-	if (e->api_version && strcmp(e->api_version, "jumpstarter.dev/v1alpha1"))
-		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "apiVersion"),
-				     "apiVersion '%s' is not supported; use "
-				     "jumpstarter.dev/v1alpha1",
-				     e->api_version);
-	if ((kind = jf_yaml_get(&l->doc, root, "kind"))) {
-		if ((error = jf_yaml_scalar(&l->doc, kind, "kind", &v, l->err)) < 0)
-			return error;
-		if (strcmp(v, "ExporterConfig"))
-			return jf_yaml_error(&l->doc, l->err, kind,
-					     "kind is '%s', but an exporter file has "
-					     "kind: ExporterConfig%s",
-					     v,
-					     !strcmp(v, "FlashBundleManifest")
-						     ? " (this is a bundle manifest: use "
-						       "'jmpflash bundle inspect')"
-						     : "");
-	}
 	if ((meta = jf_yaml_get(&l->doc, root, "metadata")) && !jf_yaml_is_null(meta)) {
 		if ((error = jf_yaml_want_map(&l->doc, meta, "metadata", l->err)) < 0 ||
 		    (error = jf_yaml_str(&l->doc, meta, "name", "metadata.name", false, &e->name,
@@ -662,25 +655,8 @@ static int parse_top(loader *l)
 		return jf_yaml_error(&l->doc, l->err, exp ? exp : root,
 				     "there is no 'export:' section; add the drivers this exporter "
 				     "offers under it");
-	if ((error = jf_yaml_want_map(&l->doc, exp, "export", l->err)) < 0)
+	if ((error = parse_entries(l, &e->exports, &e->nexports, NULL, exp, "export", 0)) < 0)
 		return error;
-	jf_yaml_foreach_pair(&l->doc, exp, pair)
-	{
-		jf_ynode *k;
-		const char *key = key_of(l, pair, &k);
-		jf_driver **list = realloc(e->exports, (e->nexports + 1) * sizeof(*list));
-
-		if (!list)
-			return nomem(l);
-		e->exports = list;
-		if (!key)
-			return jf_yaml_error(&l->doc, l->err, k, "export names must be text");
-		error = parse_driver(l, &list[e->nexports], key, NULL,
-				     jf_yaml_node(&l->doc, pair->value), 0);
-		e->nexports++;
-		if (error < 0)
-			return error;
-	}
 	for (size_t i = 0; i < e->nexports; i++)
 		if ((error = resolve_refs(l, e->exports[i])) < 0)
 			return error;

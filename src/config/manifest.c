@@ -325,19 +325,11 @@ static int parse(mloader *l)
 	jf_ynode *root = jf_yaml_root(&l->doc), *meta, *spec;
 	int error;
 
-	if ((error = str(l, root, "apiVersion", "apiVersion", false, &m->api_version)) < 0 ||
+	if ((error = jf_yaml_check_header(&l->doc, "FlashBundleManifest", "a bundle manifest",
+					  l->err)) < 0 ||
+	    (error = str(l, root, "apiVersion", "apiVersion", false, &m->api_version)) < 0 ||
 	    (error = str(l, root, "kind", "kind", false, &m->kind)) < 0)
 		return error;
-	if (m->api_version && strcmp(m->api_version, "jumpstarter.dev/v1alpha1"))
-		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "apiVersion"),
-				     "apiVersion '%s' is not supported; use "
-				     "jumpstarter.dev/v1alpha1",
-				     m->api_version);
-	if (m->kind && strcmp(m->kind, "FlashBundleManifest"))
-		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "kind"),
-				     "kind is '%s', but a bundle manifest has kind: "
-				     "FlashBundleManifest",
-				     m->kind);
 	if ((error = set_default(l, &m->api_version, "jumpstarter.dev/v1alpha1")) < 0 ||
 	    (error = set_default(l, &m->kind, "FlashBundleManifest")) < 0)
 		return error;

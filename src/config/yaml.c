@@ -133,6 +133,35 @@ int jf_yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what,
 	return 0;
 }
 
+int jf_yaml_check_header(jf_ydoc *d, const char *kind, const char *what, jf_err *err)
+{
+	static const char api[] = "jumpstarter.dev/v1alpha1";
+	jf_ynode *root = jf_yaml_root(d), *n;
+	const char *v = NULL, *hint = "";
+	int error;
+
+	if ((n = jf_yaml_get(d, root, "apiVersion")) && !jf_yaml_is_null(n)) {
+		if ((error = jf_yaml_scalar(d, n, "apiVersion", &v, err)) < 0)
+			return error;
+		if (strcmp(v, api))
+			return jf_yaml_error(d, err, n, "apiVersion '%s' is not supported; use %s",
+					     v, api);
+	}
+	if ((n = jf_yaml_get(d, root, "kind")) && !jf_yaml_is_null(n)) {
+		if ((error = jf_yaml_scalar(d, n, "kind", &v, err)) < 0)
+			return error;
+		if (!strcmp(v, kind))
+			return 0;
+		if (!strcmp(v, "FlashBundleManifest"))
+			hint = " (this is a bundle manifest: use 'jmpflash bundle inspect')";
+		else if (!strcmp(v, "ExporterConfig"))
+			hint = " (this is an exporter config: use 'jmpflash config check')";
+		return jf_yaml_error(d, err, n, "kind is '%s', but %s has kind: %s%s", v, what, kind,
+				     hint);
+	}
+	return 0;
+}
+
 int jf_yaml_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;

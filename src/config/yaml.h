@@ -55,6 +55,11 @@ int jf_yaml_scalar(jf_ydoc *d, jf_ynode *n, const char *what, const char **out, 
 int jf_yaml_want_map(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err);
 int jf_yaml_want_seq(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err);
 
+/* Check the Jumpstarter header: apiVersion (when given) must be
+ * jumpstarter.dev/v1alpha1 and kind (when given) must be @kind. @what names
+ * the file type in the message ("an exporter file"). */
+int jf_yaml_check_header(jf_ydoc *d, const char *kind, const char *what, jf_err *err);
+
 /* Parse YAML-1.1-style values: integers (decimal, 0x hex), booleans
  * (true/false/yes/no/on/off), numbers. 0 or -1. */
 int jf_yaml_parse_int(const char *s, int64_t *out);

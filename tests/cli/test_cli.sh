@@ -1,2 +1,119 @@
-#!/bin/sh
-exit 0
+#!/bin/bash
+# Run the jmpflash binary the way a user does and check exit codes and output.
+# Usage: test_cli.sh JMPFLASH TEST_DATA_DIR
+set -u
+jf=$1
+data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# expect CODE PATTERN -- ARGS... : run, check exit code and that stdout+stderr
+# match the extended regex PATTERN.
+expect() {
+	local code=$1 pattern=$2 out rc
+	shift 3
+	out=$("$jf" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$code" ] || ! grep -Eq -- "$pattern" <<<"$out"; then
+		echo "FAIL: jmpflash $* -> exit $rc (want $code), output:"
+		sed 's/^/    /' <<<"$out"
+		echo "    (wanted /$pattern/)"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+}
+
+# refute PATTERN -- ARGS... : the output must not match PATTERN
+refute() {
+	local pattern=$1 out
+	shift 2
+	out=$("$jf" "$@" 2>&1)
+	if grep -Eq -- "$pattern" <<<"$out"; then
+		echo "FAIL: jmpflash $* printed /$pattern/"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+}
+
+expect 0 '^jmpflash [0-9]+\.[0-9]+\.[0-9]+$' -- --version
+expect 0 'Usage: jmpflash' -- --help
+expect 2 'Usage: jmpflash' --
+expect 2 "'frobnicate' is not a jmpflash command" -- frobnicate
+expect 2 "unknown or incomplete option '--nope'" -- --nope config check
+expect 2 "log-level takes debug, info, warn or error" -- --log-level loud config check
+
+# config check: the seed's example prints its tree, secrets masked
+ti="$data/exporter-ti-j784s4.yaml"
+expect 0 'storage: flasher \[jumpstarter_driver_flashers.driver.TIJ784S4Flasher\]' -- -c "$ti" config check
+expect 0 'flasher_bundle: quay.io/jumpstarter-dev/jumpstarter-flasher-ti-j784s4:latest' -- -c "$ti" config check
+expect 0 'tftp: tftp server \[jmpflash.tftp\] \(auto-created\)' -- -c "$ti" config check
+expect 0 '^token: \*\*\*$' -- -c "$ti" config check
+expect 0 '^ok$' -- config check "$ti"
+refute 'example-token-not-a-secret' -- -c "$ti" config check
+snmp="$data/exporter-snmp-socket.yaml"
+refute 'SECRET' -- -c "$snmp" config check
+expect 0 'auth_key: \*\*\*' -- -c "$snmp" config check
+expect 2 '-e nothing: no such export' -- -c "$ti" -e nothing config check
+expect 0 'Validate an exporter YAML' -- config check --help
+
+# bad configs: exit 2 with file:line:col
+expect 2 "bad/ref-cycle.yaml:5:5: a: ref cycle" -- -c "$data/bad/ref-cycle.yaml" config check
+expect 2 "bad/tabs.yaml:4:1: tab character" -- -c "$data/bad/tabs.yaml" config check
+expect 2 "cannot open '$tmp/none.yaml': No such file or directory" -- -c "$tmp/none.yaml" config check
+XDG_CONFIG_HOME=$tmp HOME=$tmp expect 2 "no exporter config given; pass -c" -- config check
+mkdir -p "$tmp/jumpstarter/exporters" && cp "$ti" "$tmp/jumpstarter/exporters/default.yaml"
+XDG_CONFIG_HOME=$tmp expect 0 "exporter ti-03 in namespace default from $tmp/jumpstarter/exporters/default.yaml" -- config check
+
+# a secret that appears in a config error is masked
+cat >"$tmp/leak.yaml" <<'YAML'
+token: hunter2-token
+export:
+  s:
+    type: jumpstarter_driver_pyserial.driver.PySerial
+    config: {url: hunter2-token, baudrate: hunter2-token}
+YAML
+expect 2 "s.baudrate must be a whole number, not '\*\*\*'" -- -c "$tmp/leak.yaml" config check
+refute 'hunter2' -- -c "$tmp/leak.yaml" config check
+
+# bundle inspect: a complete local bundle, then one with files missing
+b="$tmp/bundle"
+mkdir -p "$b/data/dtbs"
+cp "$data/manifest-ti-j784s4.yaml" "$b/manifest.yaml"
+head -c 2097152 /dev/zero >"$b/data/J784S4XEVM.flasher.img"
+echo dtb >"$b/data/dtbs/k3-j784s4-evm.dtb"
+expect 0 'kernel   data/J784S4XEVM.flasher.img at 0x82000000  \[2.0 MiB\]' -- bundle inspect "$b"
+expect 0 'usd      /sys/class/block#4fb0000  \(default\)' -- bundle inspect "$b"
+expect 0 'variant k3-j784s4-evm \(default\): bootcmd booti 0x82000000 - 0x84000000' -- bundle inspect "$b"
+rm "$b/data/dtbs/k3-j784s4-evm.dtb"
+expect 1 'dtb      data/dtbs/k3-j784s4-evm.dtb  \[MISSING\]' -- bundle inspect "$b"
+expect 1 '1 file named by the manifest is not usable' -- bundle inspect "$b"
+ln -s /etc/hostname "$b/data/dtbs/k3-j784s4-evm.dtb"
+expect 1 'k3-j784s4-evm.dtb  \[OUTSIDE THE BUNDLE\]' -- bundle inspect "$b"
+expect 2 "spec.kernel.file 'data/../../etc/shadow' must be a path inside the bundle" -- bundle inspect "$data/bad/m-dotdot.yaml"
+expect 2 "manifest '../x' must be a relative path inside the bundle" -- bundle inspect -m ../x "$b"
+expect 2 "bundle inspect takes one bundle directory" -- bundle inspect
+expect 1 'password \*\*\*' -- bundle inspect "$data/manifest-test.yaml"
+refute 's3cr3t-pw' -- bundle inspect "$data/manifest-test.yaml"
+
+# every upstream `j storage flash` option is offered
+for opt in --partition --os-image-checksum --os-image-checksum-file --force-exporter-http \
+	--force-flash-bundle --console-debug --cacert --insecure-tls; do
+	expect 0 -- "$opt" -- storage flash --help
+done
+expect 0 'bootloader-shell +Start a uboot/bootloader interactive console' -- storage --help
+expect 0 '--console-debug' -- storage busybox-shell --help
+
+# commands that are not built yet say so, exit 2, and never pretend
+for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell" \
+	"power on" "power off" "power cycle" "serial" "serve" "bundle pull ref" "bundle push d r"; do
+	# shellcheck disable=SC2086
+	expect 2 'is not implemented yet' -- $cmd
+done
+expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- storage flash --bogus
+expect 2 "'zap' is not a command of 'jmpflash power'" -- power zap
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
