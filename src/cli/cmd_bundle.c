@@ -148,8 +148,8 @@ static int inspect_run(cli_ctx *ctx, int argc, char **argv)
 	if (a.manifest)
 		name = a.manifest;
 	if (optind != argc - 1) {
-		rc = cli_usage_error("bundle inspect takes one reference, bundle directory or "
-				     "manifest; see 'jmpflash bundle inspect --help'");
+		rc = cli_usage_error("bundle inspect takes one bundle directory, manifest or OCI "
+				     "reference; see 'jmpflash bundle inspect --help'");
 		goto done;
 	}
 	if (!jf_bundle_path_ok(name)) {
