@@ -126,6 +126,26 @@ PY
 	script -qec "'$J' bundle pull --cache-dir '$T/cache-tty' '$REG/test/bundle:v1'" /dev/null \
 		>"$T/tty.out" 2>&1 || fail "pull on a pty failed: $(cat "$T/tty.out")"
 	grep -q "MiB/s  ETA" "$T/tty.out" || fail "no progress bar on a terminal"
+	# an index with one manifest is followed, and so is a platform match
+	md=$(sed -n 's/^manifest: *\(sha256:[0-9a-f]*\) (\([0-9]*\) bytes)$/\1 \2/p' "$T/push.out")
+	[ -n "$md" ] || fail "push printed no manifest digest"
+	set -- $md
+	for arches in '"amd64"' '"s390x","ppc64le","amd64","arm64","riscv64"'; do
+		python3 - "$1" "$2" "$arches" >"$T/index.json" <<'PY'
+import json, sys
+digest, size, arches = sys.argv[1], int(sys.argv[2]), json.loads("[" + sys.argv[3] + "]")
+print(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                  "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                 "digest": digest, "size": size,
+                                 "platform": {"os": "linux", "architecture": a}}
+                                for a in arches]}))
+PY
+		curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+			--data-binary "@$T/index.json" "http://$REG/v2/test/bundle/manifests/idx" >/dev/null ||
+			fail "index upload failed"
+		iv=$(pull "$REG/test/bundle:idx" 2>"$T/idx.err") || fail "index pull: $(cat "$T/idx.err")"
+		[ "$iv" = "$view" ] || fail "the index led to another view ($iv)"
+	done
 	# an OCI image layout directory (written by skopeo) is a source too
 	skopeo copy -q --src-tls-verify=false "docker://$REG/test/bundle:v1" "oci:$T/layout:v1" ||
 		fail "skopeo copy to a layout failed"
@@ -156,6 +176,12 @@ scenario_basic() {
 	grep -q "S3cret-pw" "$T/push.out" && fail "the password was logged"
 	pull "$REG/t/b:1" 2>"$T/anon.err" && fail "anonymous pull worked"
 	grep -q "needs a user name and password" "$T/anon.err" || fail "unclear anonymous error"
+	# the password on stdin, and from the environment
+	echo 'S3cret-pw' | "$J" bundle push --password-stdin -u alice "$T/b" "$REG/t/b:2" >/dev/null ||
+		fail "push with --password-stdin failed"
+	JMPFLASH_REGISTRY_USER=alice JMPFLASH_REGISTRY_PASSWORD=S3cret-pw pull "$REG/t/b:2" >/dev/null ||
+		fail "pull with credentials from the environment failed"
+	rm -rf "$CACHE"
 	# credentials from a docker config.json, then a containers auth.json
 	mkdir -p "$T/docker"
 	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$(printf alice:S3cret-pw | base64)" \
