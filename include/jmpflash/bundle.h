@@ -115,11 +115,6 @@ typedef struct jf_bundle_info {
 
 void jf_bundle_info_dispose(jf_bundle_info *i);
 
-/* Resolve @source (a reference, a bundle directory or an OCI layout
- * directory) and fetch only its manifest: layers, digests and sizes. */
-int jf_bundle_inspect(jf_bundle_info *out, jf_bundle_client *c, const char *source,
-		      jf_err *err);
-
 /* Make @source available as files. A reference is pulled into the cache
  * (blobs verified, extracted view per manifest digest) and out->dir points
  * into the cache; with @dest the files are also copied to @dest (created,

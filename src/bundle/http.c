@@ -228,6 +228,59 @@ static char *resolve(const char *base, const char *location)
 	return out;
 }
 
+/* The options every request shares. */
+static void set_common(jf_bundle_client *c, CURL *h, xfer *x, const char *url)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "jmpflash/" JF_VERSION);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->opts.timeout_s);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)c->opts.timeout_s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	if (c->opts.insecure_tls) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->opts.cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.cacert);
+	if (c->opts.max_rate)
+		curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)c->opts.max_rate);
+}
+
+/* What went wrong with a transfer that curl reports as failed. */
+static int xfer_error(const xfer *x, CURLcode rc, jf_err *err)
+{
+	int error;
+
+	if (x->werrno)
+		error = jf_err_sys(err, JF_EIO, x->werrno, "cannot write the download");
+	else if (x->toolong)
+		error = jf_err_set(err, JF_EINTEGRITY, "the registry sent more than the %llu bytes "
+						       "the manifest announced",
+				   (unsigned long long)x->req->total);
+	else if (x->badrange)
+		error = jf_err_set(err, JF_EPROTO, "the registry answered a resume request with "
+						   "another range (%s)",
+				   x->resp->content_range ? x->resp->content_range : "none");
+	else if (x->overflow)
+		error = jf_err_set(err, JF_EPROTO, "the registry's answer is larger than %zu bytes",
+				   x->req->out_max);
+	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		 rc == CURLE_OPERATION_TIMEDOUT)
+		error = jf_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? JF_ETIMEOUT
+									: JF_EUNREACHABLE,
+				   "%s", curl_easy_strerror(rc));
+	else
+		error = jf_err_set(err, JF_EPROTO, "%s", curl_easy_strerror(rc));
+	return error;
+}
+
 static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
 		     const char *auth, jf_http_resp *resp, jf_err *err)
 {
@@ -239,26 +292,7 @@ static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
 	CURLcode rc;
 	int error = 0;
 
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "jmpflash/" JF_VERSION);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->opts.timeout_s);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)c->opts.timeout_s);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
-	if (c->opts.insecure_tls) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (c->opts.cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.cacert);
-	if (c->opts.max_rate)
-		curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)c->opts.max_rate);
+	set_common(c, h, &x, url);
 	if (!strcmp(req->method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(req->method, "PUT") || !strcmp(req->method, "POST")) {
@@ -289,26 +323,7 @@ static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (rc == CURLE_OK)
 		goto done;
-	if (x.werrno)
-		error = jf_err_sys(err, JF_EIO, x.werrno, "cannot write the download");
-	else if (x.toolong)
-		error = jf_err_set(err, JF_EINTEGRITY, "the registry sent more than the %llu bytes "
-						       "the manifest announced",
-				   (unsigned long long)req->total);
-	else if (x.badrange)
-		error = jf_err_set(err, JF_EPROTO, "the registry answered a resume request with "
-						   "another range (%s)",
-				   resp->content_range ? resp->content_range : "none");
-	else if (x.overflow)
-		error = jf_err_set(err, JF_EPROTO, "the registry's answer is larger than %zu bytes",
-				   req->out_max);
-	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-		 rc == CURLE_OPERATION_TIMEDOUT)
-		error = jf_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? JF_ETIMEOUT
-									: JF_EUNREACHABLE,
-				   "%s", curl_easy_strerror(rc));
-	else
-		error = jf_err_set(err, JF_EPROTO, "%s", curl_easy_strerror(rc));
+	error = xfer_error(&x, rc, err);
 done:
 	if (line.ptr)
 		memset(line.ptr, 0, line.len);

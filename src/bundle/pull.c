@@ -245,15 +245,6 @@ static int resolve(jf_bundle_info *out, jf_bundle_client *c, const char *source,
 	return resolve_ref(out, c, source, err);
 }
 
-int jf_bundle_inspect(jf_bundle_info *out, jf_bundle_client *c, const char *source, jf_err *err)
-{
-	int error = resolve(out, c, source, classify(source), err);
-
-	if (error < 0)
-		jf_bundle_info_dispose(out);
-	return error;
-}
-
 /* Copy the view's files into @dest (absent or empty). */
 static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 {

@@ -148,6 +148,18 @@ static int split_digest(jf_bundle_ref *out, char *s, const char *text, jf_err *e
 	return 0;
 }
 
+/* Docker Hub's one-part names live under "library/". */
+static int set_repository(jf_bundle_ref *out, const char *name)
+{
+	size_t n = strlen(name) + 9;
+
+	if (strcmp(out->registry, DOCKER_HUB) || strchr(name, '/'))
+		out->repository = strdup(name);
+	else if ((out->repository = malloc(n)))
+		snprintf(out->repository, n, "library/%s", name);
+	return out->repository ? 0 : JF_ENOMEM;
+}
+
 int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err)
 {
 	char *s = NULL, *name, *slash, *colon;
@@ -207,18 +219,8 @@ int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err)
 				       "separators ('.', '_', '-') in '/'-separated parts");
 		goto done;
 	}
-	if (!strcmp(out->registry, DOCKER_HUB) && !strchr(name, '/')) {
-		size_t n = strlen(name) + 9;
-
-		if (!(out->repository = malloc(n))) {
-			error = JF_ENOMEM;
-			goto done;
-		}
-		snprintf(out->repository, n, "library/%s", name);
-	} else if (!(out->repository = strdup(name))) {
-		error = JF_ENOMEM;
+	if ((error = set_repository(out, name)) < 0)
 		goto done;
-	}
 	if (!out->tag && !out->digest && !(out->tag = strdup("latest"))) {
 		error = JF_ENOMEM;
 		goto done;

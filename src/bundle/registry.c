@@ -225,6 +225,34 @@ static int basic_value(char **out, const jf_auth_cred *cr, jf_log *log)
 	return error;
 }
 
+/* realm?service=...&scope=... for a token request. */
+static int token_url(jf_buf *url, jf_bundle_client *c, const jf_bundle_ref *ref,
+		     const jf_auth_challenge *ch, const char *actions)
+{
+	jf_buf scope = JF_BUF_INIT;
+	char *esc;
+	int error;
+
+	if ((error = jf_buf_puts(url, ch->realm)) < 0)
+		return error;
+	if (ch->service && (esc = curl_easy_escape(c->curl, ch->service, 0))) {
+		error = jf_buf_printf(url, "%sservice=%s", strchr(ch->realm, '?') ? "&" : "?", esc);
+		curl_free(esc);
+	}
+	if (error < 0)
+		return error;
+	if (ch->scope)
+		error = jf_buf_puts(&scope, ch->scope);
+	else
+		error = jf_buf_printf(&scope, "repository:%s:%s", ref->repository, actions);
+	if (!error && (esc = curl_easy_escape(c->curl, scope.ptr, 0))) {
+		error = jf_buf_printf(url, "%sscope=%s", strchr(url->ptr, '?') ? "&" : "?", esc);
+		curl_free(esc);
+	}
+	jf_buf_free(&scope);
+	return error;
+}
+
 /* GET @ch's realm for a token; Basic credentials when we have some. */
 static int fetch_token(jf_bundle_client *c, const jf_bundle_ref *ref, const jf_auth_challenge *ch,
 		       const char *actions, jf_err *err)
@@ -232,31 +260,12 @@ static int fetch_token(jf_bundle_client *c, const jf_bundle_ref *ref, const jf_a
 	jf_http_req req = JF_HTTP_REQ_INIT;
 	jf_http_resp resp = {0};
 	jf_buf url = JF_BUF_INIT, body = JF_BUF_INIT;
-	char *basic = NULL, *esc;
+	char *basic = NULL;
 	json_t *root = NULL;
 	const char *token;
 	int error;
 
-	if ((error = jf_buf_puts(&url, ch->realm)) < 0)
-		goto done;
-	if (ch->service && (esc = curl_easy_escape(c->curl, ch->service, 0))) {
-		error = jf_buf_printf(&url, "%sservice=%s", strchr(ch->realm, '?') ? "&" : "?", esc);
-		curl_free(esc);
-	}
-	if (!error) {
-		jf_buf scope = JF_BUF_INIT;
-
-		if (ch->scope)
-			error = jf_buf_puts(&scope, ch->scope);
-		else
-			error = jf_buf_printf(&scope, "repository:%s:%s", ref->repository, actions);
-		if (!error && (esc = curl_easy_escape(c->curl, scope.ptr, 0))) {
-			error = jf_buf_printf(&url, "%sscope=%s", strchr(url.ptr, '?') ? "&" : "?",
-					      esc);
-			curl_free(esc);
-		}
-		jf_buf_free(&scope);
-	}
+	error = token_url(&url, c, ref, ch, actions);
 	if (error < 0 || (c->cred.username && basic_value(&basic, &c->cred, c->log) < 0)) {
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 		goto done;
