@@ -126,6 +126,17 @@ PY
 	script -qec "'$J' bundle pull --cache-dir '$T/cache-tty' '$REG/test/bundle:v1'" /dev/null \
 		>"$T/tty.out" 2>&1 || fail "pull on a pty failed: $(cat "$T/tty.out")"
 	grep -q "MiB/s  ETA" "$T/tty.out" || fail "no progress bar on a terminal"
+	# a second bundle sharing the image: the blob is stored once, linked twice
+	cp -r "$T/b" "$T/b2"
+	echo "# second bundle" >>"$T/b2/manifest.yaml"
+	"$J" bundle push "$T/b2" "$REG/test/bundle2:v1" >/dev/null || fail "push of b2"
+	view2=$(pull "$REG/test/bundle2:v1") || fail "pull of b2"
+	[ "$view2" != "$view" ] || fail "two bundles share a view"
+	diff -r "$T/b2" "$view2" || fail "b2 view differs"
+	img=$CACHE/blobs/sha256/$(blob_hex "$T/b/data/J784S4XEVM.flasher.img")
+	[ "$(stat -c %h "$img")" = 3 ] || fail "the shared image is not one blob in two views"
+	[ "$(find "$CACHE/blobs" -type f | wc -l)" = 6 ] ||
+		fail "blobs not deduplicated: $(ls "$CACHE/blobs/sha256")"
 	# an index with one manifest is followed, and so is a platform match
 	md=$(sed -n 's/^manifest: *\(sha256:[0-9a-f]*\) (\([0-9]*\) bytes)$/\1 \2/p' "$T/push.out")
 	[ -n "$md" ] || fail "push printed no manifest digest"
