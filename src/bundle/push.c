@@ -65,7 +65,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* The regular files under @dir/@rel ("" = top), sorted, recursively when
- * @deep; top-level only *.yaml / *.yml. */
+ * @deep; top-level only *.yaml / *.yml without dotfiles. */
 static int walk(file_list *fl, const char *dir, const char *rel, bool deep, jf_err *err)
 {
 	char path[4096], sub[4096];
@@ -79,7 +79,10 @@ static int walk(file_list *fl, const char *dir, const char *rel, bool deep, jf_e
 	    !(d = opendir(path)))
 		return jf_err_sys(err, JF_EIO, errno, "cannot read directory %s", path);
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		/* as Jumpstarter's push script: `*.yaml` (no dotfiles) and
+		 * `find ./data -type f -not -name .gitkeep` */
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (!deep && e->d_name[0] == '.') || (deep && !strcmp(e->d_name, ".gitkeep")))
 			continue;
 		if (n == cap) {
 			char **v = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*v));

@@ -87,6 +87,7 @@ pull() { "$J" bundle pull --cache-dir "$CACHE" "$@"; }
 scenario_roundtrip() {
 	start_registry
 	make_bundle "$T/b" 3
+	touch "$T/b/data/.gitkeep" "$T/b/.hidden.yaml" "$T/b/README"
 	"$J" bundle push "$T/b" "$REG/test/bundle:v1" >"$T/push.out" 2>"$T/push.err" ||
 		fail "push: $(cat "$T/push.err")"
 	grep -q "application/vnd.oci.bundle.v1" "$T/push.out" || fail "push printed no artifactType"
@@ -107,6 +108,7 @@ assert titles == {"manifest.yaml": "application/yaml",
                   "data/dtbs/k3-j784s4-evm.dtb": "application/octet-stream"}, titles
 PY
 	# pull into a directory: bit-exact; no progress bar off a terminal
+	rm "$T/b/data/.gitkeep" "$T/b/.hidden.yaml" "$T/b/README" # not pushed
 	pull "$REG/test/bundle:v1" "$T/out" >"$T/pull.out" 2>"$T/pull.err" ||
 		fail "pull: $(cat "$T/pull.err")"
 	diff -r "$T/b" "$T/out" || fail "pulled files differ"
