@@ -32,7 +32,7 @@ typedef struct jf_bundle_ref {
 	char *repository; /* "jumpstarter-dev/flasher"; Docker Hub short names get "library/" */
 	char *tag;        /* "latest" when neither tag nor digest was given; NULL with a digest only */
 	char *digest;     /* "sha256:<64 hex>" or NULL */
-	bool loopback;    /* the registry is localhost / 127.0.0.0/8 / [::1]: plain http */
+	bool loopback;    /* localhost / 127.0.0.0/8 / [::1]: https, else plain http */
 } jf_bundle_ref;
 
 int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err);
@@ -79,8 +79,10 @@ typedef struct jf_bundle_opts {
 	const char *auth_file;     /* NULL: $REGISTRY_AUTH_FILE, containers, docker */
 	const char *cacert;        /* extra CA file for https */
 	bool insecure_tls;         /* don't verify TLS certificates */
-	bool plain_http;           /* http:// for every registry (loopback always is) */
-	const char *const *insecure_registries; /* NULL-terminated, plain http for these */
+	bool plain_http;           /* http:// for every registry */
+	/* NULL-terminated; these and loopback registries are tried with https,
+	 * then plain http when the TLS handshake fails (as docker does) */
+	const char *const *insecure_registries;
 	bool offline;              /* only the cache; tags resolve through the cache */
 	uint64_t max_rate;         /* bytes/s per transfer, 0 = unlimited */
 	unsigned timeout_s;        /* connect + stall timeout, 0 = 30 s */

@@ -19,6 +19,8 @@ struct jf_bundle_client {
 	CURL *curl;
 	char *auth_host;   /* the registry auth_value belongs to */
 	char *auth_value;  /* "Bearer xyz" / "Basic abc" (a secret) */
+	char *http_host;   /* a may-be-plain registry that turned out not to speak TLS */
+	CURLcode last_curl; /* how the last transfer ended */
 	bool cred_loaded;  /* cred was looked up (found or not) */
 	jf_auth_cred cred;
 };

@@ -271,6 +271,10 @@ static int xfer_error(const xfer *x, CURLcode rc, jf_err *err)
 	else if (x->overflow)
 		error = jf_err_set(err, JF_EPROTO, "the registry's answer is larger than %zu bytes",
 				   x->req->out_max);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		error = jf_err_set(err, JF_EPERM, "the registry's TLS certificate is not trusted "
+						  "(%s); pass --cacert FILE, or -k to skip the check",
+				   curl_easy_strerror(rc));
 	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		 rc == CURLE_OPERATION_TIMEDOUT)
 		error = jf_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? JF_ETIMEOUT
@@ -320,6 +324,7 @@ static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
 		hdrs = curl_slist_append(hdrs, line.ptr);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(h);
+	c->last_curl = rc;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (rc == CURLE_OK)
 		goto done;

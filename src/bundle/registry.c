@@ -33,6 +33,7 @@ void jf_bundle_client_free(jf_bundle_client *c)
 		return;
 	curl_easy_cleanup(c->curl);
 	free(c->auth_host);
+	free(c->http_host);
 	if (c->auth_value)
 		memset(c->auth_value, 0, strlen(c->auth_value));
 	free(c->auth_value);
@@ -51,14 +52,23 @@ void jf_bundle__progress(jf_bundle_client *c, const char *what, uint64_t done, u
 		c->opts.progress(c->opts.progress_user, what, done, total);
 }
 
-static bool plain_http(const jf_bundle_client *c, const jf_bundle_ref *ref)
+/* May @ref's registry be spoken to over plain http? (loopback, or listed
+ * as insecure: https is tried first, as docker does). */
+static bool may_be_plain(const jf_bundle_client *c, const jf_bundle_ref *ref)
 {
-	if (ref->loopback || c->opts.plain_http)
+	if (ref->loopback)
 		return true;
 	for (const char *const *p = c->opts.insecure_registries; p && *p; p++)
 		if (!strcasecmp(*p, ref->registry))
 			return true;
 	return false;
+}
+
+static bool plain_http(const jf_bundle_client *c, const jf_bundle_ref *ref)
+{
+	if (c->opts.plain_http)
+		return true;
+	return c->http_host && !strcmp(c->http_host, ref->registry);
 }
 
 int jf_bundle__url(char *buf, size_t size, jf_bundle_client *c, const jf_bundle_ref *ref,
@@ -68,6 +78,30 @@ int jf_bundle__url(char *buf, size_t size, jf_bundle_client *c, const jf_bundle_
 			 ref->registry, ref->repository, kind, what ? "/" : "", what ? what : "");
 
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
+}
+
+/* After a TLS handshake failure with a registry that may be plain: use
+ * http from now on and rewrite @req's URL ("https://x" -> "http://x"). */
+static int fall_back_to_http(jf_bundle_client *c, const jf_bundle_ref *ref, jf_http_req *req,
+			     char **owned, jf_err *err)
+{
+	size_t n = strlen(req->url);
+	char *url;
+
+	if (!may_be_plain(c, ref) || c->opts.plain_http || strncmp(req->url, "https://", 8) ||
+	    (c->http_host && !strcmp(c->http_host, ref->registry)))
+		return -1;
+	free(c->http_host);
+	c->http_host = strdup(ref->registry);
+	if (!c->http_host || !(url = malloc(n)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	snprintf(url, n, "http://%s", req->url + 8);
+	jf_debug(c->log, "bundle", "%s does not speak TLS: using plain http", ref->registry);
+	free(*owned);
+	*owned = url;
+	req->url = url;
+	jf_err_clear(err);
+	return 0;
 }
 
 int jf_bundle__http_fail(jf_err *err, const jf_bundle_ref *ref, const char *what,
@@ -379,25 +413,36 @@ done:
 int jf_bundle__request(jf_bundle_client *c, const jf_bundle_ref *ref, const char *actions,
 		       jf_http_req *req, jf_http_resp *resp, jf_err *err)
 {
+	const char *given = req->url;
+	char *owned = NULL;
 	int error = 0;
 
 	for (int attempt = 0; attempt < 3; attempt++) {
 		bool mine = c->auth_host && !strcmp(c->auth_host, ref->registry);
 
 		error = jf_bundle__send(c, req, req->url, mine ? c->auth_value : NULL, resp, err);
+		if (error < 0 && c->last_curl == CURLE_SSL_CONNECT_ERROR &&
+		    fall_back_to_http(c, ref, req, &owned, err) == 0) {
+			attempt--;
+			continue;
+		}
 		if (error < 0) {
 			jf_err_wrap(err, "%s %s/%s", req->method, ref->registry, ref->repository);
-			return error;
+			goto done;
 		}
 		if (resp->status != 401)
-			return 0;
+			goto done;
 		if (attempt == 2)
 			break;
 		if ((error = on_401(c, ref, actions, resp, attempt, err)) < 0)
-			return error;
+			goto done;
 	}
-	return jf_err_set(err, JF_EPERM, "%s keeps refusing access to %s (HTTP 401)%s%s",
-			  ref->registry, ref->repository,
-			  c->cred.username ? " with the credentials from " : "; give credentials",
-			  c->cred.username ? c->cred.source : "");
+	error = jf_err_set(err, JF_EPERM, "%s keeps refusing access to %s (HTTP 401)%s%s",
+			   ref->registry, ref->repository,
+			   c->cred.username ? " with the credentials from " : "; give credentials",
+			   c->cred.username ? c->cred.source : "");
+done:
+	req->url = given;
+	free(owned);
+	return error;
 }

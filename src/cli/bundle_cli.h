@@ -25,7 +25,7 @@ enum {
 	 CB_AUTHFILE},                                                                           \
 	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},                    \
 	{"cacert", 0, "FILE", "CA certificate to use for HTTPS", CB_CACERT},                    \
-	{"plain-http", 0, NULL, "Use http:// for the registry (loopback always does)",          \
+	{"plain-http", 0, NULL, "Use plain http:// (loopback registries fall back to it)",          \
 	 CB_PLAIN_HTTP},                                                                         \
 	{"limit-rate", 0, "BYTES", "Download at most BYTES per second (k, M suffixes)",         \
 	 CB_LIMIT_RATE},                                                                         \

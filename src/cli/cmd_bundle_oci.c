@@ -24,7 +24,7 @@ const cli_opt cli_bundle_push_opts[] = {
 	{"authfile", 0, "FILE", "docker config.json or containers auth.json to use", CB_AUTHFILE},
 	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
 	{"cacert", 0, "FILE", "CA certificate to use for HTTPS", CB_CACERT},
-	{"plain-http", 0, NULL, "Use http:// for the registry (loopback always does)",
+	{"plain-http", 0, NULL, "Use plain http:// (loopback registries fall back to it)",
 	 CB_PLAIN_HTTP},
 	{"no-progress", 0, NULL, "No progress bar", CB_NO_PROGRESS},
 	CLI_OPT_END,

@@ -2,7 +2,7 @@
 # Integration tests of `jmpflash bundle` against Debian's docker-registry (the
 # CNCF distribution registry), started here on a free loopback port with its
 # own temp storage. Usage: bundle.sh SCENARIO JMPFLASH TESTDATA
-# Scenarios: roundtrip basic token corrupt dotdot concurrent resume redirect
+# Scenarios: roundtrip basic token corrupt dotdot concurrent resume redirect tls
 set -eu
 scenario=$1
 J=$(realpath "$2")
@@ -55,8 +55,12 @@ start_registry() {
 		echo "version: 0.1"
 		echo "log: {level: warn}"
 		echo "storage: {filesystem: {rootdirectory: $T/store}, delete: {enabled: true}}"
-		echo "http: {addr: $REG}"
-		[ $# -gt 0 ] && echo "$1"
+		if [ $# -gt 0 ] && [ "${1#  }" != "$1" ]; then
+			printf 'http:\n  addr: %s\n%s\n' "$REG" "$1" # an http: sub-key
+		else
+			echo "http: {addr: $REG}"
+			[ $# -gt 0 ] && echo "$1"
+		fi
 	} >"$T/registry.yml"
 	docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
 	REGPID=$!
@@ -365,6 +369,26 @@ scenario_redirect() {
 	grep -q "307" "$T/front.log" || fail "the front never redirected"
 	grep -q "LEAKED" "$T/front.log" && fail "credentials followed the redirect"
 	grep -q "R3dir-pw" "$T/pull.log" && fail "the password was logged"
+	return 0
+}
+
+scenario_tls() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	# indented: a key under http:, so the registry speaks only TLS
+	start_registry "  tls: {certificate: $T/tls.crt, key: $T/tls.key}"
+	make_bundle "$T/b" 1
+	"$J" bundle push "$T/b" "$REG/t/b:1" 2>"$T/untrusted.err" && fail "an untrusted cert was accepted"
+	grep -q "TLS certificate is not trusted.*--cacert" "$T/untrusted.err" ||
+		fail "unclear error: $(cat "$T/untrusted.err")"
+	"$J" bundle push --cacert "$T/tls.crt" "$T/b" "$REG/t/b:1" >/dev/null 2>"$T/push.err" ||
+		fail "push with --cacert failed: $(cat "$T/push.err")"
+	pull -k "$REG/t/b:1" "$T/out" >/dev/null 2>"$T/pull.err" || fail "pull -k: $(cat "$T/pull.err")"
+	diff -r "$T/b" "$T/out" || fail "files differ"
+	skopeo inspect --raw --tls-verify=false "docker://$REG/t/b:1" |
+		grep -q '"artifactType":"application/vnd.oci.bundle.v1"' || fail "skopeo over TLS"
+	# --plain-http forces http: refused by a TLS-only registry
+	pull --plain-http "$REG/t/b:1" 2>/dev/null && fail "--plain-http reached a TLS registry"
 	return 0
 }
 
