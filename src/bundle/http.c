@@ -233,6 +233,8 @@ static void set_common(jf_bundle_client *c, CURL *h, xfer *x, const char *url)
 {
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	/* a redirect to file:// or anything else must not be followed */
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "jmpflash/" JF_VERSION);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->opts.timeout_s);

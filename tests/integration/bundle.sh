@@ -369,6 +369,9 @@ scenario_redirect() {
 	grep -q "307" "$T/front.log" || fail "the front never redirected"
 	grep -q "LEAKED" "$T/front.log" && fail "credentials followed the redirect"
 	grep -q "R3dir-pw" "$T/pull.log" && fail "the password was logged"
+	# a redirect to file:// (a local file with the announced digest) is refused
+	python3 "$HERE/file_redirect.py" "$J" "$T/cache-hostile" >"$T/hostile.log" 2>&1 ||
+		fail "$(cat "$T/hostile.log")"
 	return 0
 }
 
