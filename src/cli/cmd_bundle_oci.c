@@ -250,7 +250,7 @@ static int run(cli_ctx *ctx, int argc, char **argv, bool push)
 		cli_out(ctx, "pushed %s\n", argv[optind + 1]);
 		cli_bundle_show_layers(ctx, &info);
 	} else {
-		cli_out(ctx, "%s%s\n", info.dir, info.from_cache ? "" : "");
+		cli_out(ctx, "%s\n", info.dir);
 		jf_info(&ctx->log, "bundle", "%s: %s%s", argv[optind],
 			info.manifest_digest ? info.manifest_digest : "local directory",
 			info.from_cache ? " (from the cache)" : "");
