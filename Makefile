@@ -35,7 +35,7 @@ demo: deps build
 	scripts/demo.sh $(BUILD)
 
 bench: deps build
-	@echo "bench: no benchmarks yet (they arrive with the TFTP/HTTP servers and bundle client)"
+	@for b in bench/*.sh; do echo "== $$b"; $$b $(BUILD) || exit 1; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -11,12 +11,17 @@ cppcheck
 xz-utils
 libpcre2-dev libhidapi-dev libsnmp-dev
 snmpd socat ser2net
+libcurl4-openssl-dev libjansson-dev
+docker-registry skopeo apache2-utils curl openssl python3
 "
-# Planned with later modules (bundle/, net/, console/, power/, image/):
-# libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
-# liblzma-dev libzstd-dev zlib1g-dev
+# Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
-# PDUs) are above, with snmpd, socat and ser2net: the peers their tests start.
+#   PDUs), with snmpd, socat and ser2net: the peers their tests start.
+# bundle/: libcurl + jansson for the OCI client; its integration tests run
+#   docker-registry (CNCF distribution), skopeo (reads what we push, writes OCI
+#   layouts), htpasswd (bcrypt for Basic auth), openssl + python3 (token server).
+# Planned with later modules (net/, image/): libmicrohttpd-dev liblzma-dev
+#   libzstd-dev zlib1g-dev
 
 missing=""
 for p in $PACKAGES; do
@@ -31,4 +36,4 @@ echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing

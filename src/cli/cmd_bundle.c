@@ -6,28 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "bundle_cli.h"
 #include "jmpflash/manifest.h"
 
-enum { O_MANIFEST = 0x100 };
-
 static const cli_opt inspect_opts[] = {
-	{"manifest", 'm', "NAME", "Manifest file inside the bundle (default manifest.yaml)",
-	 O_MANIFEST},
+	{"manifest", 'm', "NAME", "Manifest file inside the bundle (default manifest.yaml)", 0},
+	CLI_BUNDLE_REG_OPTS,
 	CLI_OPT_END,
 };
 
 static int inspect_run(cli_ctx *ctx, int argc, char **argv);
 
 const cli_cmd cli_bundle_cmds[] = {
-	{"inspect", "[OPTIONS] DIR|MANIFEST",
-	 "Show a local bundle's manifest: targets, variants, files and addresses", inspect_opts,
-	 inspect_run},
+	{"inspect", "[OPTIONS] REF|DIR|MANIFEST",
+	 "Show a bundle's manifest: targets, variants, files and addresses (a registry "
+	 "reference is pulled into the cache first; digests and sizes are shown)",
+	 inspect_opts, inspect_run},
 	{"pull", "[OPTIONS] REF [DIR]", "Pull a flasher bundle into the cache (or DIR)",
 	 cli_bundle_pull_opts, cli_bundle_pull},
-	{"push", "[OPTIONS] DIR REF", "Push a bundle directory to a registry",
-	 cli_bundle_pull_opts, cli_bundle_push},
+	{"push", "[OPTIONS] DIR REF", "Push a bundle directory to a registry as an OCI artifact",
+	 cli_bundle_push_opts, cli_bundle_push},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -104,58 +104,106 @@ static void show(cli_ctx *ctx, const jf_manifest *m, const char *dir, int *missi
 	}
 }
 
+/* Pull @source (a reference or an OCI layout) and resolve it to its
+ * extracted directory in @dir; prints digests and sizes. */
+static int inspect_pull(cli_ctx *ctx, cli_bundle_args *a, const char *source, char *dir,
+			size_t size)
+{
+	cli_progress prog = {0};
+	jf_bundle_client *c = NULL;
+	jf_bundle_info info = {0};
+	jf_err err = JF_ERR_INIT;
+	int rc = -1;
+
+	if (cli_bundle_client(ctx, a, &prog, &c, &err) < 0 ||
+	    jf_bundle_pull(&info, c, source, NULL, &err) < 0) {
+		cli_progress_end(&prog);
+		rc = cli_fail(ctx, &err);
+		goto done;
+	}
+	cli_progress_end(&prog);
+	cli_out(ctx, "reference:    %s\n", source);
+	cli_bundle_show_layers(ctx, &info);
+	if (snprintf(dir, size, "%s", info.dir) >= (int)size)
+		rc = cli_usage_error("path too long: %s", info.dir);
+done:
+	jf_bundle_info_dispose(&info);
+	jf_bundle_client_free(c);
+	return rc;
+}
+
 static int inspect_run(cli_ctx *ctx, int argc, char **argv)
 {
 	const char *name = "manifest.yaml";
 	char dir[PATH_MAX], path[PATH_MAX];
+	cli_bundle_args a = {0};
 	jf_err err = JF_ERR_INIT;
 	jf_manifest m;
 	struct stat st;
-	int c, missing = 0;
+	int rc, missing = 0;
+	bool local;
 
-	while ((c = cli_getopt("jmpflash bundle", &cli_bundle_cmds[0], argc, argv)) != -1) {
-		if (c == CLI_HELP_ID)
-			return cli_help("jmpflash bundle", &cli_bundle_cmds[0]), JF_EXIT_OK;
-		if (c == O_MANIFEST || c == 'm')
-			name = optarg;
-		else
-			return JF_EXIT_USAGE;
+	if ((rc = cli_bundle_parse(&a, "jmpflash bundle", &cli_bundle_cmds[0], argc, argv)) >= 0)
+		goto done;
+	if (a.manifest)
+		name = a.manifest;
+	if (optind != argc - 1) {
+		rc = cli_usage_error("bundle inspect takes one bundle directory, manifest or OCI "
+				     "reference; see 'jmpflash bundle inspect --help'");
+		goto done;
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("bundle inspect takes one bundle directory or manifest; "
-				       "see 'jmpflash bundle inspect --help'");
-	if (stat(argv[optind], &st) < 0)
-		return cli_usage_error("cannot read '%s': %s", argv[optind], strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		if (!jf_bundle_path_ok(name))
-			return cli_usage_error("--manifest '%s' must be a relative path inside the "
-					       "bundle",
-					       name);
+	if (!jf_bundle_path_ok(name)) {
+		rc = cli_usage_error("--manifest '%s' must be a relative path inside the bundle",
+				     name);
+		goto done;
+	}
+	local = stat(argv[optind], &st) == 0;
+	if (local && S_ISDIR(st.st_mode) &&
+	    snprintf(path, sizeof(path), "%s/oci-layout", argv[optind]) < (int)sizeof(path) &&
+	    access(path, F_OK) == 0)
+		local = false; /* an OCI layout: extract it like a pull */
+	if (!local) {
+		if ((rc = inspect_pull(ctx, &a, argv[optind], dir, sizeof(dir))) >= 0)
+			goto done;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+			rc = cli_usage_error("path too long: %s", dir);
+			goto done;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
 		if (snprintf(dir, sizeof(dir), "%s", argv[optind]) >= (int)sizeof(dir) ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-			return cli_usage_error("path too long: %s", argv[optind]);
+		    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+			rc = cli_usage_error("path too long: %s", argv[optind]);
+			goto done;
+		}
 	} else {
 		char *slash;
 
 		if (snprintf(path, sizeof(path), "%s", argv[optind]) >= (int)sizeof(path) ||
-		    snprintf(dir, sizeof(dir), "%s", argv[optind]) >= (int)sizeof(dir))
-			return cli_usage_error("path too long: %s", argv[optind]);
+		    snprintf(dir, sizeof(dir), "%s", argv[optind]) >= (int)sizeof(dir)) {
+			rc = cli_usage_error("path too long: %s", argv[optind]);
+			goto done;
+		}
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
 		else
 			snprintf(dir, sizeof(dir), ".");
 	}
-	if (jf_manifest_load(&m, path, &ctx->log, &err) < 0)
-		return cli_fail(ctx, &err);
+	if (jf_manifest_load(&m, path, &ctx->log, &err) < 0) {
+		rc = cli_fail(ctx, &err);
+		goto done;
+	}
 	show(ctx, &m, dir, &missing);
 	jf_manifest_dispose(&m);
+	rc = JF_EXIT_OK;
 	if (missing) {
 		fprintf(stderr,
 			"jmpflash: error: %d file%s named by the manifest %s not usable under "
 			"%s; add them or fix the paths\n",
 			missing, missing == 1 ? "" : "s", missing == 1 ? "is" : "are", dir);
-		return JF_EXIT_FAILED;
+		rc = JF_EXIT_FAILED;
 	}
-	return JF_EXIT_OK;
+done:
+	cli_bundle_args_dispose(&a);
+	return rc;
 }

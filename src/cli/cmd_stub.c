@@ -29,7 +29,7 @@ enum {
 	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
 	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_POWER_OFF,
 	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_LOG,
-	O_TFTP_ROOT, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_OFFLINE, O_MANIFEST,
+	O_TFTP_ROOT, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_MANIFEST,
 };
 
 static const cli_opt flash_opts[] = {
@@ -111,30 +111,4 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {
 	(void)ctx;
 	return not_yet("jmpflash", &serve_cmd, argc, argv);
-}
-
-/* bundle pull/push: the OCI client comes with the bundles issue. */
-const cli_opt cli_bundle_pull_opts[] = {
-	{"offline", 0, NULL, "Use only the local cache", O_OFFLINE},
-	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
-	CLI_OPT_END,
-};
-
-static const cli_cmd pull_cmd = {"pull", "[OPTIONS] REF [DIR]",
-				 "Pull a flasher bundle into the cache (or DIR)",
-				 cli_bundle_pull_opts, NULL};
-static const cli_cmd push_cmd = {"push", "[OPTIONS] DIR REF",
-				 "Push a bundle directory to a registry", cli_bundle_pull_opts,
-				 NULL};
-
-int cli_bundle_pull(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash bundle", &pull_cmd, argc, argv);
-}
-
-int cli_bundle_push(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash bundle", &push_cmd, argc, argv);
 }

@@ -108,11 +108,23 @@ expect 0 '--console-debug' -- storage busybox-shell --help
 
 # commands that are not built yet say so, exit 2, and never pretend
 for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell" \
-	"serve" "bundle pull ref" "bundle push d r"; do
+	"serve"; do
 	# shellcheck disable=SC2086
 	expect 2 'is not implemented yet' -- $cmd
 done
 expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- storage flash --bogus
+
+# bundle pull/push (registry behaviour: tests/integration/bundle.sh)
+expect 0 '--offline' -- bundle pull --help
+expect 0 '--password-stdin' -- bundle push --help
+expect 2 'usage: jmpflash bundle pull' -- bundle pull
+expect 2 'usage: jmpflash bundle push' -- bundle push "$b"
+expect 2 "invalid OCI reference 'Bad/Ref'" -- bundle push "$b" Bad/Ref
+expect 2 'has no readable manifest.yaml' -- bundle push "$tmp" 127.0.0.1:1/x:y
+expect 2 'was never pulled into' -- bundle pull --offline --cache-dir "$tmp/c" 127.0.0.1:1/x:y
+expect 2 '--username and --password go together' -- bundle pull -u me 127.0.0.1:1/x:y
+expect 2 'is already a bundle directory' -- bundle pull --cache-dir "$tmp/c" "$b" "$tmp/copy"
+expect 0 "^$b\$" -- bundle pull --cache-dir "$tmp/c" "$b"
 expect 2 "'zap' is not a command of 'jmpflash power'" -- power zap
 
 # power with a command driver: real commands, their stderr in errors
