@@ -13,6 +13,7 @@ libpcre2-dev libhidapi-dev libsnmp-dev
 snmpd socat ser2net
 libcurl4-openssl-dev libjansson-dev
 docker-registry skopeo apache2-utils curl openssl python3
+qemu-system-arm u-boot-qemu fdisk cpio gzip
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -20,6 +21,9 @@ docker-registry skopeo apache2-utils curl openssl python3
 # bundle/: libcurl + jansson for the OCI client; its integration tests run
 #   docker-registry (CNCF distribution), skopeo (reads what we push, writes OCI
 #   layouts), htpasswd (bcrypt for Basic auth), openssl + python3 (token server).
+# board/: QEMU aarch64 and Debian's U-Boot run the virtual board; sfdisk
+#   (fdisk) makes its GPT disk, cpio+gzip its initramfs. board/build.sh fetches
+#   the arm64 kernel and busybox itself (apt-get download, never installed).
 # Planned with later modules (net/, image/): libmicrohttpd-dev liblzma-dev
 #   libzstd-dev zlib1g-dev
 
