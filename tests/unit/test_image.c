@@ -326,6 +326,13 @@ static void test_image_missing_and_not_regular(void **s)
 	assert_non_null(strstr(err.msg, "nonexistent.img"));
 	assert_int_equal(inspect(&info, g_dir, &err), JF_EINVAL);
 	assert_non_null(strstr(err.msg, "not a regular file"));
+	sh("cd %s && rm -f fifo && mkfifo fifo", g_dir);
+	assert_int_equal(inspect(&info, P("fifo"), &err), JF_EINVAL); /* and does not hang */
+	/* the legacy lz4 format is recognised and refused with advice */
+	sh("cd %s && lz4 -lqf orig legacy.lz4", g_dir);
+	assert_int_equal(inspect(&info, P("legacy.lz4"), &err), JF_EINVAL);
+	assert_non_null(strstr(err.msg, "legacy.lz4"));
+	assert_non_null(strstr(err.msg, "recompress without -l"));
 }
 
 typedef struct prog {
@@ -479,6 +486,11 @@ static void test_image_decompress_to(void **s)
 		assert_int_equal(info.raw_size, g_orig_size);
 		assert_int_equal(file_size(P("out/raw.img")), g_orig_size);
 	}
+	/* an uncompressed source is copied */
+	assert_int_equal(jf_image_decompress_to(&info, P("orig"), P("out/raw.img"), NULL, &err), 0);
+	sha256sum(sha, P("out/raw.img"));
+	assert_string_equal(sha, g_orig_sha);
+	assert_string_equal(info.raw_sha256, g_orig_sha);
 	/* the 2 MiB of zeros became a hole */
 	assert_int_equal(stat(P("out/raw.img"), &st), 0);
 	assert_true((uint64_t)st.st_blocks * 512 < g_orig_size);
@@ -494,6 +506,21 @@ static void test_image_decompress_to(void **s)
 			 JF_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "cut.zst"));
 	assert_int_equal(count_files(P("out")), 1);
+	/* so does a canceled one */
+	{
+		jf_image_inspect_opts c = JF_IMAGE_INSPECT_OPTS_INIT;
+		int fds[2];
+
+		assert_int_equal(pipe(fds), 0);
+		assert_int_equal(write(fds[1], "x", 1), 1);
+		c.cancel_fd = fds[0];
+		assert_int_equal(jf_image_decompress_to(&info, P("orig.xz"), P("out/raw.img"), &c,
+							&err),
+				 JF_ECANCELED);
+		assert_int_equal(count_files(P("out")), 1);
+		close(fds[0]);
+		close(fds[1]);
+	}
 	assert_int_equal(jf_image_decompress_to(&info, P("orig.zst"), P("nodir/raw.img"), NULL,
 						&err),
 			 JF_ENOTFOUND);
