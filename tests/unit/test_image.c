@@ -597,7 +597,11 @@ static void test_image_stage_cross_filesystem(void **s)
 			      "the copy path of staging is not tested\n");
 		skip();
 	}
-	assert_non_null(root = mkdtemp(tmpl));
+	if (!(root = mkdtemp(tmpl))) {
+		print_message("[  NOTE    ] cannot write to /dev/shm: the copy path of staging "
+			      "is not tested\n");
+		skip();
+	}
 	assert_int_equal(jf_image_stage(&name, P("orig.gz"), root, &err), 0);
 	snprintf(path, sizeof(path), "%s/%s", root, name);
 	assert_int_equal(stat(path, &a), 0);
