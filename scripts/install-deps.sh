@@ -14,6 +14,7 @@ snmpd socat ser2net
 libcurl4-openssl-dev libjansson-dev
 docker-registry skopeo apache2-utils curl openssl python3
 qemu-system-arm u-boot-qemu fdisk cpio gzip
+zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -24,8 +25,9 @@ qemu-system-arm u-boot-qemu fdisk cpio gzip
 # board/: QEMU aarch64 and Debian's U-Boot run the virtual board; sfdisk
 #   (fdisk) makes its GPT disk, cpio+gzip its initramfs. board/build.sh fetches
 #   the arm64 kernel and busybox itself (apt-get download, never installed).
-# Planned with later modules (net/, image/): libmicrohttpd-dev liblzma-dev
-#   libzstd-dev zlib1g-dev
+# image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
+#   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
+# Planned with later modules (net/): libmicrohttpd-dev
 
 missing=""
 for p in $PACKAGES; do
