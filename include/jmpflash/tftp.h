@@ -42,7 +42,7 @@ typedef struct jf_tftp_opts {
 	unsigned max_blksize;     /* cap on blksize; 0: 65464 */
 	bool mtu_clamp;           /* also cap blksize to the interface MTU (default on) */
 	unsigned max_window;      /* cap on windowsize; 0: 64 */
-	unsigned give_up_ms;      /* no progress for this long ends a transfer; 0: 15000 */
+	unsigned give_up_ms;      /* no progress for this long ends a transfer; 0: 30000 */
 	unsigned rollover;        /* block number after 65535: 0 (default) or 1 */
 	jf_log *log;              /* transfer and refusal lines; NULL: silent */
 	jf_tftp_transfer_cb on_transfer;

@@ -114,6 +114,7 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 		cli_out(ctx, "tftp: listening on port %u, root %s\n", jf_tftp_server_port(tftp),
 			a.tftp_root);
 	}
+	cli_out(ctx, "ready\n"); /* scripts wait for this line */
 	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
 		;

@@ -17,9 +17,14 @@
 #define SOCK_BUF (4 << 20)
 #define RTO_INIT_MS 300u
 #define RTO_MIN_MS 40u
-#define RTO_MAX_MS 5000u
+#define RTO_MAX_MS 2000u
+/* After two quick retransmissions, wait longer than a client's own timeout
+ * (5 s for atftp, tftp-hpa, U-Boot): atftp re-ACKs a repeated block only
+ * once and then waits for a quiet spell of its timeout before it ACKs again,
+ * so repeating every 2 s would keep it silent for good. */
+#define RTO_QUIET_MS 5500u
+#define QUICK_RETRIES 2u
 #define DALLY_MS 1000u
-
 enum { X_OACK, X_DATA, X_DALLY };
 
 struct jf_tftp_xfer {
@@ -53,7 +58,10 @@ struct jf_tftp_xfer {
 	/* timing */
 	uint64_t start_us, sent_at_us, srtt_us;
 	bool timing;
-	unsigned rto_ms, retransmits;
+	unsigned rto_base_ms; /* from the measured round trip */
+	unsigned rto_ms;      /* the wait now, after backoff */
+	unsigned stuck;       /* retransmissions since the last progress */
+	unsigned retransmits;
 	uint64_t due_ms, give_up_at_ms;
 	unsigned give_up_ms;
 	uint64_t bytes;
@@ -95,9 +103,20 @@ static void arm_timer(jf_tftp_xfer *x, bool progress)
 {
 	uint64_t now = jf_clock_mono_ms();
 
-	x->due_ms = now + x->rto_ms;
-	if (progress)
+	if (progress) {
 		x->give_up_at_ms = now + x->give_up_ms;
+		x->rto_ms = x->rto_base_ms;
+		x->stuck = 0;
+	}
+	x->due_ms = now + x->rto_ms;
+}
+
+/* A negotiated timeout (RFC 2349) is what the client waits before it
+ * retransmits; we retransmit sooner when the measured round trip allows, so
+ * that a lost packet costs one round trip, not seconds. */
+static unsigned rto_max(const jf_tftp_xfer *x)
+{
+	return x->p.timeout_s ? x->p.timeout_s * 1000u : RTO_MAX_MS;
 }
 
 /* New RTT sample (Karn: only from windows sent once). */
@@ -106,11 +125,10 @@ static void rtt_sample(jf_tftp_xfer *x)
 	uint64_t sample = jf_clock_mono_us() - x->sent_at_us, rto;
 
 	x->timing = false;
-	if (x->p.timeout_s)
-		return; /* negotiated: the client chose our timeout */
 	x->srtt_us = x->srtt_us ? (7 * x->srtt_us + sample) / 8 : sample;
 	rto = (4 * x->srtt_us) / 1000 + 10;
-	x->rto_ms = (unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > RTO_MAX_MS ? RTO_MAX_MS : rto);
+	x->rto_base_ms =
+		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
 }
 
 /* ---- the stream cache (RRQ) ---- */
@@ -413,9 +431,12 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 	if (now_ms < x->due_ms || x->state == X_DALLY)
 		return false;
 	x->retransmits++;
-	x->rto_ms = x->rto_ms * 2 > RTO_MAX_MS ? RTO_MAX_MS : x->rto_ms * 2;
-	if (x->p.timeout_s && x->rto_ms < x->p.timeout_s * 1000u)
-		x->rto_ms = x->p.timeout_s * 1000u;
+	if (++x->stuck < QUICK_RETRIES)
+		x->rto_ms = x->rto_ms * 2 > rto_max(x) ? rto_max(x) : x->rto_ms * 2;
+	else
+		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
+				    ? x->p.timeout_s * 1000u + 500u
+				    : RTO_QUIET_MS;
 	arm_timer(x, false);
 	x->timing = false;
 	if (x->upload || x->state == X_OACK) {
@@ -536,10 +557,12 @@ static bool begin(jf_tftp_xfer *x)
 {
 	size_t window = (size_t)x->p.windowsize * x->p.blksize;
 
-	x->rto_ms = x->p.timeout_s ? x->p.timeout_s * 1000u : RTO_INIT_MS;
-	x->give_up_ms = x->srv->o.give_up_ms ? x->srv->o.give_up_ms : 15000u;
-	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 5000u)
-		x->give_up_ms = x->p.timeout_s * 5000u;
+	x->rto_base_ms = RTO_INIT_MS;
+	if (x->p.timeout_s && x->rto_base_ms > x->p.timeout_s * 1000u)
+		x->rto_base_ms = x->p.timeout_s * 1000u;
+	x->give_up_ms = x->srv->o.give_up_ms ? x->srv->o.give_up_ms : 30000u;
+	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 6000u)
+		x->give_up_ms = x->p.timeout_s * 6000u;
 	x->start_us = jf_clock_mono_us();
 	arm_timer(x, true);
 	if (!x->upload) {

@@ -470,7 +470,9 @@ static void test_tftp_serves_ipv6(void **state)
 	assert_memory_equal(got, "hello v6", 8);
 }
 
-/* Duplicate ACKs must not make the server send the next block twice. */
+/* Duplicate ACKs must not make the server send the next block again: 20
+ * duplicates in a row would give 20 copies; retransmission on timeout alone
+ * (40 ms, 80 ms, 160 ms... within 300 ms) gives at most a handful. */
 static void test_tftp_no_sorcerers_apprentice(void **state)
 {
 	fixture *f = *state;
@@ -484,17 +486,14 @@ static void test_tftp_no_sorcerers_apprentice(void **state)
 	test_write(f->dir, "f", (const char *)data, sizeof(data));
 	start(f, &o);
 	fd = client("127.0.0.1", f->port, &srv, &srv_len);
-	/* timeout 3: a fixed retransmission timeout well past this test */
-	send_req(fd, &srv, srv_len, JF_TFTP_RRQ, "f", "timeout\0003", 10);
-	assert_true(recv_within(fd, buf, sizeof(buf), 5000, &from) > 0 && buf[1] == JF_TFTP_OACK);
-	send_ack(fd, &from, 0);
+	send_req(fd, &srv, srv_len, JF_TFTP_RRQ, "f", "", 0);
 	assert_int_equal(recv_within(fd, buf, sizeof(buf), 5000, &from), 516);
-	send_ack(fd, &from, 1);
-	send_ack(fd, &from, 1);
-	send_ack(fd, &from, 1);
+	for (int i = 0; i < 20; i++)
+		send_ack(fd, &from, 1);
 	while (recv_within(fd, buf, sizeof(buf), 300, &from) > 0)
 		blocks2 += buf[1] == JF_TFTP_DATA && buf[3] == 2;
-	assert_int_equal(blocks2, 1);
+	assert_true(blocks2 >= 1);
+	assert_true(blocks2 < 6);
 	close(fd);
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""A UDP relay for TFTP that drops a share of the packets in both directions.
+
+usage: udp_loss_relay.py SERVER_PORT LOSS SEED
+Prints "relay PORT" once listening on 127.0.0.1:PORT. A client sends its
+request to PORT; the relay forwards it to the server and gives every server
+transfer ID (source port) its own client-facing port, as TFTP expects. The
+first packet of a client (its request) is never dropped, so that a test's
+duration does not hang on the client's own request timeout; after that each
+packet is dropped with probability LOSS. Runs until killed.
+"""
+import random
+import select
+import socket
+import sys
+
+HOST = "127.0.0.1"
+
+
+def main():
+    server_port, loss, seed = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    rng = random.Random(seed)
+    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    front.bind((HOST, 0))
+    ups = {}     # client addr -> socket facing the server
+    up_owner = {}  # server-facing socket -> client addr
+    faces = {}   # (client addr, server port) -> client-facing socket
+    face_route = {}  # client-facing socket -> (server-facing socket, server addr)
+    dropped = [0, 0]
+    print("relay %d" % front.getsockname()[1], flush=True)
+    while True:
+        socks = [front] + list(up_owner) + list(face_route)
+        for s in select.select(socks, [], [])[0]:
+            data, addr = s.recvfrom(70000)
+            if s is front:
+                if addr not in ups:
+                    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    up.bind((HOST, 0))
+                    ups[addr], up_owner[up] = up, addr
+                ups[addr].sendto(data, (HOST, server_port))
+            elif s in up_owner:
+                client = up_owner[s]
+                key = (client, addr[1])
+                if key not in faces:
+                    face = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    face.bind((HOST, 0))
+                    faces[key], face_route[face] = face, (s, addr)
+                if rng.random() < loss:
+                    dropped[0] += 1
+                    continue
+                faces[key].sendto(data, client)
+            else:
+                up, server = face_route[s]
+                if rng.random() < loss:
+                    dropped[1] += 1
+                    continue
+                up.sendto(data, server)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
