@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jmpflash/http.h"
 #include "jmpflash/tftp.h"
 
-enum { O_TFTP_ROOT = 0x100, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_UPLOAD };
+enum { O_TFTP_ROOT = 0x100, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_UPLOAD, O_TOKEN };
 
 const cli_opt cli_serve_opts[] = {
 	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
@@ -19,6 +20,7 @@ const cli_opt cli_serve_opts[] = {
 	{"http-port", 0, "N", "HTTP port (default 8080; 0 picks a free one)", O_HTTP_PORT},
 	{"bind", 0, "ADDR", "Address to listen on (default: all, IPv4 and IPv6)", O_BIND},
 	{"allow-upload", 0, NULL, "Accept uploads (TFTP WRQ, HTTP PUT)", O_UPLOAD},
+	{"http-token", 0, "TOKEN", "HTTP PUT needs 'Authorization: Bearer TOKEN'", O_TOKEN},
 	CLI_OPT_END,
 };
 
@@ -26,7 +28,7 @@ static const cli_cmd serve_cmd = {"serve", "[OPTIONS]",
 				  "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
 
 typedef struct serve_args {
-	const char *tftp_root, *http_root, *bind;
+	const char *tftp_root, *http_root, *bind, *token;
 	long tftp_port, http_port;
 	bool upload;
 } serve_args;
@@ -55,6 +57,7 @@ static int parse_args(serve_args *a, int argc, char **argv)
 		case O_HTTP_ROOT: a->http_root = optarg; break;
 		case O_BIND: a->bind = optarg; break;
 		case O_UPLOAD: a->upload = true; break;
+		case O_TOKEN: a->token = optarg; break;
 		case O_TFTP_PORT:
 			if (parse_port(optarg, "--tftp-port", &a->tftp_port))
 				return JF_EXIT_USAGE;
@@ -83,7 +86,9 @@ static void empty_handler(int sig)
 
 int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {
-	serve_args a = {NULL, NULL, NULL, 69, 8080, false};
+	serve_args a = {NULL, NULL, NULL, NULL, 69, 8080, false};
+	jf_http_opts ho = JF_HTTP_OPTS_INIT;
+	jf_http_server *http = NULL;
 	jf_tftp_opts to = JF_TFTP_OPTS_INIT;
 	jf_tftp_server *tftp = NULL;
 	jf_err err = JF_ERR_INIT;
@@ -114,6 +119,20 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 		cli_out(ctx, "tftp: listening on port %u, root %s\n", jf_tftp_server_port(tftp),
 			a.tftp_root);
 	}
+	if (a.http_root) {
+		ho.root = a.http_root;
+		ho.bind = a.bind;
+		ho.port = (uint16_t)a.http_port;
+		ho.allow_upload = a.upload;
+		ho.token = a.token;
+		ho.log = &ctx->log;
+		if (jf_http_server_start(&http, &ho, &err) < 0) {
+			rc = cli_fail(ctx, &err);
+			goto done;
+		}
+		cli_out(ctx, "http: listening on port %u, root %s\n", jf_http_server_port(http),
+			a.http_root);
+	}
 	cli_out(ctx, "ready\n"); /* scripts wait for this line */
 	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
@@ -121,6 +140,7 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 	jf_info(&ctx->log, "serve", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = JF_EXIT_OK;
 done:
+	jf_http_server_stop(http);
 	jf_tftp_server_stop(tftp);
 	return rc;
 }
