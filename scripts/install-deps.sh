@@ -9,9 +9,15 @@ build-essential cmake pkg-config git
 libyaml-dev libssl-dev libcmocka-dev
 cppcheck
 xz-utils
+libmicrohttpd-dev
+curl wget atftp tftp-hpa python3
 "
+# net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
+# clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
+# `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
+# by bench/run.sh itself, not needed by the tests).
 # Planned with later modules (bundle/, net/, console/, power/, image/):
-# libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libpcre2-dev
+# libcurl4-openssl-dev libjansson-dev libpcre2-dev
 # libhidapi-dev libsnmp-dev liblzma-dev libzstd-dev zlib1g-dev
 
 missing=""

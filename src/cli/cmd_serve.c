@@ -11,7 +11,7 @@
 #include "jmpflash/http.h"
 #include "jmpflash/tftp.h"
 
-enum { O_TFTP_ROOT = 0x100, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_UPLOAD, O_TOKEN };
+enum { O_TFTP_ROOT = 0x100, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_UPLOAD, O_TOKEN, O_MAX_UPLOAD };
 
 const cli_opt cli_serve_opts[] = {
 	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
@@ -21,6 +21,7 @@ const cli_opt cli_serve_opts[] = {
 	{"bind", 0, "ADDR", "Address to listen on (default: all, IPv4 and IPv6)", O_BIND},
 	{"allow-upload", 0, NULL, "Accept uploads (TFTP WRQ, HTTP PUT)", O_UPLOAD},
 	{"http-token", 0, "TOKEN", "HTTP PUT needs 'Authorization: Bearer TOKEN'", O_TOKEN},
+	{"max-upload", 0, "BYTES", "Largest upload accepted (default: no limit)", O_MAX_UPLOAD},
 	CLI_OPT_END,
 };
 
@@ -31,6 +32,7 @@ typedef struct serve_args {
 	const char *tftp_root, *http_root, *bind, *token;
 	long tftp_port, http_port;
 	bool upload;
+	unsigned long long max_upload;
 } serve_args;
 
 static int parse_port(const char *s, const char *what, long *out)
@@ -58,6 +60,16 @@ static int parse_args(serve_args *a, int argc, char **argv)
 		case O_BIND: a->bind = optarg; break;
 		case O_UPLOAD: a->upload = true; break;
 		case O_TOKEN: a->token = optarg; break;
+		case O_MAX_UPLOAD: {
+			char *end;
+
+			errno = 0;
+			a->max_upload = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg)
+				return cli_usage_error("--max-upload takes a number of bytes, not '%s'",
+						       optarg);
+			break;
+		}
 		case O_TFTP_PORT:
 			if (parse_port(optarg, "--tftp-port", &a->tftp_port))
 				return JF_EXIT_USAGE;
@@ -86,7 +98,7 @@ static void empty_handler(int sig)
 
 int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {
-	serve_args a = {NULL, NULL, NULL, NULL, 69, 8080, false};
+	serve_args a = {NULL, NULL, NULL, NULL, 69, 8080, false, 0};
 	jf_http_opts ho = JF_HTTP_OPTS_INIT;
 	jf_http_server *http = NULL;
 	jf_tftp_opts to = JF_TFTP_OPTS_INIT;
@@ -111,6 +123,7 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 		to.bind = a.bind;
 		to.port = (uint16_t)a.tftp_port;
 		to.allow_write = a.upload;
+		to.max_upload = a.max_upload;
 		to.log = &ctx->log;
 		if (jf_tftp_server_start(&tftp, &to, &err) < 0) {
 			rc = cli_fail(ctx, &err);
@@ -125,6 +138,7 @@ int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 		ho.port = (uint16_t)a.http_port;
 		ho.allow_upload = a.upload;
 		ho.token = a.token;
+		ho.max_upload = a.max_upload;
 		ho.log = &ctx->log;
 		if (jf_http_server_start(&http, &ho, &err) < 0) {
 			rc = cli_fail(ctx, &err);
