@@ -150,6 +150,10 @@ int jf_tftp_server_start(jf_tftp_server **out, const jf_tftp_opts *opts, jf_err 
 	s->o.bind = NULL;
 	if (error < 0)
 		goto done;
+	if (!(s->pfds = calloc(2, sizeof(*s->pfds)))) {
+		error = jf_err_set(err, JF_ENOMEM, "out of memory");
+		goto done;
+	}
 	if ((s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		error = jf_err_sys(err, JF_EIO, errno, "eventfd");
 		goto done;
@@ -401,11 +405,10 @@ static int poll_timeout(jf_tftp_server *s)
 static void *loop_main(void *arg)
 {
 	jf_tftp_server *s = arg;
-	struct pollfd fixed[2];
 
 	for (;;) {
 		size_t n = s->nxfers;
-		struct pollfd *pf = s->pfds ? s->pfds : fixed;
+		struct pollfd *pf = s->pfds;
 		int timeout = poll_timeout(s);
 		uint64_t now;
 

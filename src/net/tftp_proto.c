@@ -228,29 +228,35 @@ size_t jf_tftp__netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, siz
 
 size_t jf_tftp__netascii_decode(uint8_t *buf, size_t len, bool *cr)
 {
-	uint8_t tmp[JF_TFTP_BLKSIZE_MAX + 1];
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
-	if (len > JF_TFTP_BLKSIZE_MAX)
-		len = JF_TFTP_BLKSIZE_MAX;
-	for (size_t i = 0; i < len; i++) {
+	/* A CR carried from the last packet and not followed by LF or NUL
+	 * stands for itself: it is the one byte of growth (room for len + 1). */
+	if (*cr && len && buf[0] != '\n' && buf[0] != '\0') {
+		memmove(buf + 1, buf, len);
+		buf[0] = '\r';
+		*cr = false;
+		len++;
+		i = o = 1;
+	}
+	/* in place: output never overtakes input (o <= i) */
+	for (; i < len; i++) {
 		uint8_t c = buf[i];
 
 		if (*cr) {
 			*cr = false;
 			if (c == '\n') {
-				tmp[o++] = '\n';
+				buf[o++] = '\n';
 				continue;
 			}
-			tmp[o++] = '\r';
+			buf[o++] = '\r';
 			if (c == '\0')
 				continue;
 		}
 		if (c == '\r')
 			*cr = true;
 		else
-			tmp[o++] = c;
+			buf[o++] = c;
 	}
-	memcpy(buf, tmp, o);
 	return o;
 }

@@ -100,8 +100,9 @@ size_t jf_tftp__netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, siz
 				size_t *used, int *pending);
 
 /* Netascii decoder for uploads: CR LF -> LF, CR NUL -> CR. *@cr carries a
- * trailing CR across packets (init false). Decodes in place; returns the new
- * length. A final dangling CR is the caller's to flush. */
+ * trailing CR across packets (init false). Decodes in place (@buf must have
+ * room for @len + 1 bytes); returns the new length. A final dangling CR is
+ * the caller's to flush. */
 size_t jf_tftp__netascii_decode(uint8_t *buf, size_t len, bool *cr);
 
 #endif

@@ -108,11 +108,15 @@ expect 0 '--console-debug' -- storage busybox-shell --help
 
 # commands that are not built yet say so, exit 2, and never pretend
 for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell" \
-	"power on" "power off" "power cycle" "serial" "serve" "bundle pull ref" "bundle push d r"; do
+	"power on" "power off" "power cycle" "serial" "bundle pull ref" "bundle push d r"; do
 	# shellcheck disable=SC2086
 	expect 2 'is not implemented yet' -- $cmd
 done
 expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- storage flash --bogus
+# serve works (tests/integration/{tftp,http}_clients.sh); here only its usage
+expect 2 'serve needs --tftp-root DIR, --http-root DIR or both' -- serve
+expect 2 '--tftp-port takes a port number 0..65535' -- serve --tftp-root . --tftp-port 70000
+expect 0 '--allow-upload' -- serve --help
 expect 2 "'zap' is not a command of 'jmpflash power'" -- power zap
 
 echo "$pass passed, $fail failed"

@@ -5,9 +5,12 @@ usage: udp_loss_relay.py SERVER_PORT LOSS SEED
 Prints "relay PORT" once listening on 127.0.0.1:PORT. A client sends its
 request to PORT; the relay forwards it to the server and gives every server
 transfer ID (source port) its own client-facing port, as TFTP expects. The
-first packet of a client (its request) is never dropped, so that a test's
-duration does not hang on the client's own request timeout; after that each
-packet is dropped with probability LOSS. Runs until killed.
+first packet of a client (its request) and the first packet each way of a
+transfer (OACK or DATA 1, and its ACK) are never dropped: a lost request
+costs the client's own 5 s timeout, and atftp aborts ("unexpected OACK")
+when a lost ACK 0 makes the server repeat its OACK, which is atftp's
+weakness, not the server's. After that each packet is dropped with
+probability LOSS. Runs until killed.
 """
 import random
 import select
@@ -27,6 +30,7 @@ def main():
     faces = {}   # (client addr, server port) -> client-facing socket
     face_route = {}  # client-facing socket -> (server-facing socket, server addr)
     dropped = [0, 0]
+    seen = set()  # (face socket, direction) that already passed a packet
     print("relay %d" % front.getsockname()[1], flush=True)
     while True:
         socks = [front] + list(up_owner) + list(face_route)
@@ -45,15 +49,18 @@ def main():
                     face = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                     face.bind((HOST, 0))
                     faces[key], face_route[face] = face, (s, addr)
-                if rng.random() < loss:
+                face = faces[key]
+                if (face, 0) in seen and rng.random() < loss:
                     dropped[0] += 1
                     continue
-                faces[key].sendto(data, client)
+                seen.add((face, 0))
+                face.sendto(data, client)
             else:
                 up, server = face_route[s]
-                if rng.random() < loss:
+                if (s, 1) in seen and rng.random() < loss:
                     dropped[1] += 1
                     continue
+                seen.add((s, 1))
                 up.sendto(data, server)
 
 
