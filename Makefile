@@ -35,7 +35,7 @@ demo: deps build
 	scripts/demo.sh $(BUILD)
 
 bench: deps build
-	@echo "bench: no benchmarks yet (they arrive with the TFTP/HTTP servers and bundle client)"
+	bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
