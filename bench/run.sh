@@ -4,7 +4,11 @@
 # (so dnsmasq can have port 69 and nothing else on the machine interferes).
 #
 #   bench/run.sh BUILD_DIR        (make bench)
-#   JF_BENCH_TFTP_MB=256 JF_BENCH_HTTP_MB=1024 JF_BENCH_RUNS=1
+#   JF_BENCH_TFTP_MB=256 JF_BENCH_HTTP_MB=1024 JF_BENCH_RUNS=2
+#
+# Each cell is the best of JF_BENCH_RUNS runs: on a shared 2-core machine a
+# lock-step transfer swings between ~25 and ~90 MB/s with where the
+# scheduler puts client and server, whatever the server.
 #
 # TFTP: atftp as the client, blksize 512/1468/8192 x windowsize 1/8/32, for
 # jmpflash, tftpd-hpa, atftpd (unpacked from its .deb: it conflicts with
@@ -38,6 +42,7 @@ ip link set lo up
 JMPFLASH=$BUILD/jmpflash
 TFTP_MB=${JF_BENCH_TFTP_MB:-256}
 HTTP_MB=${JF_BENCH_HTTP_MB:-1024}
+RUNS=${JF_BENCH_RUNS:-2}
 T=$(mktemp -d /tmp/jf-bench-XXXXXX)
 chmod 755 "$T"
 PIDS=()
@@ -99,17 +104,33 @@ for s in $SERVERS; do
 done
 rm -f "$T/check"
 
-tftp_run() { # SERVER BLKSIZE WINDOW -> MB/s
+tftp_once() { # SERVER BLKSIZE WINDOW -> MB/s
 	local s=$1 b=$2 w=$3 args=(--option "blksize $b") t0 t1
-	[ "$w" -gt 1 ] && [ "${HAS_WINDOW[$s]}" = 1 ] && args+=(--option "windowsize $w")
+	[ "$w" -gt 1 ] && args+=(--option "windowsize $w")
 	t0=$(now)
 	timeout 600 atftp "${args[@]}" -g -r tftp.img -l /dev/null 127.0.0.1 "${PORT[$s]}" \
-		>/dev/null 2>&1 || { echo "fail"; return; }
+		>/dev/null 2>&1 || { echo 0; return; }
 	t1=$(now)
 	mbps "$size" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 }
+declare -A SEEN=()
+tftp_run() { # SERVER BLKSIZE WINDOW -> best MB/s of RUNS
+	local s=$1 b=$2 w=$3 best=0 r i
+	# without windowsize support the window is 1: the same measurement
+	[ "${HAS_WINDOW[$s]}" = 0 ] && w=1
+	if [ -n "${SEEN[$s/$b/$w]:-}" ]; then
+		echo "${SEEN[$s/$b/$w]}"
+		return
+	fi
+	for i in $(seq "$RUNS"); do
+		r=$(tftp_once "$s" "$b" "$w")
+		[ "$r" -gt "$best" ] && best=$r
+	done
+	SEEN[$s/$b/$w]=$best
+	echo "$best"
+}
 
-echo "## TFTP: ${TFTP_MB} MiB via atftp, loopback, MB/s (* = option not supported, run without it)"
+echo "## TFTP: ${TFTP_MB} MiB via atftp, loopback, MB/s, best of $RUNS (* = windowsize not supported: run without it)"
 echo
 printf '| blksize | window | jmpflash | tftpd-hpa | atftpd | dnsmasq | jmpflash / best reference |\n'
 printf '|---|---|---|---|---|---|---|\n'
@@ -118,8 +139,10 @@ for b in 512 1468 8192; do
 		declare -A R=()
 		best=0
 		for s in $SERVERS; do
-			R[$s]=$(tftp_run "$s" "$b" "$w")
-			if [ "$s" != jmpflash ] && [ "${R[$s]}" != fail ] && [ "${R[$s]}" -gt "$best" ]; then
+			tftp_run "$s" "$b" "$w" >"$T/r"
+			R[$s]=$(cat "$T/r")
+			SEEN[$s/$b/$([ "${HAS_WINDOW[$s]}" = 0 ] && echo 1 || echo "$w")]=${R[$s]}
+			if [ "$s" != jmpflash ] && [ "${R[$s]}" -gt "$best" ]; then
 				best=${R[$s]}
 			fi
 		done
@@ -158,13 +181,12 @@ PIDS+=($JF_PID)
 wait_tcp 6980
 wait_tcp 6981
 
-# CPU seconds (user + system) of a process and its children threads/processes
+# CPU seconds (user + system) of processes; /proc/PID/stat counts the
+# threads that already exited too (jmpflash: one thread per connection)
 cpu_of() { # PID...
 	local total=0 p
 	for p in "$@"; do
-		for t in /proc/"$p"/task/*/stat; do
-			[ -r "$t" ] && total=$((total + $(awk '{ print $14 + $15 }' "$t")))
-		done
+		[ -r "/proc/$p/stat" ] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
 	done
 	echo "$total"
 }
@@ -172,7 +194,7 @@ nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
 hz=$(getconf CLK_TCK)
 hsize=$((HTTP_MB << 20))
 
-http_run() { # PORT PARALLEL PIDS... -> "MB/s cpu-s/GB"
+http_once() { # PORT PARALLEL PIDS... -> "MB/s cpu-s/GB"
 	local port=$1 n=$2 t0 t1 c0 c1 i pids=()
 	shift 2
 	c0=$(cpu_of "$@")
@@ -187,8 +209,16 @@ http_run() { # PORT PARALLEL PIDS... -> "MB/s cpu-s/GB"
 	awk -v b=$((hsize * n)) -v a="$t0" -v z="$t1" -v c=$((c1 - c0)) -v hz="$hz" \
 		'BEGIN { printf "%.0f %.2f", b / (z - a) / 1e6, (c / hz) / (b / 1e9) }'
 }
+http_run() { # best of RUNS (by MB/s)
+	local i line best="0 0"
+	for i in $(seq "$RUNS"); do
+		line=$(http_once "$@")
+		[ "${line%% *}" -gt "${best%% *}" ] && best=$line
+	done
+	echo "$best"
+}
 
-echo "## HTTP: ${HTTP_MB} MiB via curl, loopback"
+echo "## HTTP: ${HTTP_MB} MiB via curl, loopback, best of $RUNS"
 echo
 printf '| download | jmpflash MB/s | nginx MB/s | ratio | jmpflash CPU s/GB | nginx CPU s/GB |\n'
 printf '|---|---|---|---|---|---|\n'

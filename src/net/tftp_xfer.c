@@ -408,6 +408,10 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 		if (!x->upload && op == JF_TFTP_ACK) {
 			if (on_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
 				return true;
+			/* One ACK per wake-up: in lock-step the next recv would only
+			 * say EAGAIN, a system call per block for nothing; anything
+			 * still queued makes poll() return at once. */
+			return false;
 		} else if (x->upload && op == JF_TFTP_DATA) {
 			if (on_data(x, buf + 4, (size_t)n - 4, (uint16_t)(buf[2] << 8 | buf[3])))
 				return true;
