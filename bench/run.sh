@@ -104,58 +104,60 @@ for s in $SERVERS; do
 done
 rm -f "$T/check"
 
-tftp_once() { # SERVER BLKSIZE WINDOW -> MB/s
+tftp_once() { # SERVER BLKSIZE WINDOW -> MB/s, or 0 when not done in 120 s
 	local s=$1 b=$2 w=$3 args=(--option "blksize $b") t0 t1
 	[ "$w" -gt 1 ] && args+=(--option "windowsize $w")
 	t0=$(now)
-	timeout 600 atftp "${args[@]}" -g -r tftp.img -l /dev/null 127.0.0.1 "${PORT[$s]}" \
+	timeout 120 atftp "${args[@]}" -g -r tftp.img -l /dev/null 127.0.0.1 "${PORT[$s]}" \
 		>/dev/null 2>&1 || { echo 0; return; }
 	t1=$(now)
 	mbps "$size" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 }
 declare -A SEEN=()
-tftp_run() { # SERVER BLKSIZE WINDOW -> best MB/s of RUNS
-	local s=$1 b=$2 w=$3 best=0 r i
-	# without windowsize support the window is 1: the same measurement
-	[ "${HAS_WINDOW[$s]}" = 0 ] && w=1
-	if [ -n "${SEEN[$s/$b/$w]:-}" ]; then
-		echo "${SEEN[$s/$b/$w]}"
-		return
-	fi
-	for i in $(seq "$RUNS"); do
-		r=$(tftp_once "$s" "$b" "$w")
-		[ "$r" -gt "$best" ] && best=$r
-	done
-	SEEN[$s/$b/$w]=$best
-	echo "$best"
-}
 
 echo "## TFTP: ${TFTP_MB} MiB via atftp, loopback, MB/s, best of $RUNS (* = windowsize not supported: run without it)"
 echo
 printf '| blksize | window | jmpflash | tftpd-hpa | atftpd | dnsmasq | jmpflash / best reference |\n'
 printf '|---|---|---|---|---|---|---|\n'
+cell() { # SERVER -> the table cell
+	local v=${R[$1]} mark=""
+	[ "$w" -gt 1 ] && [ "${HAS_WINDOW[$1]}" = 0 ] && mark="*"
+	[ "$v" = 0 ] && v="t/o"
+	echo "$v$mark"
+}
 for b in 512 1468 8192; do
 	for w in 1 8 32; do
 		declare -A R=()
+		for s in $SERVERS; do R[$s]=0; done
+		# runs interleaved across servers, so that a busy moment of the
+		# machine does not land on one server only; best of RUNS
+		for i in $(seq "$RUNS"); do
+			for s in $SERVERS; do
+				ew=$w
+				[ "${HAS_WINDOW[$s]}" = 0 ] && ew=1 # the same measurement as w=1
+				if [ -n "${SEEN[$s/$b/$ew]:-}" ]; then
+					R[$s]=${SEEN[$s/$b/$ew]}
+					continue
+				fi
+				r=$(tftp_once "$s" "$b" "$ew")
+				[ "$r" -gt "${R[$s]}" ] && R[$s]=$r
+			done
+		done
 		best=0
 		for s in $SERVERS; do
-			tftp_run "$s" "$b" "$w" >"$T/r"
-			R[$s]=$(cat "$T/r")
-			SEEN[$s/$b/$([ "${HAS_WINDOW[$s]}" = 0 ] && echo 1 || echo "$w")]=${R[$s]}
-			if [ "$s" != jmpflash ] && [ "${R[$s]}" -gt "$best" ]; then
-				best=${R[$s]}
-			fi
+			ew=$w
+			[ "${HAS_WINDOW[$s]}" = 0 ] && ew=1
+			SEEN[$s/$b/$ew]=${R[$s]}
+			[ "$s" != jmpflash ] && [ "${R[$s]}" -gt "$best" ] && best=${R[$s]}
 		done
 		row="| $b | $w |"
-		for s in $SERVERS; do
-			mark=""
-			[ "$w" -gt 1 ] && [ "${HAS_WINDOW[$s]}" = 0 ] && mark="*"
-			row="$row ${R[$s]}$mark |"
-		done
+		for s in $SERVERS; do row="$row $(cell "$s") |"; done
 		ratio=$(awk -v a="${R[jmpflash]}" -v b="$best" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
 		echo "$row $ratio |"
 	done
 done
+echo
+echo "(t/o: did not finish ${TFTP_MB} MiB within 120 s)"
 echo
 
 # --- HTTP ---

@@ -112,7 +112,9 @@ ln -s /etc/passwd "$R/outlink"
 [ "$(code "$U/outlink")" = 403 ] || fail "symlink out"
 [ "$(code "$U//etc/passwd")" = 403 ] || fail "absolute"
 [ "$(code -X DELETE "$U/img")" = 405 ] || fail "DELETE"
-ok "no listings, confinement"
+[ "$(code -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' a)" "$U/img")" = 431 ] ||
+	fail "70 kB of headers accepted"
+ok "no listings, confinement, header limit"
 
 # 8 downloads at once
 for i in $(seq 8); do
