@@ -15,6 +15,7 @@ libcurl4-openssl-dev libjansson-dev
 docker-registry skopeo apache2-utils curl openssl python3
 qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
+libmicrohttpd-dev wget atftp tftp-hpa
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -27,7 +28,10 @@ zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 #   the arm64 kernel and busybox itself (apt-get download, never installed).
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
-# Planned with later modules (net/): libmicrohttpd-dev
+# net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
+#   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
+#   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
+#   by bench/run.sh itself, not needed by the tests).
 
 missing=""
 for p in $PACKAGES; do

@@ -29,7 +29,7 @@ enum {
 	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
 	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_POWER_OFF,
 	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_LOG,
-	O_TFTP_ROOT, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_MANIFEST,
+	O_MANIFEST,
 };
 
 static const cli_opt flash_opts[] = {
@@ -93,22 +93,4 @@ static int busybox_run(cli_ctx *ctx, int argc, char **argv)
 {
 	(void)ctx;
 	return not_yet("jmpflash storage", &cli_storage_cmds[1], argc, argv);
-}
-
-const cli_opt cli_serve_opts[] = {
-	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
-	{"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
-	{"tftp-port", 0, "N", "TFTP port (default 69)", O_TFTP_PORT},
-	{"http-port", 0, "N", "HTTP port (default 8080)", O_HTTP_PORT},
-	{"bind", 0, "ADDR", "Address to listen on (default: all)", O_BIND},
-	CLI_OPT_END,
-};
-
-static const cli_cmd serve_cmd = {"serve", "[OPTIONS]",
-				  "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
-
-int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	return not_yet("jmpflash", &serve_cmd, argc, argv);
 }

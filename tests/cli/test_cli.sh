@@ -107,8 +107,7 @@ expect 0 'bootloader-shell +Start a uboot/bootloader interactive console' -- sto
 expect 0 '--console-debug' -- storage busybox-shell --help
 
 # commands that are not built yet say so, exit 2, and never pretend
-for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell" \
-	"serve"; do
+for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell"; do
 	# shellcheck disable=SC2086
 	expect 2 'is not implemented yet' -- $cmd
 done
@@ -125,6 +124,10 @@ expect 2 'was never pulled into' -- bundle pull --offline --cache-dir "$tmp/c" 1
 expect 2 '--username and --password go together' -- bundle pull -u me 127.0.0.1:1/x:y
 expect 2 'is already a bundle directory' -- bundle pull --cache-dir "$tmp/c" "$b" "$tmp/copy"
 expect 0 "^$b\$" -- bundle pull --cache-dir "$tmp/c" "$b"
+# serve works (tests/integration/{tftp,http}_clients.sh); here only its usage
+expect 2 'serve needs --tftp-root DIR, --http-root DIR or both' -- serve
+expect 2 '--tftp-port takes a port number 0..65535' -- serve --tftp-root . --tftp-port 70000
+expect 0 '--allow-upload' -- serve --help
 expect 2 "'zap' is not a command of 'jmpflash power'" -- power zap
 
 # power with a command driver: real commands, their stderr in errors

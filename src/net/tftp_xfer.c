@@ -1,0 +1,694 @@
+/* One TFTP transfer: its own connected UDP socket, a window of DATA blocks
+ * in flight (RRQ) or being received (WRQ), retransmission with backoff, and a
+ * give-up deadline. Everything here runs on the server thread. */
+#define _GNU_SOURCE /* sendmmsg */
+#include "tftp_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jmpflash/clock.h"
+
+#define CACHE_MIN (256u << 10)
+#define SOCK_BUF (4 << 20)
+#define RTO_INIT_MS 300u
+#define RTO_MIN_MS 40u
+#define RTO_MAX_MS 2000u
+/* After two quick retransmissions, wait longer than a client's own timeout
+ * (5 s for atftp, tftp-hpa, U-Boot): atftp re-ACKs a repeated block only
+ * once and then waits for a quiet spell of its timeout before it ACKs again,
+ * so repeating every 2 s would keep it silent for good. */
+#define RTO_QUIET_MS 5500u
+#define QUICK_RETRIES 2u
+#define DALLY_MS 1000u
+enum { X_OACK, X_DATA, X_DALLY };
+
+struct jf_tftp_xfer {
+	jf_tftp_server *srv;
+	int sock, fd;
+	bool upload, netascii;
+	int state;
+	jf_tftp_params p;
+	char peer[64];
+	char name[256];
+	struct sockaddr_storage origin_peer;
+	/* RRQ: the stream (file bytes, or their netascii form) */
+	uint64_t size;       /* octet: file size */
+	uint64_t acked;      /* blocks acknowledged; 0 before block 1 */
+	uint64_t last;       /* number of the final block; 0 while unknown */
+	uint64_t send_next, send_end; /* blocks still to push (socket was full) */
+	uint64_t max_sent;   /* highest block number sent so far */
+	uint8_t *cache;
+	size_t cap, len;
+	uint64_t coff;       /* stream offset of cache[0] */
+	bool eof;            /* cache reaches the end of the stream */
+	uint64_t raw_off;    /* netascii: file offset read so far */
+	int pending;         /* netascii: half of a pair */
+	/* WRQ */
+	jf_net_upload up;
+	uint64_t received, wr_off;
+	bool cr, reacked;
+	/* control packet to repeat on timeout: OACK, or the last ACK (WRQ) */
+	uint8_t ctl[512];
+	size_t ctl_len;
+	/* timing */
+	uint64_t start_us, sent_at_us, srtt_us;
+	bool timing;
+	unsigned rto_base_ms; /* from the measured round trip */
+	unsigned rto_ms;      /* the wait now, after backoff */
+	unsigned stuck;       /* retransmissions since the last progress */
+	unsigned retransmits;
+	uint64_t due_ms, give_up_at_ms;
+	unsigned give_up_ms;
+	uint64_t bytes;
+	bool finished; /* completed successfully */
+	int result;
+	char error[200];
+};
+
+int jf_tftp__xfer_fd(const jf_tftp_xfer *x)
+{
+	return x->sock;
+}
+
+short jf_tftp__xfer_events(const jf_tftp_xfer *x)
+{
+	return (short)(POLLIN | (x->send_next && x->send_next <= x->send_end ? POLLOUT : 0));
+}
+
+uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x)
+{
+	return x->due_ms < x->give_up_at_ms ? x->due_ms : x->give_up_at_ms;
+}
+
+static bool fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
+{
+	uint8_t pkt[256];
+	size_t n;
+
+	if (!x->result) {
+		x->result = code;
+		snprintf(x->error, sizeof(x->error), "%s", msg);
+	}
+	if (tftp_code != (unsigned)-1 && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
+		(void)send(x->sock, pkt, n, MSG_DONTWAIT);
+	return true;
+}
+
+static void arm_timer(jf_tftp_xfer *x, bool progress)
+{
+	uint64_t now = jf_clock_mono_ms();
+
+	if (progress) {
+		x->give_up_at_ms = now + x->give_up_ms;
+		x->rto_ms = x->rto_base_ms;
+		x->stuck = 0;
+	}
+	x->due_ms = now + x->rto_ms;
+}
+
+/* A negotiated timeout (RFC 2349) is what the client waits before it
+ * retransmits; we retransmit sooner when the measured round trip allows, so
+ * that a lost packet costs one round trip, not seconds. */
+static unsigned rto_max(const jf_tftp_xfer *x)
+{
+	return x->p.timeout_s ? x->p.timeout_s * 1000u : RTO_MAX_MS;
+}
+
+/* New RTT sample (Karn: only from windows sent once). */
+static void rtt_sample(jf_tftp_xfer *x)
+{
+	uint64_t sample = jf_clock_mono_us() - x->sent_at_us, rto;
+
+	x->timing = false;
+	x->srtt_us = x->srtt_us ? (7 * x->srtt_us + sample) / 8 : sample;
+	rto = (4 * x->srtt_us) / 1000 + 10;
+	x->rto_base_ms =
+		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
+}
+
+/* ---- the stream cache (RRQ) ---- */
+
+static int fill_netascii(jf_tftp_xfer *x)
+{
+	uint8_t raw[16384];
+
+	while (x->len < x->cap && !x->eof) {
+		size_t used, n;
+		ssize_t r = 0;
+
+		if (x->pending < 0) {
+			size_t want = x->cap - x->len;
+
+			r = pread(x->fd, raw, want < sizeof(raw) ? want : sizeof(raw),
+				  (off_t)x->raw_off);
+			if (r < 0)
+				return -errno;
+			if (r == 0) {
+				x->eof = true;
+				break;
+			}
+		}
+		n = jf_tftp__netascii_encode(x->cache + x->len, x->cap - x->len, raw, (size_t)r,
+					     &used, &x->pending);
+		x->len += n;
+		x->raw_off += used;
+	}
+	return 0;
+}
+
+/* Make the cache hold the stream from @from (never before x->coff) for a
+ * whole window, or up to the end of the stream. */
+static int cache_fill(jf_tftp_xfer *x, uint64_t from, uint64_t to)
+{
+	if (to <= x->coff + x->len || (x->eof && from <= x->coff + x->len))
+		return 0;
+	if (from > x->coff) {
+		uint64_t drop = from - x->coff < x->len ? from - x->coff : x->len;
+
+		memmove(x->cache, x->cache + drop, x->len - (size_t)drop);
+		x->len -= (size_t)drop;
+		x->coff += drop;
+	}
+	if (x->netascii)
+		return fill_netascii(x);
+	if (from > x->coff + x->len) { /* octet: jump */
+		x->coff = from;
+		x->len = 0;
+	}
+	while (x->len < x->cap && x->coff + x->len < x->size) {
+		uint64_t want = x->size - (x->coff + x->len);
+		ssize_t r = pread(x->fd, x->cache + x->len,
+				  want < x->cap - x->len ? (size_t)want : x->cap - x->len,
+				  (off_t)(x->coff + x->len));
+
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* shrank under us */
+		x->len += (size_t)r;
+	}
+	x->eof = x->coff + x->len >= x->size;
+	return 0;
+}
+
+/* Block @k as it goes on the wire: after 65535 comes 0 (the common
+ * convention) or 1 (opts.rollover = 1, for old clients). */
+static uint16_t wire_no(const jf_tftp_xfer *x, uint64_t k)
+{
+	if (x->srv->o.rollover == 1)
+		return (uint16_t)((k - 1) % 65535 + 1);
+	return (uint16_t)k;
+}
+
+/* Push blocks x->send_next..x->send_end with sendmmsg; stops (and waits for
+ * POLLOUT) when the socket buffer is full. */
+static bool push_blocks(jf_tftp_xfer *x)
+{
+	struct mmsghdr msgs[JF_TFTP_WINDOW_HARD];
+	struct iovec iov[JF_TFTP_WINDOW_HARD][2];
+	uint8_t hdr[JF_TFTP_WINDOW_HARD][4];
+	uint64_t bs = x->p.blksize, from = x->send_next, k;
+	unsigned n = 0;
+	int r;
+
+	if ((r = cache_fill(x, (from - 1) * bs, x->send_end * bs)) < 0)
+		return fail(x, JF_EIO, JF_TFTP_EUNDEF, strerror(-r));
+	for (k = from; k <= x->send_end && n < JF_TFTP_WINDOW_HARD; k++, n++) {
+		uint64_t off = (k - 1) * bs, end = x->coff + x->len;
+		size_t len = end > off ? (size_t)(end - off < bs ? end - off : bs) : 0;
+
+		if (off < x->coff || (len < bs && !x->eof))
+			return fail(x, JF_EIO, JF_TFTP_EUNDEF, "internal: block not in cache");
+		if (len < bs)
+			x->last = k;
+		uint16_t wire = wire_no(x, k);
+		hdr[n][0] = 0;
+		hdr[n][1] = JF_TFTP_DATA;
+		hdr[n][2] = (uint8_t)(wire >> 8);
+		hdr[n][3] = (uint8_t)wire;
+		iov[n][0] = (struct iovec){hdr[n], 4};
+		iov[n][1] = (struct iovec){x->cache + (off - x->coff), len};
+		memset(&msgs[n], 0, sizeof(msgs[n]));
+		msgs[n].msg_hdr.msg_iov = iov[n];
+		msgs[n].msg_hdr.msg_iovlen = 2;
+		if (len < bs) {
+			n++;
+			break;
+		}
+	}
+	if (x->last && x->send_end > x->last)
+		x->send_end = x->last;
+	for (unsigned done = 0; done < n;) {
+		r = sendmmsg(x->sock, msgs + done, n - done, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				break;
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED)
+				return fail(x, JF_EUNREACHABLE, (unsigned)-1, "client went away");
+			return fail(x, JF_EIO, (unsigned)-1, strerror(errno));
+		}
+		done += (unsigned)r;
+		x->send_next += (unsigned)r;
+	}
+	if (x->send_next - 1 > x->max_sent)
+		x->max_sent = x->send_next - 1;
+	return false;
+}
+
+/* (Re)send the window that starts after the last acknowledged block. */
+static bool send_window(jf_tftp_xfer *x, bool retransmit)
+{
+	x->send_next = x->acked + 1;
+	x->send_end = x->acked + x->p.windowsize;
+	if (x->last && x->send_end > x->last)
+		x->send_end = x->last;
+	if (!retransmit) {
+		x->sent_at_us = jf_clock_mono_us();
+		x->timing = true;
+	}
+	return push_blocks(x);
+}
+
+static bool on_ack(jf_tftp_xfer *x, uint16_t wire)
+{
+	uint64_t n;
+
+	if (x->state == X_OACK) {
+		if (wire != 0)
+			return false;
+		x->state = X_DATA;
+		if (x->timing)
+			rtt_sample(x);
+		arm_timer(x, true);
+		return send_window(x, false);
+	}
+	/* Only an ACK that moves forward within what was sent counts: a
+	 * duplicate never triggers a send (no Sorcerer's Apprentice). The
+	 * window is short, so search it rather than unwrap arithmetically. */
+	for (n = x->acked + 1; n <= x->max_sent && wire_no(x, n) != wire; n++)
+		;
+	if (n > x->max_sent)
+		return false;
+	x->bytes = n * x->p.blksize;
+	x->acked = n;
+	if (x->timing && n == x->send_end)
+		rtt_sample(x);
+	x->timing = false;
+	if (x->last && n == x->last) {
+		x->bytes = x->netascii ? x->raw_off : x->size;
+		x->finished = true;
+		return true;
+	}
+	arm_timer(x, true);
+	return send_window(x, false);
+}
+
+/* ---- WRQ ---- */
+
+static void send_ack(jf_tftp_xfer *x, uint64_t block)
+{
+	x->ctl_len = jf_tftp__build_ack(x->ctl, sizeof(x->ctl), (uint16_t)block);
+	(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
+}
+
+static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
+{
+	uint64_t k = jf_tftp__unwrap(x->received, wire);
+	uint64_t limit = x->srv->o.max_upload;
+	jf_err err = JF_ERR_INIT;
+
+	if (x->state == X_DALLY || k != x->received + 1) {
+		/* A repeat (our ACK was lost) or a gap: ACK what we have, once per
+		 * progress with windows so a burst does not cause a burst. */
+		if (x->p.windowsize == 1 || !x->reacked)
+			send_ack(x, x->received);
+		x->reacked = true;
+		return false;
+	}
+	if (len > x->p.blksize)
+		return fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
+	bool final = len < x->p.blksize;
+	x->state = X_DATA;
+	x->received = k;
+	x->reacked = false;
+	if (x->netascii) {
+		len = jf_tftp__netascii_decode(data, len, &x->cr);
+		if (final && x->cr) /* a CR that ends the file stands for itself */
+			data[len++] = '\r';
+	}
+	if (limit && x->wr_off + len > limit)
+		return fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
+	for (size_t at = 0; at < len;) {
+		ssize_t w = pwrite(x->up.fd, data + at, len - at, (off_t)(x->wr_off + at));
+
+		if (w < 0)
+			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
+		at += (size_t)w;
+	}
+	x->wr_off += len;
+	x->bytes = x->wr_off;
+	arm_timer(x, true);
+	if (final) {
+		if (jf_net__upload_commit(&x->up, &err) < 0)
+			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
+		send_ack(x, k);
+		x->finished = true;
+		x->state = X_DALLY;
+		x->due_ms = jf_clock_mono_ms() + DALLY_MS;
+		return false;
+	}
+	if (k % x->p.windowsize == 0)
+		send_ack(x, k);
+	return false;
+}
+
+/* Read what arrived; true when the transfer is over. */
+bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
+{
+	uint8_t *buf = x->srv->rx;
+
+	if ((revents & POLLOUT) && x->send_next && x->send_next <= x->send_end && push_blocks(x))
+		return true;
+	if (!(revents & (POLLIN | POLLERR)))
+		return false;
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(x->sock, buf, JF_TFTP_RXBUF, MSG_DONTWAIT);
+		unsigned op;
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return false;
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED && x->state == X_DALLY)
+				return true;
+			if (errno == ECONNREFUSED) /* ICMP: the client is gone */
+				return fail(x, JF_EUNREACHABLE, (unsigned)-1,
+					    "client port unreachable");
+			return fail(x, JF_EIO, (unsigned)-1, strerror(errno));
+		}
+		if (n < 4)
+			continue;
+		op = (unsigned)(buf[0] << 8 | buf[1]);
+		if (op == JF_TFTP_ERROR) {
+			char msg[160];
+
+			buf[n] = 0;
+			snprintf(msg, sizeof(msg), "client sent error %u: %.100s",
+				 (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
+			return fail(x, JF_EPROTO, (unsigned)-1, msg);
+		}
+		if (!x->upload && op == JF_TFTP_ACK) {
+			if (on_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
+				return true;
+			/* One ACK per wake-up: in lock-step the next recv would only
+			 * say EAGAIN, a system call per block for nothing; anything
+			 * still queued makes poll() return at once. */
+			return false;
+		} else if (x->upload && op == JF_TFTP_DATA) {
+			if (on_data(x, buf + 4, (size_t)n - 4, (uint16_t)(buf[2] << 8 | buf[3])))
+				return true;
+		}
+		/* anything else from our peer is ignored: a late or stray packet */
+	}
+	return false;
+}
+
+bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
+{
+	char msg[96];
+
+	if (x->state == X_DALLY && now_ms >= x->due_ms)
+		return true;
+	if (now_ms >= x->give_up_at_ms) {
+		snprintf(msg, sizeof(msg), "no answer from the client for %u ms, giving up",
+			 x->give_up_ms);
+		return fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
+	}
+	if (now_ms < x->due_ms || x->state == X_DALLY)
+		return false;
+	x->retransmits++;
+	if (++x->stuck < QUICK_RETRIES)
+		x->rto_ms = x->rto_ms * 2 > rto_max(x) ? rto_max(x) : x->rto_ms * 2;
+	else
+		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
+				    ? x->p.timeout_s * 1000u + 500u
+				    : RTO_QUIET_MS;
+	arm_timer(x, false);
+	x->timing = false;
+	if (x->upload || x->state == X_OACK) {
+		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
+		return false;
+	}
+	return send_window(x, true);
+}
+
+/* ---- setup and teardown ---- */
+
+/* The transfer's own socket: from the address the request was sent to
+ * (so a multi-homed host answers from the right one), any port, connected
+ * to the client so the kernel drops packets from anyone else. */
+static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
+{
+	int fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int zero = 0, big = SOCK_BUF;
+	socklen_t ml = sizeof(*mtu);
+	struct sockaddr_storage local;
+	socklen_t local_len;
+
+	if (fd < 0)
+		return -1;
+	if (s->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	memset(&local, 0, sizeof(local));
+	local.ss_family = (sa_family_t)s->family;
+	local_len = s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (o->have_local) {
+		local = o->local;
+		local_len = o->local_len;
+		if (local.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&local)->sin6_port = 0;
+		else
+			((struct sockaddr_in *)&local)->sin_port = 0;
+	}
+	if (bind(fd, (struct sockaddr *)&local, local_len) < 0 ||
+	    connect(fd, (const struct sockaddr *)&o->peer, o->peer_len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*mtu = 0;
+	if (s->family == AF_INET6)
+		(void)getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, mtu, &ml);
+	else
+		(void)getsockopt(fd, IPPROTO_IP, IP_MTU, mtu, &ml);
+	return fd;
+}
+
+static void refuse(jf_tftp_xfer *x, unsigned code, const char *what, const char *why)
+{
+	fail(x, JF_EPERM, code, why);
+	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer,
+		why);
+}
+
+static unsigned tftp_code_for(int error)
+{
+	return error == JF_ENOTFOUND ? JF_TFTP_ENOTFOUND
+	       : error == JF_EPERM   ? JF_TFTP_EACCESS
+				     : JF_TFTP_EUNDEF;
+}
+
+/* Open what @r names and negotiate; false when refused (already answered). */
+static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
+{
+	jf_tftp_server *s = x->srv;
+	jf_tftp_limits lim = {0, 0, 0};
+	jf_err err = JF_ERR_INIT;
+	const char *what = r->opcode == JF_TFTP_RRQ ? "RRQ" : "WRQ";
+	struct stat st;
+	int rootfd, error;
+
+	memset(&st, 0, sizeof(st));
+	if (x->upload && !s->o.allow_write) {
+		refuse(x, JF_TFTP_EACCESS, what, "uploads are disabled on this server");
+		return false;
+	}
+	if ((rootfd = jf_tftp__root_for(s, &x->origin_peer, &err)) < 0) {
+		refuse(x, JF_TFTP_EACCESS, what, err.msg);
+		return false;
+	}
+	if (x->upload)
+		error = jf_net__upload_begin(&x->up, rootfd, r->filename, &err);
+	else
+		error = jf_net__open_read(&x->fd, &st, rootfd, r->filename, &err);
+	if (rootfd != s->rootfd)
+		close(rootfd);
+	if (error < 0) {
+		refuse(x, tftp_code_for(error), what, err.msg);
+		return false;
+	}
+	if (x->upload && r->has_tsize && s->o.max_upload && r->tsize > s->o.max_upload) {
+		refuse(x, JF_TFTP_EDISKFULL, what, "upload larger than the server allows");
+		return false;
+	}
+	lim.max_blksize = s->o.max_blksize;
+	if (s->o.mtu_clamp && mtu > 128) {
+		unsigned m = (unsigned)mtu - (s->family == AF_INET6 ? 48u : 28u) - 4u;
+
+		if (!lim.max_blksize || m < lim.max_blksize)
+			lim.max_blksize = m;
+	}
+	lim.max_window = s->o.max_window ? s->o.max_window : 64;
+	if (lim.max_window > JF_TFTP_WINDOW_HARD)
+		lim.max_window = JF_TFTP_WINDOW_HARD;
+	x->size = x->upload ? 0 : (uint64_t)st.st_size;
+	jf_tftp__negotiate(&x->p, r, &lim, x->size, !x->upload && !x->netascii);
+	return true;
+}
+
+static bool begin(jf_tftp_xfer *x)
+{
+	size_t window = (size_t)x->p.windowsize * x->p.blksize;
+
+	x->rto_base_ms = RTO_INIT_MS;
+	if (x->p.timeout_s && x->rto_base_ms > x->p.timeout_s * 1000u)
+		x->rto_base_ms = x->p.timeout_s * 1000u;
+	x->give_up_ms = x->srv->o.give_up_ms ? x->srv->o.give_up_ms : 30000u;
+	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 6000u)
+		x->give_up_ms = x->p.timeout_s * 6000u;
+	x->start_us = jf_clock_mono_us();
+	arm_timer(x, true);
+	if (!x->upload) {
+		x->cap = window > CACHE_MIN ? window : CACHE_MIN;
+		if (!(x->cache = malloc(x->cap)))
+			return fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
+		x->last = x->netascii ? 0 : x->size / x->p.blksize + 1;
+	}
+	if (x->p.oack) {
+		x->ctl_len = jf_tftp__build_oack(x->ctl, sizeof(x->ctl), &x->p);
+		x->state = X_OACK;
+		x->sent_at_us = jf_clock_mono_us();
+		x->timing = true;
+		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
+		return false;
+	}
+	x->state = X_DATA;
+	if (x->upload) {
+		send_ack(x, 0);
+		return false;
+	}
+	return send_window(x, false);
+}
+
+static void report(jf_tftp_xfer *x)
+{
+	jf_tftp_server *s = x->srv;
+	uint64_t us = jf_clock_mono_us() - x->start_us;
+	double secs = (double)us / 1e6, mbps = secs > 0 ? (double)x->bytes / secs / 1e6 : 0;
+	jf_tftp_transfer_info info = {
+		x->peer,  x->name,	 x->upload,	     x->finished ? 0 : x->result,
+		NULL,	  x->bytes,	 us,		     x->p.blksize,
+		x->p.windowsize, x->retransmits,
+	};
+
+	if (!x->finished) {
+		if (!info.result)
+			info.result = JF_EIO;
+		info.error = x->error[0] ? x->error : "aborted";
+		jf_warn(s->o.log, "tftp", "%s '%s' %s %s failed after %llu bytes: %s",
+			x->upload ? "upload of" : "transfer of", x->name, x->upload ? "from" : "to",
+			x->peer, (unsigned long long)x->bytes, info.error);
+	} else {
+		jf_info(s->o.log, "tftp",
+			"%s '%s' %s %s: %llu bytes in %.3f s (%.1f MB/s), blksize %u, windowsize %u, "
+			"%u retransmits",
+			x->upload ? "received" : "sent", x->name, x->upload ? "from" : "to", x->peer,
+			(unsigned long long)x->bytes, secs, mbps, x->p.blksize, x->p.windowsize,
+			x->retransmits);
+	}
+	if (s->o.on_transfer)
+		s->o.on_transfer(s->o.user, &info);
+}
+
+int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_origin *o,
+			uint8_t *pkt, size_t len)
+{
+	jf_tftp_xfer *x = calloc(1, sizeof(*x));
+	jf_err err = JF_ERR_INIT;
+	jf_tftp_req r;
+	int mtu = 0;
+
+	*out = NULL;
+	if (!x)
+		return JF_ENOMEM;
+	x->srv = s;
+	x->fd = -1;
+	x->pending = -1;
+	x->up = (jf_net_upload)JF_NET_UPLOAD_INIT;
+	x->origin_peer = o->peer;
+	jf_net__addr_str(x->peer, sizeof(x->peer), (const struct sockaddr *)&o->peer);
+	strcpy(x->name, "?");
+	if ((x->sock = open_sock(s, o, &mtu)) < 0) {
+		jf_warn(s->o.log, "tftp", "cannot open a socket for a request from %s: %s",
+			x->peer, strerror(errno));
+		free(x);
+		return 0;
+	}
+	if (jf_tftp__parse_req(&r, (char *)pkt, len, &err) < 0) {
+		refuse(x, JF_TFTP_EBADOP, "request", err.msg);
+		goto drop;
+	}
+	snprintf(x->name, sizeof(x->name), "%s", r.filename);
+	x->upload = r.opcode == JF_TFTP_WRQ;
+	x->netascii = r.netascii;
+	if (!prepare(x, &r, mtu))
+		goto drop;
+	jf_debug(s->o.log, "tftp", "%s '%s' from %s (%s, blksize %u, windowsize %u)",
+		 x->upload ? "WRQ" : "RRQ", x->name, x->peer, r.netascii ? "netascii" : "octet",
+		 x->p.blksize, x->p.windowsize);
+	if (begin(x)) {
+		report(x);
+		goto drop;
+	}
+	*out = x;
+	return 0;
+drop:
+	jf_tftp__xfer_free(x, NULL);
+	return 0;
+}
+
+void jf_tftp__xfer_free(jf_tftp_xfer *x, const char *abort_msg)
+{
+	if (!x)
+		return;
+	if (abort_msg) {
+		if (!x->finished)
+			fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
+		report(x);
+	}
+	jf_net__upload_abort(&x->up);
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->sock >= 0)
+		close(x->sock);
+	free(x->cache);
+	free(x);
+}
+
+/* Called by the loop when io/tick said the transfer is over. */
+void jf_tftp__xfer_finish(jf_tftp_xfer *x)
+{
+	report(x);
+	jf_tftp__xfer_free(x, NULL);
+}
