@@ -52,15 +52,17 @@ fetch() { # fetch PKG:arm64 -> unpacked under $out/pkgs/NAME
 build_initramfs() {
 	local root="$out/initramfs.tmp" mods="$out/pkgs/$kpkg/lib/modules"
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,lib/modules,usr/share/udhcpc}
+	mkdir -p "$root"/{bin,sbin,etc/udhcpc,proc,sys,dev,tmp,root,lib/modules,usr/share/udhcpc}
 	cp "$out/pkgs/busybox-static/bin/busybox" "$root/bin/busybox"
 	for m in $BOARD_MODULES; do
 		find "$mods" -name "$m.ko" -exec cp {} "$root/lib/modules/" \;
 		[ -f "$root/lib/modules/$m.ko" ] || { log "module $m.ko missing in $kpkg"; exit 1; }
 	done
 	sed "s/@MODULES@/$BOARD_MODULES/" "$here/initramfs/init" >"$root/init"
-	cp "$here/initramfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
-	chmod 755 "$root/init" "$root/usr/share/udhcpc/default.script"
+	# Debian's busybox looks in /etc/udhcpc, upstream's in /usr/share/udhcpc
+	cp "$here/initramfs/udhcpc.script" "$root/etc/udhcpc/default.script"
+	ln -s /etc/udhcpc/default.script "$root/usr/share/udhcpc/default.script"
+	chmod 755 "$root/init" "$root/etc/udhcpc/default.script"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
 	# MD5-crypt: every busybox build verifies it.
