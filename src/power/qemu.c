@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,37 @@ static bool quit_via_monitor(qemu_power *q)
 		return false;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return false;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		/* Wait for the monitor's "(qemu)" prompt first: a command sent to a
+		 * connection QEMU has not set up yet, then closed, can be dropped. */
+		jf_deadline d = jf_deadline_in(2000);
+		char buf[512];
+		size_t have = 0;
+
+		while (!jf_deadline_expired(d)) {
+			struct pollfd p = {fd, POLLIN, 0};
+			ssize_t r;
+
+			if (poll(&p, 1, jf_deadline_poll_ms(d)) <= 0)
+				continue;
+			if ((r = read(fd, buf + have, sizeof(buf) - 1 - have)) <= 0)
+				break;
+			have += (size_t)r;
+			buf[have] = '\0';
+			if (strstr(buf, "(qemu)") || have == sizeof(buf) - 1)
+				break;
+		}
 		sent = write(fd, "quit\n", 5) == 5;
+		/* Hold the connection until QEMU closes it: closing first can make
+		 * QEMU drop the command unread. */
+		d = jf_deadline_in(q->stop_ms);
+		while (sent && !jf_deadline_expired(d)) {
+			struct pollfd p = {fd, POLLIN, 0};
+
+			if (poll(&p, 1, jf_deadline_poll_ms(d)) > 0 && read(fd, buf, sizeof(buf)) <= 0)
+				break;
+		}
+	}
 	close(fd);
 	return sent && jf_proc_wait(&q->proc, jf_deadline_in(q->stop_ms), NULL) == 0;
 }
