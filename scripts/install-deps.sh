@@ -16,6 +16,7 @@ docker-registry skopeo apache2-utils curl openssl python3
 qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
+e2fsprogs
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -25,7 +26,8 @@ libmicrohttpd-dev wget atftp tftp-hpa
 #   layouts), htpasswd (bcrypt for Basic auth), openssl + python3 (token server).
 # board/: QEMU aarch64 and Debian's U-Boot run the virtual board; sfdisk
 #   (fdisk) makes its GPT disk, cpio+gzip its initramfs. board/build.sh fetches
-#   the arm64 kernel and busybox itself (apt-get download, never installed).
+#   the arm64 kernel and busybox itself (apt-get download, never installed);
+#   `make demo` makes an ext4 demo image (e2fsprogs).
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the

@@ -21,6 +21,10 @@ static const jf_param_spec flasher_params[] = {
 	{"manifest", JF_PARAM_STR, "manifest.yaml", 0, NULL, NULL},
 	{"default_target", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"cacert", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	/* jmpflash: static addressing for U-Boot instead of dhcp */
+	{"board_ipaddr", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	{"board_netmask", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	{"board_gatewayip", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	END,
 };
 

@@ -106,11 +106,6 @@ done
 expect 0 'bootloader-shell +Start a uboot/bootloader interactive console' -- storage --help
 expect 0 '--console-debug' -- storage busybox-shell --help
 
-# commands that are not built yet say so, exit 2, and never pretend
-for cmd in "storage flash img.raw" "storage bootloader-shell" "storage busybox-shell"; do
-	# shellcheck disable=SC2086
-	expect 2 'is not implemented yet' -- $cmd
-done
 expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- storage flash --bogus
 
 # bundle pull/push (registry behaviour: tests/integration/bundle.sh)

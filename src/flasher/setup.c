@@ -1,0 +1,242 @@
+/* Before the board is touched: the bundle (pulled and verified), the files
+ * U-Boot will load, staged under the TFTP root, and both servers up. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "flasher_int.h"
+
+static int mkdirs(const char *dir, jf_err *err)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "path too long: %s", dir);
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
+	return 0;
+}
+
+/* Put @src at @dir/@name: a hard link when possible, else a copy written
+ * to a temp file and renamed, so U-Boot never reads a half-written file. */
+static int place(const char *src, const char *dir, const char *name, jf_err *err)
+{
+	char dst[PATH_MAX], tmp[PATH_MAX], buf[1 << 16];
+	int in = -1, out = -1, error = 0;
+	ssize_t n;
+
+	if (snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= (int)sizeof(dst) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.jf-tmp-%d", dir, name, (int)getpid()) >=
+		    (int)sizeof(tmp))
+		return jf_err_set(err, JF_EINVAL, "path too long under %s", dir);
+	unlink(tmp);
+	if (link(src, tmp) == 0)
+		goto rename;
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return jf_err_sys(err, JF_ENOTFOUND, errno, "cannot open '%s'", src);
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		error = jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", tmp);
+		goto done;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			error = jf_err_sys(err, JF_EIO, errno, "cannot write '%s'", tmp);
+			goto done;
+		}
+	if (n < 0 || close(out) < 0) {
+		out = -1;
+		error = jf_err_sys(err, JF_EIO, errno, "cannot copy '%s'", src);
+		goto done;
+	}
+	out = -1;
+rename:
+	if (rename(tmp, dst) < 0)
+		error = jf_err_sys(err, JF_EIO, errno, "cannot rename into '%s'", dst);
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (error < 0)
+		unlink(tmp);
+	return error;
+}
+
+static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err *err)
+{
+	char src[PATH_MAX];
+	const char *path = bf->override, *base;
+	struct stat st;
+	int error;
+
+	if (!path) {
+		if (!bundle_rel)
+			return 0;
+		if (snprintf(src, sizeof(src), "%s/%s", f->bundle_info.dir, bundle_rel) >=
+		    (int)sizeof(src))
+			return jf_err_set(err, JF_EINVAL, "path too long: %s", bundle_rel);
+		path = src;
+	}
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return jf_err_set(err, JF_ENOTFOUND, "'%s' is not a readable file", path);
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	free(bf->name);
+	if (!(bf->name = strdup(base)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	bf->size = (uint64_t)st.st_size;
+	if ((error = place(path, f->cfg.tftp_dir, bf->name, err)) < 0)
+		return error;
+	bf->staged = true;
+	return 0;
+}
+
+static int load_bundle(jf_flasher *f, jf_err *err)
+{
+	const char *source = f->opts.force_bundle ? f->opts.force_bundle : f->cfg.flasher_bundle;
+	char path[PATH_MAX];
+	int error;
+
+	if (!f->bundle) {
+		f->bundle_opts.cache_dir = f->cfg.cache_dir;
+		f->bundle_opts.log = f->log;
+		if ((error = jf_bundle_client_new(&f->bundle, &f->bundle_opts, err)) < 0)
+			return error;
+	}
+	jf_info(f->log, JF_COMPONENT, "Setting up flasher bundle files in exporter");
+	if ((error = jf_bundle_pull(&f->bundle_info, f->bundle, source, NULL, err)) < 0)
+		return jf_err_wrap(err, "flasher bundle %s", source);
+	f->have_bundle = true;
+	if (!jf_bundle_path_ok(f->cfg.manifest))
+		return jf_err_set(err, JF_ECONFIG, "manifest '%s' must be a relative path inside "
+						   "the bundle",
+				  f->cfg.manifest);
+	if (snprintf(path, sizeof(path), "%s/%s", f->bundle_info.dir, f->cfg.manifest) >=
+	    (int)sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "bundle path too long");
+	if ((error = jf_manifest_load(&f->manifest, path, f->log, err)) < 0)
+		return error;
+	f->have_manifest = true;
+	return 0;
+}
+
+static int choose_variant(jf_flasher *f, jf_err *err)
+{
+	const jf_manifest *m = &f->manifest;
+	const char *want = f->opts.variant ? f->opts.variant : f->cfg.variant;
+	char names[256] = "";
+
+	if (!m->has_dtb) {
+		if (want)
+			return jf_err_set(err, JF_ECONFIG,
+					  "variant '%s' was asked for, but bundle manifest %s has no "
+					  "dtb section",
+					  want, m->path);
+		return 0;
+	}
+	if (jf_manifest_variant_get(m, want)) {
+		f->variant = jf_manifest_variant_get(m, want)->name;
+		return 0;
+	}
+	for (size_t i = 0; i < m->nvariants; i++) {
+		size_t len = strlen(names);
+
+		snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", m->variants[i].name);
+	}
+	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s", want,
+			  names);
+}
+
+static int start_servers(jf_flasher *f, jf_err *err)
+{
+	jf_tftp_opts t = JF_TFTP_OPTS_INIT;
+	jf_http_opts h = JF_HTTP_OPTS_INIT;
+	const char *host;
+	int error;
+
+	if (!f->tftp) {
+		t.root = f->cfg.tftp_dir;
+		t.port = (uint16_t)jf_driver_int(f->cfg.tftp, "port", 69);
+		t.log = f->log;
+		if ((error = jf_tftp_server_start(&f->tftp, &t, err)) < 0)
+			return jf_err_wrap(err, "TFTP server");
+	}
+	if (!f->http) {
+		h.root = f->cfg.http_dir;
+		h.port = (uint16_t)jf_driver_int(f->cfg.http, "port", 8080);
+		h.host = jf_driver_str(f->cfg.http, "host");
+		h.log = f->log;
+		if ((error = jf_http_server_start(&f->http, &h, err)) < 0)
+			return jf_err_wrap(err, "HTTP server");
+	}
+	host = jf_driver_str(f->cfg.tftp, "host");
+	snprintf(f->serverip, sizeof(f->serverip), "%s", host ? host : "");
+	return 0;
+}
+
+int jf_flasher__setup(jf_flasher *f, jf_err *err)
+{
+	const jf_manifest_variant *v;
+	int error;
+
+	jf_flasher__event(f, JF_EV_STEP_START, "bundle", 0, NULL);
+	if (!f->have_manifest) {
+		if ((error = load_bundle(f, err)) < 0 || (error = choose_variant(f, err)) < 0)
+			return jf_flasher__step_end(f, "bundle", error, err);
+	}
+	v = f->manifest.has_dtb ? jf_manifest_variant_get(&f->manifest, f->variant) : NULL;
+	f->kernel.address = f->manifest.kernel.address_s;
+	f->initram.address = f->manifest.has_initram ? f->manifest.initram.address_s : NULL;
+	f->dtb.address = f->manifest.has_dtb ? f->manifest.dtb.address_s : NULL;
+	if ((error = mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = mkdirs(f->cfg.http_dir, err)) < 0 ||
+	    (error = stage(f, &f->kernel, f->manifest.kernel.file, err)) < 0 ||
+	    (error = stage(f, &f->initram,
+			   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
+	    (error = stage(f, &f->dtb, v ? v->file : NULL, err)) < 0)
+		return jf_flasher__step_end(f, "bundle", error, err);
+	if ((f->initram.override && !f->initram.address) || (f->dtb.override && !f->dtb.address))
+		return jf_flasher__step_end(
+			f, "bundle",
+			jf_err_set(err, JF_ECONFIG,
+				   "the bundle manifest gives no load address for the %s override",
+				   f->initram.override && !f->initram.address ? "initramfs" : "DTB"),
+			err);
+	jf_flasher__step_end(f, "bundle", 0, err);
+	return start_servers(f, err);
+}
+
+static void unstage(jf_flasher *f, jf_boot_file *bf)
+{
+	char path[PATH_MAX];
+
+	if (bf->staged && jf_driver_bool(f->cfg.tftp, "remove_created_on_close", true) &&
+	    snprintf(path, sizeof(path), "%s/%s", f->cfg.tftp_dir, bf->name) < (int)sizeof(path))
+		unlink(path);
+	bf->staged = false;
+}
+
+void jf_flasher__teardown(jf_flasher *f)
+{
+	jf_tftp_server_stop(f->tftp);
+	jf_http_server_stop(f->http);
+	f->tftp = NULL;
+	f->http = NULL;
+	unstage(f, &f->kernel);
+	unstage(f, &f->initram);
+	unstage(f, &f->dtb);
+}

@@ -1,0 +1,216 @@
+/* Getting the image to where the board can fetch it: a local file is
+ * staged into the HTTP root (hard link when possible) and hashed in the
+ * background; a URL is fetched by the board itself, or by the host with
+ * --force-exporter-http; zstd and lz4, which busybox cannot decompress, are
+ * decompressed on the host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "flasher_int.h"
+#include "source.h"
+
+static bool is_url(const char *s)
+{
+	return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
+}
+
+/* What a board must run on a URL it downloads itself: known only from the
+ * name, since the host never sees the bytes. */
+static int decompress_by_name(const char *url, const char **cmd, jf_err *err)
+{
+	size_t n = strcspn(url, "?#");
+	static const struct {
+		const char *ext;
+		const char *cmd;
+	} exts[] = {{".gz", "zcat"}, {".gzip", "zcat"}, {".xz", "xzcat"}, {".bz2", "bzcat"},
+		    {".zst", NULL},  {".lz4", NULL}};
+
+	*cmd = NULL;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t e = strlen(exts[i].ext);
+
+		if (n > e && !strncasecmp(url + n - e, exts[i].ext, e)) {
+			if (!exts[i].cmd)
+				return jf_err_set(err, JF_EINVAL,
+						  "the board cannot decompress %s images itself; add "
+						  "--force-exporter-http so the host does",
+						  exts[i].ext + 1);
+			*cmd = exts[i].cmd;
+		}
+	}
+	return 0;
+}
+
+static void *hash_main(void *arg)
+{
+	jf_flash_source *s = arg;
+
+	s->hash_error = jf_image_inspect(&s->info, s->local, &s->iopts, &s->hash_err);
+	return NULL;
+}
+
+static int read_checksum(jf_flash_source *s, const jf_flash_opts *o, const char *image,
+			 jf_err *err)
+{
+	char text[4096];
+	ssize_t n;
+	int fd, error;
+
+	if (o->checksum)
+		return jf_checksum_parse(s->file_sha256, o->checksum, image, err);
+	if (!o->checksum_file)
+		return 0;
+	if ((fd = open(o->checksum_file, O_RDONLY | O_CLOEXEC)) < 0)
+		return jf_err_sys(err, JF_ENOTFOUND, errno, "cannot open checksum file '%s'",
+				  o->checksum_file);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0)
+		return jf_err_sys(err, JF_EIO, errno, "cannot read '%s'", o->checksum_file);
+	text[n] = '\0';
+	if ((error = jf_checksum_parse(s->file_sha256, text, image, err)) < 0)
+		return jf_err_wrap(err, "checksum file '%s'", o->checksum_file);
+	return 0;
+}
+
+static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+			 jf_err *err)
+{
+	jf_image_fetch_opts fo = JF_IMAGE_FETCH_OPTS_INIT;
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/.jf-download-%d", f->cfg.http_dir, (int)getpid()) >=
+	    (int)sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "http_dir path too long");
+	fo.headers = o->headers;
+	fo.bearer = o->bearer;
+	fo.cacert = o->cacert;
+	fo.insecure_tls = o->insecure_tls;
+	fo.cancel_fd = f->opts.cancel_fd;
+	fo.log = f->log;
+	jf_info(f->log, JF_COMPONENT, "Downloading the image on the exporter: %s", s->given);
+	if (!(s->host_file = strdup(path)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	return jf_image_fetch(NULL, s->given, path, &fo, err);
+}
+
+int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+		       const char *image, jf_err *err)
+{
+	jf_image_info quick;
+	jf_compression comp;
+	unsigned char head[JF_IMAGE_MAGIC_LEN];
+	ssize_t n;
+	int fd, error;
+
+	memset(s, 0, sizeof(*s));
+	s->given = image;
+	if ((error = read_checksum(s, o, image, err)) < 0)
+		return error;
+	if (is_url(image) && !o->force_exporter_http) {
+		s->direct = true;
+		if ((error = decompress_by_name(image, &s->decompress, err)) < 0)
+			return error;
+		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+	}
+	if (!strncasecmp(image, "oci://", 6))
+		return jf_err_set(err, JF_ENOTIMPL,
+				  "oci:// images are not supported yet; pull the artifact with "
+				  "'jmpflash bundle pull' and flash the file");
+	if (is_url(image)) {
+		if ((error = fetch_to_host(f, s, o, err)) < 0)
+			return error;
+		s->local = s->host_file;
+	} else {
+		s->local = image;
+	}
+
+	if (s->file_sha256[0]) {
+		/* checked before anything is powered or written */
+		if ((error = jf_image_inspect(&quick, s->local, NULL, err)) < 0)
+			return error;
+		if (strcmp(quick.sha256, s->file_sha256))
+			return jf_err_set(err, JF_EINTEGRITY,
+					  "image '%s' has sha256 %s, not the expected %s; refusing "
+					  "to flash it",
+					  image, quick.sha256, s->file_sha256);
+	}
+	if ((fd = open(s->local, O_RDONLY | O_CLOEXEC)) < 0)
+		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
+				  "cannot open image '%s'", s->local);
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	comp = jf_image_detect(head, n > 0 ? (size_t)n : 0);
+	s->iopts = (jf_image_inspect_opts)JF_IMAGE_INSPECT_OPTS_INIT;
+	s->iopts.cache_dir = f->cfg.cache_dir;
+	s->iopts.cancel_fd = f->opts.cancel_fd;
+	s->iopts.log = f->log;
+	if (jf_compression_host_only(comp)) {
+		char path[PATH_MAX];
+
+		jf_info(f->log, JF_COMPONENT, "Decompressing %s image on the exporter (the board "
+					      "cannot)",
+			jf_compression_name(comp));
+		if (snprintf(path, sizeof(path), "%s/.jf-raw-%d.img", f->cfg.http_dir,
+			     (int)getpid()) >= (int)sizeof(path))
+			return jf_err_set(err, JF_EINVAL, "http_dir path too long");
+		if ((error = jf_image_decompress_to(&s->info, s->local, path, &s->iopts, err)) < 0)
+			return error;
+		if (s->host_file)
+			unlink(s->host_file);
+		free(s->host_file);
+		if (!(s->host_file = strdup(path)))
+			return jf_err_set(err, JF_ENOMEM, "out of memory");
+		s->local = s->host_file;
+		comp = JF_COMP_NONE;
+	} else {
+		s->hashing = pthread_create(&s->hasher, NULL, hash_main, s) == 0;
+		if (!s->hashing)
+			return jf_err_set(err, JF_ENOMEM, "cannot start the image hasher");
+	}
+	s->decompress = jf_compression_board_cmd(comp);
+	jf_info(f->log, JF_COMPONENT, "Writing image from storage: %s (%s)", image,
+		jf_compression_name(comp));
+	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
+		return error;
+	return 0;
+}
+
+int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
+{
+	if (s->hashing) {
+		jf_info(f->log, JF_COMPONENT,
+			"Waiting until the http image preparation in storage is completed");
+		pthread_join(s->hasher, NULL);
+		s->hashing = false;
+		if (s->hash_error < 0) {
+			*err = s->hash_err;
+			return s->hash_error;
+		}
+	}
+	if (!s->direct && !s->url)
+		return jf_http_server_url(&s->url, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
+					  s->served, err);
+	return 0;
+}
+
+void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
+{
+	if (s->hashing)
+		pthread_join(s->hasher, NULL); /* it stops early on the cancel fd */
+	if (s->served)
+		jf_image_unstage(s->served, f->cfg.http_dir, NULL);
+	if (s->host_file)
+		unlink(s->host_file);
+	free(s->served);
+	free(s->host_file);
+	free(s->url);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,39 @@
+/* The image a flash writes, made ready for the board (src/flasher/source.c). */
+#ifndef JF_FLASHER_SOURCE_H
+#define JF_FLASHER_SOURCE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "jmpflash/image.h"
+
+typedef struct jf_flash_source {
+	const char *given;      /* as the user wrote it */
+	bool direct;            /* the board downloads the URL itself */
+	char *url;              /* what the board fetches */
+	const char *decompress; /* board command, NULL: raw */
+	char *served;           /* name staged in the HTTP root, NULL: none */
+	char *host_file;        /* a file we made (download, decompressed), NULL: none */
+	const char *local;      /* the local file hashed and served */
+	char file_sha256[JF_SHA256_HEX_LEN + 1]; /* expected (checksum option), "" none */
+	jf_image_info info;     /* valid once the hasher is joined (local files) */
+	pthread_t hasher;
+	bool hashing;
+	int hash_error;
+	jf_err hash_err;
+	jf_image_inspect_opts iopts;
+} jf_flash_source;
+
+struct jf_flasher;
+struct jf_flash_opts;
+
+/* Stage @image: checks that must pass before the board is powered (the
+ * checksum, a URL the host downloads) happen here; hashing a local image
+ * goes on in the background. */
+int jf_source__prepare(struct jf_flasher *f, jf_flash_source *s, const struct jf_flash_opts *o,
+		       const char *image, jf_err *err);
+/* Wait for the background hashing (before the write needs its results). */
+int jf_source__ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+void jf_source__dispose(struct jf_flasher *f, jf_flash_source *s);
+
+#endif

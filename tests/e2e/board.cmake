@@ -1,0 +1,26 @@
+# End-to-end tests on the virtual board (label e2e). The board is built once
+# by a fixture; each test runs in its own network namespace so it can bind
+# port 69 on its own loopback beside other tests.
+set(JF_BOARD_OUT ${CMAKE_BINARY_DIR}/board)
+add_test(NAME e2e.board_build COMMAND ${CMAKE_SOURCE_DIR}/board/build.sh ${JF_BOARD_OUT})
+set_tests_properties(e2e.board_build PROPERTIES LABELS e2e FIXTURES_SETUP board TIMEOUT 900)
+
+add_executable(test_board_boot ${CMAKE_CURRENT_LIST_DIR}/test_board_boot.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/helpers.c)
+target_include_directories(test_board_boot PRIVATE ${CMAKE_SOURCE_DIR}/src
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_link_libraries(test_board_boot PRIVATE jmpflash PkgConfig::CMOCKA)
+target_compile_definitions(test_board_boot PRIVATE JF_TEST_DATA="${JF_TEST_DATA}")
+add_test(NAME e2e.board_boot
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh $<TARGET_FILE:test_board_boot>
+          ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})
+set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600)
+
+# The flasher end to end: tests/e2e/flash.sh CASE.
+foreach(c raw xz gz zst url url-exporter target2 partitions checksum truncated no-uboot bad-kernel
+          kill-qemu ctrl-c)
+  add_test(NAME e2e.flash.${c}
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/flash.sh ${c}
+            $<TARGET_FILE:jmpflash-cli> ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})
+  set_tests_properties(e2e.flash.${c} PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600)
+endforeach()

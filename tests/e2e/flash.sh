@@ -1,0 +1,225 @@
+#!/bin/bash
+# End-to-end flashes of the virtual board with the jmpflash binary, one case
+# per call, each in its own network namespace (tests/e2e/netns.sh runs it).
+# The written disk image is compared with the source byte for byte.
+#
+#   flash.sh CASE JMPFLASH REPO_DIR BOARD_OUT_DIR
+set -uo pipefail
+case=$1 jf=$2 repo=$3 board=$4
+tmp=$(mktemp -d /tmp/jf-e2e-XXXXXX)
+run=$tmp/run
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	pkill -f "$run/console.sock" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL ($case): $*"
+	echo "--- jmpflash output ---"
+	tail -40 "$tmp/out" 2>/dev/null
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
+power_cmd="[$repo/board/qemu.sh, $run]"
+exporter() { # [power command list]
+	cat >"$tmp/exporter.yaml" <<YAML
+apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {name: e2e, namespace: test}
+export:
+  storage:
+    type: jumpstarter_driver_flashers.driver.BaseFlasher
+    config:
+      flasher_bundle: $board/bundle
+      cache_dir: $tmp/cache
+      tftp_dir: $tmp/tftp
+      http_dir: $tmp/www
+    children:
+      serial: {ref: serial}
+      power: {ref: power}
+      tftp:
+        type: jumpstarter_driver_tftp.driver.Tftp
+        config: {root_dir: $tmp/tftp, host: 127.0.0.1, port: 69}
+      http:
+        type: jumpstarter_driver_http.driver.HttpServer
+        config: {root_dir: $tmp/www, host: 10.0.2.2, port: 8080}
+  serial:
+    type: jumpstarter_driver_pyserial.driver.PySerial
+    config: {url: $run/console.sock}
+  power:
+    type: jmpflash.power.qemu
+    config:
+      command: ${1:-$power_cmd}
+      monitor: $run/monitor.sock
+YAML
+}
+exporter
+
+flash() { # ARGS... ; sets $rc, output in $tmp/out
+	"$jf" -c "$tmp/exporter.yaml" storage flash "$@" >"$tmp/out" 2>&1
+	rc=$?
+}
+
+# same_bytes FILE DISK [OFFSET_BYTES]: the disk holds FILE at OFFSET
+same_bytes() {
+	local size
+	size=$(stat -c %s "$1")
+	cmp -n "$size" "$1" <(tail -c +$((${3:-0} + 1)) "$run/$2") >/dev/null ||
+		fail "$2 does not hold $(basename "$1") at offset ${3:-0}"
+}
+
+expect_ok() {
+	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
+	grep -q "Flashing completed in" "$tmp/out" || fail "no completion line"
+	grep -q "QEMU quit\|QEMU stopped" "$tmp/out" || fail "the board was not powered off"
+}
+
+expect_fail() { # CODE PATTERN
+	[ "$rc" -eq "$1" ] || fail "exit $rc, wanted $1"
+	grep -Eq -- "$2" "$tmp/out" || fail "output lacks /$2/"
+	! grep -q "Flashing completed" "$tmp/out" || fail "a failed flash reported success"
+	! pgrep -f "$run/console.sock" >/dev/null || fail "QEMU still runs after the failure"
+}
+
+image() { # NAME MIB: half random, half zeros, plus 1234 odd bytes
+	head -c $(($2 * 512 * 1024)) /dev/urandom >"$tmp/$1"
+	head -c $(($2 * 512 * 1024)) /dev/zero >>"$tmp/$1"
+	head -c 1234 /dev/urandom >>"$tmp/$1"
+}
+
+http_server() { # DIR PORT: a separate web server the board fetches from directly
+	python3 -m http.server "$2" --bind 127.0.0.1 --directory "$1" >/dev/null 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "http://127.0.0.1:$2/" && return 0
+		sleep 0.1
+	done
+	fail "http.server did not start"
+}
+
+case $case in
+raw)
+	image a.img 16
+	flash "$tmp/a.img"
+	expect_ok
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+xz | gz | zst)
+	image a.img 16
+	case $case in
+	xz) xz -T2 -1 -k "$tmp/a.img" ;;
+	gz) gzip -1 -k "$tmp/a.img" ;;
+	zst) zstd -q -1 "$tmp/a.img" ;;
+	esac
+	# a misleading name: compression is read from the magic bytes
+	mv "$tmp/a.img.$case" "$tmp/compressed.bin"
+	flash "$tmp/compressed.bin"
+	expect_ok
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+url | url-exporter)
+	image a.img 8
+	mkdir -p "$tmp/web" && xz -T2 -1 -c "$tmp/a.img" >"$tmp/web/a.img.xz"
+	http_server "$tmp/web" 8099
+	extra=()
+	[ "$case" = url-exporter ] && extra=(--force-exporter-http)
+
+	# the board reaches the host's loopback as 10.0.2.2; the host itself
+	# downloads from 127.0.0.1 with --force-exporter-http
+	host=10.0.2.2
+	[ "$case" = url-exporter ] && host=127.0.0.1
+	flash "${extra[@]}" "http://$host:8099/a.img.xz"
+	expect_ok
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+target2)
+	image a.img 8
+	flash --target disk2 "$tmp/a.img"
+	expect_ok
+	grep -q "Using target block device: /dev/vdb" "$tmp/out" || fail "not resolved to vdb"
+	same_bytes "$tmp/a.img" disk2.img
+	;;
+partitions)
+	image a.img 4
+	image b.img 6
+	flash --target disk2 -t "boot:$tmp/a.img" -t "rootfs:$tmp/b.img"
+	expect_ok
+	same_bytes "$tmp/a.img" disk2.img $((2048 * 512))
+	same_bytes "$tmp/b.img" disk2.img $((67584 * 512))
+	;;
+checksum)
+	image a.img 4
+	sum=$(sha256sum "$tmp/a.img" | cut -d' ' -f1)
+	flash --os-image-checksum 0000000000000000000000000000000000000000000000000000000000000000 "$tmp/a.img"
+	expect_fail 1 "not the expected 0000.*refusing to flash it"
+	grep -q "Powering on\|QEMU started" "$tmp/out" && fail "the board was powered for a bad checksum"
+	echo "$sum  a.img" >"$tmp/a.img.sha256"
+	flash --os-image-checksum-file "$tmp/a.img.sha256" "$tmp/a.img"
+	expect_ok
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+truncated)
+	image a.img 8
+	xz -T2 -1 -c "$tmp/a.img" | head -c 2000000 >"$tmp/a.img.xz"
+	flash --retries 0 "$tmp/a.img.xz"
+	expect_fail 1 "truncated or corrupt"
+	;;
+no-uboot)
+	# a "board" whose console never says anything
+	exporter "[socat, 'UNIX-LISTEN:$run/console.sock', 'SYSTEM:sleep 600']"
+	start=$(date +%s)
+	flash --uboot-timeout 5 "$tmp/out" # any existing file as the image
+	expect_fail 3 "U-Boot did not answer on the serial console within 5 s"
+	[ $(($(date +%s) - start)) -lt 30 ] || fail "took longer than the timeout allows"
+	;;
+bad-kernel)
+	image a.img 1
+	head -c 65536 /dev/urandom >"$tmp/Image.bad"
+	start=$(date +%s)
+	flash --kernel "$tmp/Image.bad" "$tmp/a.img"
+	expect_fail 1 "Bad Linux ARM64 Image magic"
+	[ $(($(date +%s) - start)) -lt 60 ] || fail "fail-fast took too long"
+	;;
+kill-qemu)
+	image a.img 48
+	( # kill QEMU once the write has started
+		for _ in $(seq 600); do
+			grep -q '"event":"progress"' "$tmp/out" 2>/dev/null && break
+			sleep 0.1
+		done
+		pkill -KILL -f "$run/console.sock"
+	) &
+	pids+=($!)
+	flash --json --retries 2 "$tmp/a.img"
+	[ "$rc" -eq 0 ] || fail "exit $rc after QEMU was killed, wanted a successful retry"
+	grep -q '"event":"retry"' "$tmp/out" || fail "no retry event"
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+ctrl-c)
+	image a.img 48
+	"$jf" -c "$tmp/exporter.yaml" storage flash --json "$tmp/a.img" >"$tmp/out" 2>&1 &
+	jpid=$!
+	for _ in $(seq 600); do
+		grep -q '"event":"progress"' "$tmp/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -INT $jpid
+	wait $jpid
+	rc=$?
+	expect_fail 130 "canceled"
+	# the ports are free again
+	python3 -c 'import socket
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",69))
+t=socket.socket(); t.bind(("0.0.0.0",8080))' || fail "ports 69/8080 still taken"
+	[ -z "$(ls -A "$tmp/www" 2>/dev/null)" ] || fail "staged files left in the HTTP root"
+	;;
+*)
+	fail "unknown case"
+	;;
+esac
+echo "1 passed, 0 failed"
