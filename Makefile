@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps build test test-asan lint demo bench clean format
+.PHONY: all deps build test test-asan lint demo bench board clean format
 
 all: build
 
@@ -30,6 +30,10 @@ test-asan: deps
 
 lint: $(BUILD)/CMakeCache.txt
 	scripts/lint.sh $(BUILD)
+
+# The virtual board's bundle (cached: instant when nothing changed).
+board: deps
+	board/build.sh board/out
 
 demo: deps build
 	scripts/demo.sh $(BUILD)
