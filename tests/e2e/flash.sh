@@ -137,6 +137,28 @@ url | url-exporter)
 	expect_ok
 	same_bytes "$tmp/a.img" disk1.img
 	;;
+registry)
+	# the board's bundle pushed to a real registry and pulled by the flasher
+	mkdir -p "$tmp/store"
+	printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\n' \
+		"$tmp/store" >"$tmp/registry.yml"
+	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null http://127.0.0.1:5000/v2/ && break
+		sleep 0.1
+	done
+	"$jf" bundle push "$board/bundle" 127.0.0.1:5000/jf/virtual-board:v1 >"$tmp/out" 2>&1 ||
+		fail "bundle push"
+	sed -i "s|flasher_bundle: .*|flasher_bundle: 127.0.0.1:5000/jf/virtual-board:v1|" \
+		"$tmp/exporter.yaml"
+	image a.img 4
+	flash "$tmp/a.img"
+	expect_ok
+	same_bytes "$tmp/a.img" disk1.img
+	# the bundle now lives in the verified cache
+	ls "$tmp/cache"/blobs/sha256/* >/dev/null 2>&1 || fail "no verified blobs in the cache"
+	;;
 target2)
 	image a.img 8
 	flash --target disk2 "$tmp/a.img"
