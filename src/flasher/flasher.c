@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flasher_int.h"
 #include "source.h"
@@ -276,8 +277,12 @@ static int shell(jf_flasher *f, bool busybox, const jf_interact_opts *io, jf_err
 	error = busybox ? jf_flasher__boot_shell(f, err) : jf_flasher__boot_uboot(f, err);
 	if (error < 0)
 		goto done;
+	/* The prompt the flasher waited for was consumed: show the user one. */
+	jf_console_clear(f->con);
 	if (busybox)
 		jf_console_sendline(f->con, "stty echo; PS1='# '", NULL);
+	else if (write(io->out_fd, "=> ", 3) < 0)
+		jf_debug(f->log, JF_COMPONENT, "cannot show the prompt");
 	error = jf_console_interact(f->con, io, err);
 done:
 	jf_flasher__close_console(f);

@@ -240,6 +240,9 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",69))
 t=socket.socket(); t.bind(("0.0.0.0",8080))' || fail "ports 69/8080 still taken"
 	[ -z "$(ls -A "$tmp/www" 2>/dev/null)" ] || fail "staged files left in the HTTP root"
 	;;
+shells)
+	python3 "$repo/tests/e2e/shells.py" "$jf" "$tmp/exporter.yaml" "$run" || fail "shells"
+	;;
 *)
 	fail "unknown case"
 	;;
