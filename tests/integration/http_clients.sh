@@ -124,6 +124,11 @@ done
 for i in $(seq 8); do wait "${PIDS[-1]}" || fail "parallel curl"; unset 'PIDS[-1]'; done
 for i in $(seq 8); do same "$R/img" "$T/get/p$i" "parallel $i"; done
 ok "8 parallel downloads"
+# access lines are written when a request completes: wait (bounded) for them
+for _ in $(seq 50); do
+	[ "$(grep -c ' GET /img ' "$T/srv.err")" -ge 10 ] && break
+	sleep 0.1
+done
 [ "$(grep -c ' GET /img ' "$T/srv.err")" -ge 10 ] || fail "access log lines"
 
 # port in use; clean stop frees the port at once
