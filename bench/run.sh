@@ -5,6 +5,7 @@
 #
 #   bench/run.sh BUILD_DIR        (make bench)
 #   JF_BENCH_TFTP_MB=256 JF_BENCH_HTTP_MB=1024 JF_BENCH_RUNS=2
+#   JF_BENCH_ONLY=tftp|http   (one table only)
 #
 # Each cell is the best of JF_BENCH_RUNS runs: on a shared 2-core machine a
 # lock-step transfer swings between ~25 and ~90 MB/s with where the
@@ -78,7 +79,9 @@ wait_tcp() { # PORT
 now() { date +%s.%N; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
 
+ONLY=${JF_BENCH_ONLY:-}
 # --- TFTP ---
+if [ "$ONLY" != http ]; then
 "$JMPFLASH" -q serve --tftp-root "$T/root" --tftp-port 6901 --bind 127.0.0.1 >"$T/jf.out" 2>&1 &
 PIDS+=($!)
 in.tftpd -L -s "$T/root" -a :6902 &
@@ -159,6 +162,8 @@ done
 echo
 echo "(t/o: did not finish ${TFTP_MB} MiB within 120 s)"
 echo
+fi
+[ "$ONLY" = tftp ] && exit 0
 
 # --- HTTP ---
 cat >"$T/nginx.conf" <<NGINX
@@ -211,23 +216,21 @@ http_once() { # PORT PARALLEL PIDS... -> "MB/s cpu-s/GB"
 	awk -v b=$((hsize * n)) -v a="$t0" -v z="$t1" -v c=$((c1 - c0)) -v hz="$hz" \
 		'BEGIN { printf "%.0f %.2f", b / (z - a) / 1e6, (c / hz) / (b / 1e9) }'
 }
-http_run() { # best of RUNS (by MB/s)
-	local i line best="0 0"
-	for i in $(seq "$RUNS"); do
-		line=$(http_once "$@")
-		[ "${line%% *}" -gt "${best%% *}" ] && best=$line
-	done
-	echo "$best"
-}
-
 echo "## HTTP: ${HTTP_MB} MiB via curl, loopback, best of $RUNS"
 echo
 printf '| download | jmpflash MB/s | nginx MB/s | ratio | jmpflash CPU s/GB | nginx CPU s/GB |\n'
 printf '|---|---|---|---|---|---|\n'
+better() { [ "${1%% *}" -gt "${2%% *}" ] && echo "$1" || echo "$2"; }
 for n in 1 8; do
-	read -r jm jc <<<"$(http_run 6980 "$n" "$JF_PID")"
-	# shellcheck disable=SC2046
-	read -r nm nc <<<"$(http_run 6981 "$n" $(nginx_pids))"
+	jbest="0 0"
+	nbest="0 0"
+	for i in $(seq "$RUNS"); do # interleaved, best of RUNS
+		jbest=$(better "$(http_once 6980 "$n" "$JF_PID")" "$jbest")
+		# shellcheck disable=SC2046
+		nbest=$(better "$(http_once 6981 "$n" $(nginx_pids))" "$nbest")
+	done
+	read -r jm jc <<<"$jbest"
+	read -r nm nc <<<"$nbest"
 	label="single"
 	[ "$n" -gt 1 ] && label="$n parallel (aggregate)"
 	ratio=$(awk -v a="$jm" -v b="$nm" 'BEGIN { printf "%.2fx", a / b }')
