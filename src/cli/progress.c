@@ -13,6 +13,7 @@
 void cli_progress_init(cli_progress *p, bool json)
 {
 	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
 	p->json = json;
 	p->tty = isatty(STDERR_FILENO) && !json;
 }
@@ -66,13 +67,16 @@ void cli_progress_log_sink(void *user, const jf_log_line *line)
 {
 	cli_progress *p = user;
 	char buf[64 + 4096];
-	bool redraw = p->bar_shown;
+	bool redraw;
 
-	clear_bar(p);
 	jf_log_format(buf, sizeof(buf), line);
+	pthread_mutex_lock(&p->lock);
+	redraw = p->bar_shown;
+	clear_bar(p);
 	fprintf(stderr, "%s\n", buf);
 	if (redraw)
 		draw_bar(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void json_event(const jf_flash_event *ev)
@@ -105,9 +109,19 @@ static void json_event(const jf_flash_event *ev)
 	json_decref(o);
 }
 
+static void event_locked(cli_progress *p, const jf_flash_event *ev);
+
 void cli_progress_event(void *user, const jf_flash_event *ev)
 {
 	cli_progress *p = user;
+
+	pthread_mutex_lock(&p->lock);
+	event_locked(p, ev);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void event_locked(cli_progress *p, const jf_flash_event *ev)
+{
 	uint64_t now = jf_clock_mono_us();
 
 	if (p->json) {

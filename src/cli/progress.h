@@ -3,13 +3,17 @@
 #ifndef JF_CLI_PROGRESS_H
 #define JF_CLI_PROGRESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "jmpflash/flasher.h"
 #include "jmpflash/log.h"
 
+/* Log lines come from the servers' threads too: everything that touches
+ * stderr or the bar holds @lock. */
 typedef struct cli_progress {
+	pthread_mutex_t lock;
 	bool tty;      /* stderr is a terminal: draw a bar */
 	bool json;     /* one JSON event per line on stdout */
 	bool bar_shown;

@@ -2,11 +2,15 @@
 #include "jmpflash/error.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* Secrets are added from the main thread while servers log from theirs:
+ * @lock guards the list. */
 struct jf_redact {
+	pthread_mutex_t lock;
 	char **secrets; /* longest first, so the longest match wins */
 	size_t *lens;
 	size_t n;
@@ -16,6 +20,7 @@ int jf_redact_new(jf_redact **out)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
 		return JF_ENOMEM;
+	pthread_mutex_init(&(*out)->lock, NULL);
 	return 0;
 }
 
@@ -30,6 +35,7 @@ void jf_redact_free(jf_redact *r)
 	}
 	free(r->secrets);
 	free(r->lens);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
@@ -38,7 +44,19 @@ size_t jf_redact_count(const jf_redact *r)
 	return r ? r->n : 0;
 }
 
+static int add_locked(jf_redact *r, const char *secret);
+
 int jf_redact_add(jf_redact *r, const char *secret)
+{
+	int error;
+
+	pthread_mutex_lock(&r->lock);
+	error = add_locked(r, secret);
+	pthread_mutex_unlock(&r->lock);
+	return error;
+}
+
+static int add_locked(jf_redact *r, const char *secret)
 {
 	size_t len = secret ? strlen(secret) : 0, at;
 	char **secrets;
@@ -146,7 +164,21 @@ static size_t match_url_userinfo(const char *s, size_t len, size_t *vlen)
 	return colon + 1;
 }
 
+static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len);
+
 int jf_redact_str(const jf_redact *r, jf_buf *out, const char *s, size_t len)
+{
+	int error;
+
+	if (!r)
+		return str_locked(r, out, s, len);
+	pthread_mutex_lock((pthread_mutex_t *)&r->lock);
+	error = str_locked(r, out, s, len);
+	pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
+	return error;
+}
+
+static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len)
 {
 	size_t i = 0, start = 0;
 	int error, partial;
@@ -197,7 +229,21 @@ void jf_redact_stream_init(jf_redact_stream *s, const jf_redact *r)
 	s->pending = (jf_buf)JF_BUF_INIT;
 }
 
+static int stream_scan_locked(jf_redact_stream *st, jf_buf *out, int final);
+
 static int stream_scan(jf_redact_stream *st, jf_buf *out, int final)
+{
+	int error;
+
+	if (!st->r)
+		return stream_scan_locked(st, out, final);
+	pthread_mutex_lock((pthread_mutex_t *)&st->r->lock);
+	error = stream_scan_locked(st, out, final);
+	pthread_mutex_unlock((pthread_mutex_t *)&st->r->lock);
+	return error;
+}
+
+static int stream_scan_locked(jf_redact_stream *st, jf_buf *out, int final)
 {
 	const char *s = st->pending.ptr;
 	size_t len = st->pending.len, i = 0, start = 0;

@@ -7,19 +7,23 @@
 static void sink(void *user, const jf_log_line *line)
 {
 	test_log *t = user;
-	int n = snprintf(t->text + t->len, sizeof(t->text) - t->len, "%s %s: %s\n",
-			 jf_log_level_name(line->level), line->component, line->message);
+	int n;
 
+	pthread_mutex_lock(&t->lock);
+	n = snprintf(t->text + t->len, sizeof(t->text) - t->len, "%s %s: %s\n",
+		     jf_log_level_name(line->level), line->component, line->message);
 	if (n > 0 && (size_t)n < sizeof(t->text) - t->len)
 		t->len += (size_t)n;
 	t->lines++;
 	if (line->level == JF_LOG_WARN)
 		t->warnings++;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void test_log_init(test_log *t)
 {
 	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
 	assert_int_equal(jf_log_init(&t->log), 0);
 	t->log.threshold = JF_LOG_DEBUG;
 	jf_log_set_sink(&t->log, sink, t);

@@ -2,6 +2,7 @@
 #ifndef JF_TEST_HELPERS_H
 #define JF_TEST_HELPERS_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,10 @@
 #include "jmpflash/log.h"
 
 /* A log sink that keeps every line (level, component, message) in a buffer. */
+/* Thread-safe: servers log from their own threads. */
 typedef struct test_log {
 	jf_log log;
+	pthread_mutex_t lock;
 	char text[16384];
 	size_t len;
 	int lines;
