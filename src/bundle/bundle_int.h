@@ -9,6 +9,7 @@
 
 #include "jmpflash/buf.h"
 #include "jmpflash/bundle.h"
+#include "jmpflash/fs.h"
 #include "jmpflash/sha256.h"
 
 #define JF_BUNDLE_MANIFEST_MAX (4u << 20) /* the distribution registry's limit */
@@ -102,7 +103,6 @@ int jf_bundle__index_pick(char **digest, const char *json, size_t len, const cha
 /* "<cache>/blobs/sha256/<hex>" etc. */
 int jf_cache__path(char *buf, size_t size, const char *cache, const char *digest,
 		   const char *suffix);
-int jf_cache__mkdirs(const char *path, jf_err *err);
 int jf_cache__mkparent(const char *path, jf_err *err);
 bool jf_cache__has(const char *cache, const char *digest);
 /* Store @len bytes whose sha256 is @digest (checked here). */

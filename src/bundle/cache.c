@@ -27,27 +27,6 @@ int jf_cache__path(char *buf, size_t size, const char *cache, const char *digest
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
-int jf_cache__mkdirs(const char *path, jf_err *err)
-{
-	char tmp[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return jf_err_set(err, JF_EINVAL, "path too long: %.100s...", path);
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return jf_err_sys(err, JF_EIO, errno, "cannot create %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return jf_err_sys(err, JF_EIO, errno, "cannot create %s", tmp);
-	return 0;
-}
-
 int jf_cache__mkparent(const char *path, jf_err *err)
 {
 	char dir[4096];
@@ -59,7 +38,7 @@ int jf_cache__mkparent(const char *path, jf_err *err)
 		return jf_err_set(err, JF_EINVAL, "path too long");
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	return jf_cache__mkdirs(dir, err);
+	return jf_mkdirs(dir, err);
 }
 
 bool jf_cache__has(const char *cache, const char *digest)

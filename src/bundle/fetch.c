@@ -149,7 +149,7 @@ int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *l
 		return jf_err_set(err, JF_ENOTFOUND, "%s (%s) is not in the cache %s and --offline "
 						     "forbids downloading it",
 				  l->title, l->digest, cache);
-	if ((error = jf_cache__mkdirs(dir, err)) < 0 || (error = jf_cache__mkdirs(ldir, err)) < 0)
+	if ((error = jf_mkdirs(dir, err)) < 0 || (error = jf_mkdirs(ldir, err)) < 0)
 		return error;
 	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
 	    flock(lfd, LOCK_EX) < 0) {

@@ -254,7 +254,7 @@ static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 	if (rmdir(dest) < 0 && errno != ENOENT)
 		return jf_err_sys(err, JF_EEXISTS, errno, "%s must be absent or an empty directory",
 				  dest);
-	if ((error = jf_cache__mkdirs(dest, err)) < 0)
+	if ((error = jf_mkdirs(dest, err)) < 0)
 		return error;
 	for (size_t i = 0; i < info->nlayers; i++) {
 		const char *t = info->layers[i].title;

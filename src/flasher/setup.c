@@ -11,27 +11,7 @@
 #include <unistd.h>
 
 #include "flasher_int.h"
-
-static int mkdirs(const char *dir, jf_err *err)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return jf_err_set(err, JF_EINVAL, "path too long: %s", dir);
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
-	return 0;
-}
+#include "jmpflash/fs.h"
 
 /* Put @src at @dir/@name: a hard link when possible, else a copy written
  * to a temp file and renamed, so U-Boot never reads a half-written file. */
@@ -203,7 +183,7 @@ int jf_flasher__setup(jf_flasher *f, jf_err *err)
 	f->kernel.address = f->manifest.kernel.address_s;
 	f->initram.address = f->manifest.has_initram ? f->manifest.initram.address_s : NULL;
 	f->dtb.address = f->manifest.has_dtb ? f->manifest.dtb.address_s : NULL;
-	if ((error = mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = mkdirs(f->cfg.http_dir, err)) < 0 ||
+	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
 	    (error = stage(f, &f->kernel, f->manifest.kernel.file, err)) < 0 ||
 	    (error = stage(f, &f->initram,
 			   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "image_int.h"
+#include "jmpflash/fs.h"
 
 #define CACHE_VERSION 1
 
@@ -88,27 +89,6 @@ done:
 	return error;
 }
 
-static int mkdir_p(const char *dir, jf_err *err)
-{
-	char path[4096];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return jf_err_set(err, JF_EINVAL, "cache directory name too long");
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", path);
-	return 0;
-}
-
 int jf_image__cache_put(const char *cache_dir, const char *path, const struct stat *st,
 			const jf_image_info *info, jf_err *err)
 {
@@ -121,7 +101,7 @@ int jf_image__cache_put(const char *cache_dir, const char *path, const struct st
 	if (n < 0 || (size_t)n >= sizeof(dir) || entry_path(file, sizeof(file), cache_dir, st) < 0 ||
 	    key_of(key, sizeof(key), st) < 0)
 		return jf_err_set(err, JF_EINVAL, "cache directory name too long");
-	if ((error = mkdir_p(dir, err)) < 0)
+	if ((error = jf_mkdirs(dir, err)) < 0)
 		return error;
 	j = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "version", CACHE_VERSION, "key", key,
 		      "path", path, "compression", jf_compression_name(info->compression),
