@@ -25,6 +25,9 @@ static const jf_param_spec flasher_params[] = {
 	{"board_ipaddr", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"board_netmask", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"board_gatewayip", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
+	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
+	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
 	END,
 };
 

@@ -57,6 +57,16 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 	    (error = jf_power_open(&f->power, f->cfg.power, log, err)) < 0 ||
 	    (error = jf_console_opts_from_driver(&f->con_opts, f->cfg.serial, err)) < 0)
 		goto fail;
+	if (jf_driver_int(f->driver, "tftp_blocksize", 1468) < 8 ||
+	    jf_driver_int(f->driver, "tftp_blocksize", 1468) > 65464 ||
+	    jf_driver_int(f->driver, "tftp_windowsize", 16) < 1 ||
+	    jf_driver_int(f->driver, "tftp_windowsize", 16) > 65535) {
+		error = jf_err_set(err, JF_ECONFIG,
+				   "%s: tftp_blocksize must be 8..65464 and tftp_windowsize "
+				   "1..65535 (RFC 2348, RFC 7440)",
+				   f->driver->path);
+		goto fail;
+	}
 	/* QEMU's console socket appears only once it runs: power first, and wait
 	 * for the endpoint. A real serial line is opened before the power cycle
 	 * so that nothing the board prints is lost. */

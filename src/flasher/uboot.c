@@ -221,22 +221,28 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		goto done;
 	/* 1468: the largest block that fits one Ethernet frame (U-Boot does not
 	 * reassemble IP fragments); a U-Boot without windowsize ignores it. */
-	if ((error = jf_uboot__cmd(f, "setenv tftpblocksize 1468", 10, NULL, err)) < 0)
+	snprintf(cmd, sizeof(cmd), "setenv tftpblocksize %lld",
+		 (long long)jf_driver_int(f->driver, "tftp_blocksize", 1468));
+	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
-	error = jf_uboot__cmd(f, "setenv tftpwindowsize 16", 10, NULL, err);
+	snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %lld",
+		 (long long)jf_driver_int(f->driver, "tftp_windowsize", 16));
+	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		goto done;
+	/* After a lost block U-Boot re-ACKs when its timeout fires: 2 s rather
+	 * than 5 gets a window going again sooner (the server answers it). */
+	error = jf_uboot__cmd(f, "setenv tftptimeout 2000", 10, NULL, err);
 done:
 	jf_buf_free(&out);
 	return error;
 }
 
-static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
+static int load_once(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
 	char cmd[512], want[64];
 	int error;
 
-	if (!bf->name)
-		return 0;
 	snprintf(cmd, sizeof(cmd), "tftpboot %s %s", bf->address, bf->name);
 	error = jf_uboot__cmd(f, cmd, 300, &out, err);
 	snprintf(want, sizeof(want), "Bytes transferred = %llu ", (unsigned long long)bf->size);
@@ -244,6 +250,33 @@ static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 		error = jf_err_set(err, JF_EPROTO, "U-Boot '%s' did not load all %llu bytes", cmd,
 				   (unsigned long long)bf->size);
 	jf_buf_free(&out);
+	return error;
+}
+
+/* Load @bf; when the transfer stalls (a lossy link that a large window
+ * makes worse), try again in the same session with smaller windows
+ * before giving the attempt up. */
+static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
+{
+	long long window = jf_driver_int(f->driver, "tftp_windowsize", 16);
+	static const long long fallback[] = {4, 1};
+	char cmd[64];
+	int error;
+
+	if (!bf->name)
+		return 0;
+	error = load_once(f, bf, err);
+	for (size_t i = 0; error == JF_ETIMEOUT && i < 2; i++) {
+		if (fallback[i] >= window)
+			continue;
+		window = fallback[i];
+		jf_warn(f->log, JF_COMPONENT, "TFTP of %s stalled (%s); again with windowsize %lld",
+			bf->name, err->msg, window);
+		snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %lld", window);
+		if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+			return error;
+		error = load_once(f, bf, err);
+	}
 	return error;
 }
 

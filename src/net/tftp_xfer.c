@@ -63,6 +63,7 @@ struct jf_tftp_xfer {
 	unsigned stuck;       /* retransmissions since the last progress */
 	unsigned retransmits;
 	uint64_t due_ms, give_up_at_ms;
+	uint64_t window_at_ms; /* when the current window was last (re)sent */
 	unsigned give_up_ms;
 	uint64_t bytes;
 	bool finished; /* completed successfully */
@@ -267,6 +268,7 @@ static bool send_window(jf_tftp_xfer *x, bool retransmit)
 {
 	x->send_next = x->acked + 1;
 	x->send_end = x->acked + x->p.windowsize;
+	x->window_at_ms = jf_clock_mono_ms();
 	if (x->last && x->send_end > x->last)
 		x->send_end = x->last;
 	if (!retransmit) {
@@ -294,8 +296,19 @@ static bool on_ack(jf_tftp_xfer *x, uint16_t wire)
 	 * window is short, so search it rather than unwrap arithmetically. */
 	for (n = x->acked + 1; n <= x->max_sent && wire_no(x, n) != wire; n++)
 		;
-	if (n > x->max_sent)
+	if (n > x->max_sent) {
+		/* RFC 7440: a windowed receiver that lost a block times out and
+		 * ACKs the last block it has, expecting the window after it again.
+		 * Answer that at once, but only when the ACK cannot be an echo of
+		 * the window just sent (at most once per round-trip timeout). */
+		if (x->p.windowsize > 1 && x->acked && wire == wire_no(x, x->acked) &&
+		    jf_clock_mono_ms() - x->window_at_ms >= x->rto_base_ms) {
+			x->retransmits++;
+			arm_timer(x, false);
+			return send_window(x, true);
+		}
 		return false;
+	}
 	x->bytes = n * x->p.blksize;
 	x->acked = n;
 	if (x->timing && n == x->send_end)

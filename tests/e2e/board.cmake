@@ -14,7 +14,10 @@ target_compile_definitions(test_board_boot PRIVATE JF_TEST_DATA="${JF_TEST_DATA}
 add_test(NAME e2e.board_boot
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh $<TARGET_FILE:test_board_boot>
           ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})
-set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600)
+# One QEMU at a time: two emulated boards on a 2-core machine starve each
+# other's U-Boot into TFTP timeouts.
+set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600
+  RESOURCE_LOCK qemu)
 
 # The flasher end to end: tests/e2e/flash.sh CASE.
 foreach(c raw xz gz zst url url-exporter registry target2 partitions checksum truncated no-uboot bad-kernel
@@ -22,5 +25,6 @@ foreach(c raw xz gz zst url url-exporter registry target2 partitions checksum tr
   add_test(NAME e2e.flash.${c}
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/flash.sh ${c}
             $<TARGET_FILE:jmpflash-cli> ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})
-  set_tests_properties(e2e.flash.${c} PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600)
+  set_tests_properties(e2e.flash.${c} PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 600
+    RESOURCE_LOCK qemu)
 endforeach()
