@@ -101,6 +101,29 @@ static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts 
 	return jf_image_fetch(NULL, s->given, path, &fo, err);
 }
 
+/* An image published as an OCI artifact: pulled and verified through the
+ * bundle client's cache; the image is its largest layer (an `oras push` of
+ * one file has just that one). */
+static int pull_oci(jf_flasher *f, jf_flash_source *s, const char *ref, jf_err *err)
+{
+	const jf_bundle_layer *best = NULL;
+	char path[PATH_MAX];
+	int error;
+
+	jf_info(f->log, JF_COMPONENT, "Pulling the image artifact %s", ref);
+	if ((error = jf_bundle_pull(&s->oci, f->bundle, ref, NULL, err)) < 0)
+		return jf_err_wrap(err, "image oci://%s", ref);
+	s->have_oci = true;
+	for (size_t i = 0; i < s->oci.nlayers; i++)
+		if (!best || s->oci.layers[i].size > best->size)
+			best = &s->oci.layers[i];
+	if (!best || !best->title)
+		return jf_err_set(err, JF_ENOTFOUND, "image oci://%s has no file layer", ref);
+	if (snprintf(path, sizeof(path), "%s/%s", s->oci.dir, best->title) >= (int)sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "path too long in oci://%s", ref);
+	return (s->oci_file = strdup(path)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+}
+
 int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		       const char *image, jf_err *err)
 {
@@ -120,11 +143,11 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 			return error;
 		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
-	if (!strncasecmp(image, "oci://", 6))
-		return jf_err_set(err, JF_ENOTIMPL,
-				  "oci:// images are not supported yet; pull the artifact with "
-				  "'jmpflash bundle pull' and flash the file");
-	if (is_url(image)) {
+	if (!strncasecmp(image, "oci://", 6)) {
+		if ((error = pull_oci(f, s, image + 6, err)) < 0)
+			return error;
+		s->local = s->oci_file;
+	} else if (is_url(image)) {
 		if ((error = fetch_to_host(f, s, o, err)) < 0)
 			return error;
 		s->local = s->host_file;
@@ -211,6 +234,9 @@ void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
 		unlink(s->host_file);
 	free(s->served);
 	free(s->host_file);
+	free(s->oci_file);
+	if (s->have_oci)
+		jf_bundle_info_dispose(&s->oci);
 	free(s->url);
 	memset(s, 0, sizeof(*s));
 }

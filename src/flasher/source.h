@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "jmpflash/bundle.h"
 #include "jmpflash/image.h"
 
 typedef struct jf_flash_source {
@@ -14,6 +15,9 @@ typedef struct jf_flash_source {
 	const char *decompress; /* board command, NULL: raw */
 	char *served;           /* name staged in the HTTP root, NULL: none */
 	char *host_file;        /* a file we made (download, decompressed), NULL: none */
+	char *oci_file;         /* the image inside a pulled oci:// artifact */
+	jf_bundle_info oci;     /* that artifact (in the verified cache) */
+	bool have_oci;
 	const char *local;      /* the local file hashed and served */
 	char file_sha256[JF_SHA256_HEX_LEN + 1]; /* expected (checksum option), "" none */
 	jf_image_info info;     /* valid once the hasher is joined (local files) */

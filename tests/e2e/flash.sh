@@ -156,6 +156,16 @@ registry)
 	flash "$tmp/a.img"
 	expect_ok
 	same_bytes "$tmp/a.img" disk1.img
+	# an image published as an OCI artifact, pulled by the host
+	mkdir -p "$tmp/art/data"
+	image b.img 3
+	xz -T2 -1 -c "$tmp/b.img" >"$tmp/art/data/b.img.xz"
+	echo "# an image artifact" >"$tmp/art/manifest.yaml"
+	"$jf" bundle push "$tmp/art" 127.0.0.1:5000/jf/os-image:v1 >"$tmp/out" 2>&1 ||
+		fail "push of the image artifact"
+	flash oci://127.0.0.1:5000/jf/os-image:v1
+	expect_ok
+	same_bytes "$tmp/b.img" disk1.img
 	# the bundle now lives in the verified cache
 	ls "$tmp/cache"/blobs/sha256/* >/dev/null 2>&1 || fail "no verified blobs in the cache"
 	;;
