@@ -244,10 +244,16 @@ ctrl-c)
 	wait $jpid
 	rc=$?
 	expect_fail 130 "canceled"
-	# the ports are free again
-	python3 -c 'import socket
+	# the ports are free again (bounded wait: the kernel may lag the exit)
+	free=false
+	for _ in $(seq 50); do
+		python3 -c 'import socket
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",69))
-t=socket.socket(); t.bind(("0.0.0.0",8080))' || fail "ports 69/8080 still taken"
+t=socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("0.0.0.0",8080))' 2>/dev/null && { free=true; break; }
+		sleep 0.1
+	done
+	$free || fail "ports 69/8080 still taken: $(ss -lntup 2>&1 | tr '\n' ' ')"
 	[ -z "$(ls -A "$tmp/www" 2>/dev/null)" ] || fail "staged files left in the HTTP root"
 	;;
 shells)

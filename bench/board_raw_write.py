@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""The board's raw write limit: in a busybox shell of the virtual board
+(jmpflash storage busybox-shell under a pty), copy the raw image into tmpfs,
+then time `dd if=/tmp/img of=/dev/vda bs=1M oflag=direct`. Prints seconds.
+
+    board_raw_write.py JMPFLASH EXPORTER MIB   (in a network namespace)"""
+import os, pty, re, select, sys, time
+
+jf, exporter, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(jf, [jf, "-c", exporter, "storage", "busybox-shell"])
+buf = b""
+
+
+def expect(pattern, secs):
+    global buf
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        m = re.search(pattern, buf)
+        if m:
+            buf = buf[m.end():]
+            return m
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                buf += os.read(fd, 65536)
+            except OSError:
+                break
+    sys.stderr.write(buf[-2000:].decode(errors="replace"))
+    sys.exit(1)
+
+
+expect(rb"# ", 120)
+os.write(fd, b"wget -q -O /tmp/img http://10.0.2.2:8080/img.raw && echo GOT-$((1+1))\r")
+expect(rb"GOT-2", 600)
+os.write(fd, b"time dd if=/tmp/img of=/dev/vda bs=1M oflag=direct; echo DONE-$((2+2))\r")
+m = expect(rb"real\s+(\d+)m\s*([\d.]+)s", 600)
+expect(rb"DONE-4", 60)
+os.write(fd, b"\x02\x02\x02")
+os.waitpid(pid, 0)
+print(int(m.group(1)) * 60 + float(m.group(2)))
