@@ -16,7 +16,7 @@ docker-registry skopeo apache2-utils curl openssl python3
 qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
-e2fsprogs
+e2fsprogs iproute2 procps util-linux
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -27,7 +27,8 @@ e2fsprogs
 # board/: QEMU aarch64 and Debian's U-Boot run the virtual board; sfdisk
 #   (fdisk) makes its GPT disk, cpio+gzip its initramfs. board/build.sh fetches
 #   the arm64 kernel and busybox itself (apt-get download, never installed);
-#   `make demo` makes an ext4 demo image (e2fsprogs).
+#   `make demo` makes an ext4 demo image (e2fsprogs); tests/e2e/netns.sh needs
+#   unshare (util-linux) and ip (iproute2); the e2e scripts use pgrep/pkill.
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
