@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"  bundle    pull, push and inspect flasher bundles\n"
 		"  config    check an exporter YAML\n\n"
 		"Run 'jmpflash COMMAND --help' for more. Exit codes: 0 ok, 1 failed, 2 usage or\n"
-		"configuration error, 3 board unreachable.\n",
+		"configuration error, 3 board unreachable, 130 interrupted (board powered off).\n",
 		summary);
 }
 
