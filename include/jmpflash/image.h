@@ -119,6 +119,12 @@ int jf_image_decompress_to(jf_image_info *out, const char *src, const char *dst_
  * file and renamed. Symbolic links in @path are followed. */
 int jf_image_stage(char **served_name, const char *path, const char *http_root, jf_err *err);
 
+/* Put @path at exactly @dst, replacing what is there: a hard link where the
+ * filesystem allows, else a copy, made under a temp name beside @dst and
+ * renamed into place, so a reader (U-Boot over TFTP) never sees a
+ * half-written file. */
+int jf_image_place(const char *path, const char *dst, jf_err *err);
+
 /* Remove what jf_image_stage() put into @http_root. A name that is already
  * gone is not an error; an unsafe name (with '/', "..") is JF_EINVAL. */
 int jf_image_unstage(const char *served_name, const char *http_root, jf_err *err);

@@ -12,55 +12,11 @@
 
 #include "flasher_int.h"
 #include "jmpflash/fs.h"
-
-/* Put @src at @dir/@name: a hard link when possible, else a copy written
- * to a temp file and renamed, so U-Boot never reads a half-written file. */
-static int place(const char *src, const char *dir, const char *name, jf_err *err)
-{
-	char dst[PATH_MAX], tmp[PATH_MAX], buf[1 << 16];
-	int in = -1, out = -1, error = 0;
-	ssize_t n;
-
-	if (snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= (int)sizeof(dst) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.jf-tmp-%d", dir, name, (int)getpid()) >=
-		    (int)sizeof(tmp))
-		return jf_err_set(err, JF_EINVAL, "path too long under %s", dir);
-	unlink(tmp);
-	if (link(src, tmp) == 0)
-		goto rename;
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-		return jf_err_sys(err, JF_ENOTFOUND, errno, "cannot open '%s'", src);
-	if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
-		error = jf_err_sys(err, JF_EIO, errno, "cannot create '%s'", tmp);
-		goto done;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			error = jf_err_sys(err, JF_EIO, errno, "cannot write '%s'", tmp);
-			goto done;
-		}
-	if (n < 0 || close(out) < 0) {
-		out = -1;
-		error = jf_err_sys(err, JF_EIO, errno, "cannot copy '%s'", src);
-		goto done;
-	}
-	out = -1;
-rename:
-	if (rename(tmp, dst) < 0)
-		error = jf_err_sys(err, JF_EIO, errno, "cannot rename into '%s'", dst);
-done:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (error < 0)
-		unlink(tmp);
-	return error;
-}
+#include "jmpflash/image.h"
 
 static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err *err)
 {
-	char src[PATH_MAX];
+	char src[PATH_MAX], dst[PATH_MAX];
 	const char *path = bf->override, *base;
 	struct stat st;
 	int error;
@@ -80,7 +36,9 @@ static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err
 	if (!(bf->name = strdup(base)))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	bf->size = (uint64_t)st.st_size;
-	if ((error = place(path, f->cfg.tftp_dir, bf->name, err)) < 0)
+	if (snprintf(dst, sizeof(dst), "%s/%s", f->cfg.tftp_dir, bf->name) >= (int)sizeof(dst))
+		return jf_err_set(err, JF_EINVAL, "path too long under %s", f->cfg.tftp_dir);
+	if ((error = jf_image_place(path, dst, err)) < 0)
 		return error;
 	bf->staged = true;
 	return 0;

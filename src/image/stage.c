@@ -147,6 +147,30 @@ static int copy_in(char **tmp, const char *path, const char *dst, jf_err *err)
 	return 0;
 }
 
+int jf_image_place(const char *path, const char *dst, jf_err *err)
+{
+	char *tmp = NULL;
+	int fd, error = 0;
+
+	if ((fd = jf_image__tmpfile(&tmp, dst, err)) < 0)
+		return fd;
+	close(fd);
+	/* the temp name is ours: a link takes the place of the empty file */
+	unlink(tmp);
+	if (linkat(AT_FDCWD, path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0) {
+		free(tmp);
+		tmp = NULL;
+		if ((error = copy_in(&tmp, path, dst, err)) < 0)
+			return error;
+	}
+	if (rename(tmp, dst) < 0) {
+		error = jf_err_sys(err, JF_EIO, errno, "cannot rename into '%s'", dst);
+		unlink(tmp);
+	}
+	free(tmp);
+	return error;
+}
+
 /* Put @path (or the temp copy @tmp) at @dst without replacing anything:
  * 0, 1 when @dst exists (pick another name), or an error. Falls back to a
  * copy when a link is refused. */

@@ -621,6 +621,41 @@ static void test_image_stage_cross_filesystem(void **s)
 	assert_int_equal(rmdir(root), 0);
 }
 
+/* jf_image_place: exactly at the name, replacing, linked on one filesystem,
+ * copied across filesystems, never a temp file left behind. */
+static void test_image_place(void **s)
+{
+	char tmpl[] = "/dev/shm/jf-test-XXXXXX", path[4200], sha[65], want[65];
+	jf_err err = JF_ERR_INIT;
+	struct stat a, b;
+	char *other;
+	FILE *f;
+
+	(void)s;
+	assert_non_null(f = fopen(P("placed"), "w"));
+	fputs("old contents", f);
+	fclose(f);
+	assert_int_equal(jf_image_place(P("orig.xz"), P("placed"), &err), 0);
+	assert_int_equal(stat(P("placed"), &a), 0);
+	assert_int_equal(stat(P("orig.xz"), &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino); /* replaced by a hard link */
+	assert_int_equal(jf_image_place(P("none.img"), P("placed2"), &err), JF_EIO);
+	assert_int_equal(stat(P("placed2"), &a), -1);
+	assert_int_equal(unlink(P("placed")), 0);
+	if (stat("/dev/shm", &a) < 0 || a.st_dev == b.st_dev || !(other = mkdtemp(tmpl)))
+		return; /* the copy path needs a second filesystem */
+	snprintf(path, sizeof(path), "%s/Image", other);
+	assert_int_equal(jf_image_place(P("orig.xz"), path, &err), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_not_equal(a.st_dev, b.st_dev);
+	sha256sum(sha, path);
+	sha256sum(want, P("orig.xz"));
+	assert_string_equal(sha, want);
+	assert_int_equal(count_files(other), 1); /* no temp file left */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(other), 0);
+}
+
 static void expect_sum(const char *text, const char *hint, const char *want)
 {
 	char out[65];
@@ -717,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_image_stage_hardlink),
 		cmocka_unit_test(test_image_stage_rejects),
 		cmocka_unit_test(test_image_stage_cross_filesystem),
+		cmocka_unit_test(test_image_place),
 		cmocka_unit_test(test_checksum_parse_good),
 		cmocka_unit_test(test_checksum_parse_rejects),
 	};
