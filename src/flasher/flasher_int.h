@@ -87,6 +87,9 @@ int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 /* As upstream: make sure the flasher shell has an address (udhcpc when it
  * has no default route) and the right time (for TLS). */
 int jf_shell__network(jf_flasher *f, jf_err *err);
+/* The last non-empty line of @text (*len bytes, 0 when none), skipping
+ * lines that contain @skip (may be NULL): what a failing command said. */
+const char *jf_shell__last_line(const char *text, const char *skip, size_t *len);
 /* Quote @s for the board's shell ('...'). */
 int jf_shell__quote(jf_buf *out, const char *s);
 

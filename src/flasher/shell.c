@@ -83,6 +83,24 @@ int jf_shell__login(jf_flasher *f, jf_err *err)
 	return 0;
 }
 
+const char *jf_shell__last_line(const char *text, const char *skip, size_t *len)
+{
+	const char *best = text;
+
+	*len = 0;
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n && !(skip && memmem(p, n, skip, strlen(skip)))) {
+			best = p;
+			*len = n;
+		}
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+	return best;
+}
+
 int jf_shell__quote(jf_buf *out, const char *s)
 {
 	int error = jf_buf_puts(out, "'");
@@ -115,17 +133,11 @@ int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 		goto done;
 	if (strcmp(code.ptr, "0")) {
 		/* the last line of output says most */
-		const char *text = m.before.ptr ? m.before.ptr : "";
-		size_t len = m.before.len;
+		size_t len;
+		const char *last = jf_shell__last_line(m.before.ptr ? m.before.ptr : "", NULL, &len);
 
-		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-			len--;
-		size_t start = len;
-		while (start && text[start - 1] != '\n')
-			start--;
 		error = jf_err_set(err, JF_EPROTO, "board command '%s' failed (exit %s)%s%.*s", cmd,
-				   code.ptr, len > start ? ": " : "", (int)(len - start),
-				   text + start);
+				   code.ptr, len ? ": " : "", (int)len, last);
 	}
 done:
 	jf_match_free(&m);

@@ -92,26 +92,6 @@ int jf_write_classify(const char *text, const char **says)
 	return JF_EPROTO;
 }
 
-/* The last non-empty line of @text that is not one of dd's "records"
- * counts: what the failing tool said. */
-static const char *last_line(const char *text, size_t *len)
-{
-	const char *best = text;
-
-	*len = 0;
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, "\r\n");
-
-		if (n && !memmem(p, n, " records ", 9)) {
-			best = p;
-			*len = n;
-		}
-		p += n;
-		p += strspn(p, "\r\n");
-	}
-	return best;
-}
-
 /* How many bytes reached the device. busybox dd prints only record counts:
  * with bs=1M, "N+P records out" is N whole MiB and P (0 or 1) partial
  * records, which must match a size the host knows; otherwise the board
@@ -335,7 +315,8 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 		jf_shell__run(f, "cat /tmp/jf.err /tmp/jf.dd 2>/dev/null", 30, &out, NULL);
 		error = jf_write_classify(out.ptr, &says);
-		last = last_line(out.ptr ? out.ptr : "", &len);
+		/* what the failing tool said, not dd's record counts */
+		last = jf_shell__last_line(out.ptr ? out.ptr : "", " records ", &len);
 		error = jf_err_set(err, error, "writing the image failed: %s%s%.*s", says,
 				   len ? " (board: " : "", (int)len, last);
 		if (len)

@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 #include "cli/progress.h"
+#include "flasher/flasher_int.h"
 #include "flasher/target.h"
 #include "flasher/write.h"
 #include "jmpflash/flasher.h"
@@ -151,6 +152,24 @@ static void test_write_classify(void **state)
 	assert_int_equal(jf_write_classify(NULL, &says), JF_EPROTO);
 }
 
+static void test_last_line_of_output(void **state)
+{
+	size_t len;
+	const char *p;
+
+	(void)state;
+	p = jf_shell__last_line("a\r\nwget: 404 Not Found\r\n\r\n", NULL, &len);
+	assert_int_equal(len, strlen("wget: 404 Not Found"));
+	assert_memory_equal(p, "wget: 404 Not Found", len);
+	/* dd's record counts are not what failed */
+	p = jf_shell__last_line("xzcat: unexpected end of input\n0+1 records in\n0+1 records out\n",
+				" records ", &len);
+	assert_int_equal(len, strlen("xzcat: unexpected end of input"));
+	assert_memory_equal(p, "xzcat: unexpected end of input", len);
+	jf_shell__last_line("\r\n\n", NULL, &len);
+	assert_int_equal(len, 0);
+}
+
 static void test_retry_classification(void **state)
 {
 	(void)state;
@@ -191,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_write_script_local_image),
 		cmocka_unit_test(test_write_script_direct_url),
 		cmocka_unit_test(test_write_classify),
+		cmocka_unit_test(test_last_line_of_output),
 		cmocka_unit_test(test_retry_classification),
 		cmocka_unit_test(test_progress_bar_format),
 	};
