@@ -108,6 +108,8 @@ typedef enum { ACT_ON, ACT_OFF, ACT_CYCLE, ACT_STATE } action;
 static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 {
 	static const char *const names[] = {"on", "off", "cycle", "state"};
+	static const char *const power_owner[] = {"jmpflash power on", "jmpflash power off",
+						  "jmpflash power cycle", NULL};
 	jf_err err = JF_ERR_INIT;
 	jf_exporter e;
 	const jf_driver *d;
@@ -131,7 +133,9 @@ static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 		    "it instead of 'power %s'",
 		    d->path, names[act]);
 	}
-	if ((rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
+	if ((act != ACT_STATE &&
+	     (rc = cli_lock_board(ctx, &e, NULL, NULL, d, power_owner[act], &err)) < 0) ||
+	    (rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
 		goto fail;
 	if (off_time >= 0)
 		jf_power_set_off_time(p, (unsigned)(off_time * 1000 + 0.5));

@@ -109,6 +109,7 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	if (cli_load_exporter(ctx, &e, &err) < 0)
 		return cli_fail(ctx, &err);
 	if ((rc = cli_find_driver(ctx, &e, JF_ROLE_SERIAL, "serial", &d, &err)) < 0 ||
+	    (rc = cli_lock_board(ctx, &e, NULL, d, NULL, "jmpflash serial", &err)) < 0 ||
 	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0 ||
 	    (rc = jf_console_open(&c, &o, &ctx->log, &err)) < 0)
 		goto done;
