@@ -28,6 +28,10 @@ static const jf_param_spec flasher_params[] = {
 	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
 	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
 	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
+	/* jmpflash: a shared `jmpflash serve` owns the ports; stage under
+	 * tftp_dir/BOARD and http_dir/BOARD (docs/lab.md) */
+	{"shared_server", JF_PARAM_BOOL, "false", 0, NULL, NULL},
+	{"board_dir", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	END,
 };
 
