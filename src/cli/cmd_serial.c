@@ -51,7 +51,7 @@ static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa, old[4];
-	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0};
+	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
 	char esc[64];
 	int fds[2], rc;
 
@@ -65,10 +65,16 @@ static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
-	fprintf(stderr, "jmpflash: connected to %s; press %s to leave\r\n", url,
-	        jf_interact_escape_text(&io, esc, sizeof(esc)));
+	/* A program on stdin (pexpect, LAVA, a pipe) gets the console's bytes
+	 * and nothing else: no banner, no escape sequence, and its EOF does
+	 * not end the session. */
+	io.byte_pipe = !isatty(STDIN_FILENO);
+	if (!io.byte_pipe)
+		fprintf(stderr, "jmpflash: connected to %s; press %s to leave\r\n", url,
+		        jf_interact_escape_text(&io, esc, sizeof(esc)));
 	rc = jf_console_interact(c, &io, err);
-	fprintf(stderr, "\r\njmpflash: disconnected from %s\n", url);
+	if (!io.byte_pipe)
+		fprintf(stderr, "\r\njmpflash: disconnected from %s\n", url);
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	cancel_write_fd = -1;

@@ -328,7 +328,7 @@ static int shell_run(cli_ctx *ctx, int argc, char **argv, const cli_cmd *cmd, bo
 {
 	static const char *const prefix = "jmpflash storage";
 	common_args a = {JF_FLASHER_OPTS_INIT, NULL, NULL, NULL, false};
-	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0};
+	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
 	jf_err err = JF_ERR_INIT;
 	cli_progress prog;
 	jf_exporter e;

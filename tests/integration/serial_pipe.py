@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""`jmpflash serial` with pipes on stdin and stdout (as LAVA or a script runs
+it): every byte value passes both ways untouched (Ctrl-B three times too), no
+banner reaches stdout, EOF on stdin does not end the session, SIGTERM does.
+
+    serial_pipe.py JMPFLASH
+"""
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+jf = sys.argv[1]
+tmp = tempfile.mkdtemp(prefix="jf-pipe-")
+sock_path = os.path.join(tmp, "console.sock")
+cfg = os.path.join(tmp, "exporter.yaml")
+with open(cfg, "w") as f:
+    f.write(f"""apiVersion: jumpstarter.dev/v1alpha1
+kind: ExporterConfig
+metadata: {{name: pipeboard}}
+export:
+  serial:
+    type: jumpstarter_driver_pyserial.driver.PySerial
+    config: {{url: {sock_path}}}
+""")
+env = dict(os.environ, JMPFLASH_LOCK_DIR=os.path.join(tmp, "locks"))
+board = socket.socket(socket.AF_UNIX)
+board.bind(sock_path)
+board.listen(1)
+proc = subprocess.Popen([jf, "-c", cfg, "serial"], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+def read_exact(fd_read, n, what, timeout=10):
+    """Collect n bytes with a deadline."""
+    got = b""
+    deadline = time.monotonic() + timeout
+    while len(got) < n:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd_read], [], [], left)[0]:
+            failures.append(f"{what}: timed out with {len(got)} of {n} bytes")
+            return got
+        chunk = os.read(fd_read, n - len(got)) if isinstance(fd_read, int) else fd_read.recv(n - len(got))
+        if not chunk:
+            failures.append(f"{what}: EOF after {len(got)} of {n} bytes")
+            return got
+        got += chunk
+    return got
+
+
+board.settimeout(10)
+conn, _ = board.accept()
+every = bytes(range(256)) + b"\x02\x02\x02 after the escape sequence\r\n"
+# host -> board
+proc.stdin.write(every)
+proc.stdin.flush()
+heard = read_exact(conn, len(every), "board side")
+check(heard == every, "the board did not get every byte value untouched")
+# board -> host
+conn.sendall(every)
+seen = read_exact(proc.stdout.fileno(), len(every), "stdout")
+check(seen == every, "stdout did not get the board's bytes untouched (banner or changes)")
+# EOF on stdin: the session goes on
+proc.stdin.close()
+conn.sendall(b"still here\n")
+seen = read_exact(proc.stdout.fileno(), 11, "stdout after stdin EOF")
+check(seen == b"still here\n", "the session ended with stdin's EOF")
+check(proc.poll() is None, "jmpflash serial exited on stdin EOF")
+# SIGTERM ends it promptly
+proc.send_signal(signal.SIGTERM)
+try:
+    rc = proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    rc = None
+    failures.append("SIGTERM did not end jmpflash serial")
+err = proc.stderr.read().decode(errors="replace")
+check("connected to" not in err, "a banner was printed for a pipe")
+check(rc == 1, f"exit code after SIGTERM {rc}, wanted 1 (interrupted)")
+conn.close()
+board.close()
+for f in failures:
+    print("FAIL:", f)
+    print("stderr:", err)
+print(f"{1 if not failures else 0} passed, {1 if failures else 0} failed")
+sys.exit(1 if failures else 0)
