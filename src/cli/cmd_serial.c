@@ -11,13 +11,21 @@
 #include "cli.h"
 #include "jmpflash/console.h"
 
-enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT };
+enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT, O_RECONNECT };
+
+/* --reconnect: how long to wait for the console each time (a day: LAVA or
+ * the user ends the session with a signal long before). */
+#define RECONNECT_WAIT_MS (24ull * 3600 * 1000)
 
 const cli_opt cli_serial_opts[] = {
     {"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
     {"console-debug", 0, NULL, "Echo the console to stderr as well", O_CONSOLE_DEBUG},
     {"export", 0, "NAME", "Export to use: a serial driver, or a flasher (its serial child)",
      O_EXPORT},
+    {"reconnect", 0, NULL,
+     "Wait for the console to appear, and again whenever it goes away (a board "
+     "power-cycled, QEMU restarted), until a signal",
+     O_RECONNECT},
     CLI_OPT_END,
 };
 
@@ -90,6 +98,7 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	jf_exporter e;
 	const jf_driver *d;
 	jf_console *c = NULL;
+	bool reconnect = false;
 	int ch, rc;
 
 	while ((ch = cli_getopt("jmpflash", &serial_cmd, argc, argv)) != -1) {
@@ -106,6 +115,9 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 		case O_EXPORT:
 			ctx->export_name = optarg;
 			break;
+		case O_RECONNECT:
+			reconnect = true;
+			break;
 		default:
 			return JF_EXIT_USAGE;
 		}
@@ -116,10 +128,18 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, &err);
 	if ((rc = cli_find_driver(ctx, &e, JF_ROLE_SERIAL, "serial", &d, &err)) < 0 ||
 	    (rc = cli_lock_board(ctx, &e, NULL, d, NULL, "jmpflash serial", &err)) < 0 ||
-	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0 ||
-	    (rc = jf_console_open(&c, &o, &ctx->log, &err)) < 0)
+	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0)
 		goto done;
-	rc = interact(ctx, c, o.url, &err);
+	if (reconnect)
+		o.open_wait_ms = RECONNECT_WAIT_MS;
+	do {
+		jf_console_close(c);
+		c = NULL;
+		if ((rc = jf_console_open(&c, &o, &ctx->log, &err)) < 0)
+			goto done;
+		rc = interact(ctx, c, o.url, &err);
+		/* the console went away (JF_EIO): with --reconnect, wait for it again */
+	} while (reconnect && rc == JF_EIO);
 done:
 	jf_console_close(c);
 	jf_exporter_dispose(&e);

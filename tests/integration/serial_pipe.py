@@ -2,6 +2,8 @@
 """`jmpflash serial` with pipes on stdin and stdout (as LAVA or a script runs
 it): every byte value passes both ways untouched (Ctrl-B three times too), no
 banner reaches stdout, EOF on stdin does not end the session, SIGTERM does.
+With --reconnect it waits for a console that is not there yet and comes back
+after the console went away (a power-cycled board, QEMU restarted).
 
     serial_pipe.py JMPFLASH
 """
@@ -89,6 +91,35 @@ check("connected to" not in err, "a banner was printed for a pipe")
 check(rc == 1, f"exit code after SIGTERM {rc}, wanted 1 (interrupted)")
 conn.close()
 board.close()
+os.unlink(sock_path)
+
+# --reconnect: started before the console exists, survives it going away
+proc = subprocess.Popen([jf, "-c", cfg, "serial", "--reconnect"], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+for round_ in (b"first boot\n", b"after the power cycle\n"):
+    board = socket.socket(socket.AF_UNIX)
+    board.bind(sock_path)
+    board.listen(1)
+    board.settimeout(15)
+    try:
+        conn, _ = board.accept()
+    except socket.timeout:
+        failures.append(f"--reconnect never connected for {round_!r}")
+        break
+    conn.sendall(round_)
+    seen = read_exact(proc.stdout.fileno(), len(round_), f"--reconnect {round_!r}")
+    check(seen == round_, f"--reconnect: got {seen!r}, wanted {round_!r}")
+    check(proc.poll() is None, "--reconnect: jmpflash serial exited when the console closed")
+    conn.close()
+    board.close()
+    os.unlink(sock_path)
+proc.send_signal(signal.SIGTERM)
+try:
+    proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    failures.append("SIGTERM did not end jmpflash serial --reconnect")
+err += proc.stderr.read().decode(errors="replace")
 for f in failures:
     print("FAIL:", f)
     print("stderr:", err)
