@@ -10,6 +10,8 @@
 #       bench (wall time of the two at once vs one after the other)
 set -uo pipefail
 case=$1 jf=$2 repo=$3 board=$4
+# shellcheck source=tests/e2e/exporter.sh
+. "$repo/tests/e2e/exporter.sh"
 tmp=$(mktemp -d /tmp/jf-lab-XXXXXX)
 srv=$tmp/srv
 pids=()
@@ -42,37 +44,8 @@ wait_grep() {
 # board NAME: disks, console and an exporter that uses the shared server
 board() {
 	"$repo/board/mkdisks.sh" "$tmp/run-$1" 64 || fail "mkdisks $1"
-	cat >"$tmp/board-$1.yaml" <<YAML
-apiVersion: jumpstarter.dev/v1alpha1
-kind: ExporterConfig
-metadata: {name: board-$1, namespace: lab}
-export:
-  storage:
-    type: jumpstarter_driver_flashers.driver.BaseFlasher
-    config:
-      flasher_bundle: $board/bundle
-      cache_dir: $tmp/cache
-      tftp_dir: $srv/tftp
-      http_dir: $srv/www
-      shared_server: true
-    children:
-      serial: {ref: serial}
-      power: {ref: power}
-      tftp:
-        type: jumpstarter_driver_tftp.driver.Tftp
-        config: {root_dir: $srv/tftp, host: 127.0.0.1, port: 69}
-      http:
-        type: jumpstarter_driver_http.driver.HttpServer
-        config: {root_dir: $srv/www, host: 10.0.2.2, port: 8080}
-  serial:
-    type: jumpstarter_driver_pyserial.driver.PySerial
-    config: {url: $tmp/run-$1/console.sock}
-  power:
-    type: jmpflash.power.qemu
-    config:
-      command: [$repo/board/qemu.sh, $tmp/run-$1]
-      monitor: $tmp/run-$1/monitor.sock
-YAML
+	vb_exporter "$tmp/board-$1.yaml" "board-$1" "$srv" "$tmp/run-$1" "$board/bundle" \
+		"[$repo/board/qemu.sh, $tmp/run-$1]" "shared_server: true"
 }
 
 image() { # NAME MIB: half random, half zeros, plus odd bytes
@@ -106,7 +79,7 @@ finish() { # PID NAME
 	grep -q "Flashing completed in" "$tmp/out-$2" || fail "board $2: no completion line"
 }
 
-staged_left() { find "$srv" -mindepth 2; }
+staged_left() { find "$srv/tftp" "$srv/www" -mindepth 1; }
 
 serve
 board a

@@ -10,6 +10,8 @@
 #       the board is off and no lock is left)
 set -uo pipefail
 case=$1 jf=$2 repo=$3 board=$4 lava=$5
+# shellcheck source=tests/e2e/exporter.sh
+. "$repo/tests/e2e/exporter.sh"
 tmp=$(mktemp -d /tmp/jf-lava-XXXXXX)
 run=$tmp/run
 jobid=jf-$case-$$
@@ -37,36 +39,8 @@ command -v lava-run >/dev/null || fail "lava-run is not installed (scripts/insta
 "$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
 
 exporter() { # [power command list]
-	cat >"$tmp/exporter.yaml" <<YAML
-apiVersion: jumpstarter.dev/v1alpha1
-kind: ExporterConfig
-metadata: {name: virtual-board, namespace: lava}
-export:
-  storage:
-    type: jumpstarter_driver_flashers.driver.BaseFlasher
-    config:
-      flasher_bundle: $board/bundle
-      cache_dir: $tmp/cache
-      tftp_dir: $tmp/tftp
-      http_dir: $tmp/www
-    children:
-      serial: {ref: serial}
-      power: {ref: power}
-      tftp:
-        type: jumpstarter_driver_tftp.driver.Tftp
-        config: {root_dir: $tmp/tftp, host: 127.0.0.1, port: 69}
-      http:
-        type: jumpstarter_driver_http.driver.HttpServer
-        config: {root_dir: $tmp/www, host: 10.0.2.2, port: 8080}
-  serial:
-    type: jumpstarter_driver_pyserial.driver.PySerial
-    config: {url: $run/console.sock}
-  power:
-    type: jmpflash.power.qemu
-    config:
-      command: ${1:-[$repo/board/qemu.sh, $run]}
-      monitor: $run/monitor.sock
-YAML
+	vb_exporter "$tmp/exporter.yaml" virtual-board "$tmp" "$run" "$board/bundle" \
+		"${1:-[$repo/board/qemu.sh, $run]}"
 }
 
 device() { # [flash options]
