@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +14,6 @@
 #include "jmpflash/console.h"
 
 enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT, O_RECONNECT };
-
-/* --reconnect: how long to wait for the console each time (a day: LAVA or
- * the user ends the session with a signal long before). */
-#define RECONNECT_WAIT_MS (24ull * 3600 * 1000)
 
 const cli_opt cli_serial_opts[] = {
     {"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
@@ -55,24 +53,48 @@ static void tap_stderr(void *user, const char *text, size_t len)
 	}
 }
 
-static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	struct sigaction sa, old[4];
-	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
-	char esc[64];
-	int fds[2], rc;
+static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-	(void)ctx;
+/* Signals write to a self-pipe for the whole command (the session and the
+ * waits between reconnects watch it); @old gets the handlers to restore. */
+static int signals_catch(int fds[2], struct sigaction old[4], jf_err *err)
+{
+	struct sigaction sa;
+
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return jf_err_sys(err, JF_EIO, errno, "pipe");
 	cancel_write_fd = fds[1];
-	io.cancel_fd = fds[0];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
+	return 0;
+}
+
+static void signals_restore(int fds[2], struct sigaction old[4])
+{
+	for (size_t i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	cancel_write_fd = -1;
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static bool signaled(int cancel_fd)
+{
+	struct pollfd p = {cancel_fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) > 0;
+}
+
+static int interact(jf_console *c, const char *url, int cancel_fd, jf_err *err)
+{
+	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
+	char esc[64];
+	int rc;
+
+	io.cancel_fd = cancel_fd;
 	/* A program on stdin (pexpect, LAVA, a pipe) gets the console's bytes
 	 * and nothing else: no banner, no escape sequence, and its EOF does
 	 * not end the session. */
@@ -83,12 +105,24 @@ static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
 	rc = jf_console_interact(c, &io, err);
 	if (!io.byte_pipe)
 		fprintf(stderr, "\r\njmpflash: disconnected from %s\n", url);
-	for (size_t i = 0; i < 4; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	cancel_write_fd = -1;
-	close(fds[0]);
-	close(fds[1]);
 	return rc;
+}
+
+/* Open the console; with --reconnect wait for it in steps of a second,
+ * watching for a signal between them. */
+static int open_console(jf_console **c, jf_console_opts *o, jf_log *log, bool reconnect,
+                        int cancel_fd, jf_err *err)
+{
+	int rc;
+
+	o->open_wait_ms = reconnect ? 1000 : 0;
+	for (;;) {
+		rc = jf_console_open(c, o, log, err);
+		if (!reconnect || (rc != JF_ENOTFOUND && rc != JF_EUNREACHABLE && rc != JF_ETIMEOUT))
+			return rc;
+		if (signaled(cancel_fd))
+			return jf_err_set(err, JF_ECANCELED, "console session interrupted");
+	}
 }
 
 int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
@@ -99,7 +133,8 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	const jf_driver *d;
 	jf_console *c = NULL;
 	bool reconnect = false;
-	int ch, rc;
+	struct sigaction old[4];
+	int ch, rc, fds[2];
 
 	while ((ch = cli_getopt("jmpflash", &serial_cmd, argc, argv)) != -1) {
 		switch (ch) {
@@ -130,16 +165,20 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	    (rc = cli_lock_board(ctx, &e, NULL, d, NULL, "jmpflash serial", &err)) < 0 ||
 	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0)
 		goto done;
-	if (reconnect)
-		o.open_wait_ms = RECONNECT_WAIT_MS;
+	if ((rc = signals_catch(fds, old, &err)) < 0)
+		goto done;
 	do {
 		jf_console_close(c);
 		c = NULL;
-		if ((rc = jf_console_open(&c, &o, &ctx->log, &err)) < 0)
-			goto done;
-		rc = interact(ctx, c, o.url, &err);
-		/* the console went away (JF_EIO): with --reconnect, wait for it again */
+		if ((rc = open_console(&c, &o, &ctx->log, reconnect, fds[0], &err)) < 0)
+			break;
+		rc = interact(c, o.url, fds[0], &err);
+		/* the console went away (JF_EIO): with --reconnect, wait for it
+		 * again, unless a signal came as it closed */
+		if (rc == JF_EIO && signaled(fds[0]))
+			rc = jf_err_set(&err, JF_ECANCELED, "console session interrupted");
 	} while (reconnect && rc == JF_EIO);
+	signals_restore(fds, old);
 done:
 	jf_console_close(c);
 	jf_exporter_dispose(&e);
