@@ -32,6 +32,14 @@ const cli_cmd cli_power_cmds[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* A flasher's child, or its uboot child's (upstream's UbootConsole). */
+static const jf_driver *flasher_child(const jf_driver *f, const char *name)
+{
+	const jf_driver *c = jf_driver_child(f, name);
+
+	return c ? c : jf_driver_child(jf_driver_child(f, "uboot"), name);
+}
+
 /* The driver with @role for this command: -e/--export names it directly or
  * names a flasher whose child @child it is; without a name, the first
  * flasher's child, else the only export with that role. */
@@ -47,9 +55,9 @@ int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, con
 			return jf_err_set(err, JF_ENOTFOUND, "no export '%s' in %s",
 			                  ctx->export_name, e->path);
 		if (jf_driver_kind_role(d->kind) == JF_ROLE_FLASHER)
-			d = jf_driver_child(d, child);
+			d = flasher_child(d, child);
 	} else if ((d = jf_exporter_first_flasher(e))) {
-		d = jf_driver_child(d, child);
+		d = flasher_child(d, child);
 	} else {
 		for (size_t i = 0; i < e->nexports; i++) {
 			const jf_driver *x = jf_driver_resolve(e->exports[i]);
@@ -65,6 +73,12 @@ int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, con
 			                  n, jf_driver_role_name(role));
 		d = only;
 	}
+	if (d && d->kind == JF_DRIVER_UNDRIVEN)
+		return jf_err_set(err, JF_ECONFIG,
+		                  "export '%s' is '%s', which jmpflash does not drive; name a %s "
+		                  "(%s) with -e NAME",
+		                  d->path, d->type, jf_driver_role_name(role),
+		                  jf_driver_role_types(role));
 	if (!d || jf_driver_kind_role(d->kind) != role)
 		return jf_err_set(err, JF_ECONFIG, "no %s found%s%s in %s; name one with -e NAME",
 		                  jf_driver_role_name(role), ctx->export_name ? " under " : "",

@@ -291,7 +291,7 @@ static int shell(jf_flasher *f, bool busybox, const jf_interact_opts *io, jf_err
 	jf_console_clear(f->con);
 	if (busybox)
 		jf_console_sendline(f->con, "stty echo; PS1='# '", NULL);
-	else if (write(io->out_fd, "=> ", 3) < 0)
+	else if (write(io->out_fd, f->cfg.uboot_prompt, strlen(f->cfg.uboot_prompt)) < 0)
 		jf_debug(f->log, JF_COMPONENT, "cannot show the prompt");
 	error = jf_console_interact(f->con, io, err);
 done:

@@ -21,7 +21,7 @@ static const struct {
 	{"Ramdisk image is corrupt", JF_EINTEGRITY, "U-Boot rejected the initramfs"},
 	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)"},
 	{"Unknown command", JF_ECONFIG, "U-Boot does not know the boot command"},
-	{"\n=> ", JF_EPROTO, "U-Boot came back to its prompt instead of booting"},
+	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting"}, /* its prompt */
 };
 #define NBOOT (sizeof(boot_errors) / sizeof(boot_errors[0]))
 
@@ -35,11 +35,13 @@ static jf_deadline secs(unsigned s)
 static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err *err)
 {
 	jf_pattern pats[1 + NBOOT];
+	char uboot[80];
 	int idx;
 
+	snprintf(uboot, sizeof(uboot), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_RE(want);
 	for (size_t i = 0; i < NBOOT; i++)
-		pats[1 + i] = JF_LIT(boot_errors[i].text);
+		pats[1 + i] = JF_LIT(boot_errors[i].text ? boot_errors[i].text : uboot);
 	idx = jf_console_expect(f->con, pats, 1 + NBOOT, secs(timeout_s), NULL, err);
 	if (idx > 0)
 		return jf_err_set(err, boot_errors[idx - 1].code, "booting the flasher: %s",
