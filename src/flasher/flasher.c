@@ -155,11 +155,15 @@ static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		   const jf_target *targets, size_t n, jf_err *err)
 {
-	char dev[256];
+	char dev[16][256];
 	int error;
 
 	if ((error = jf_flasher__boot_shell(f, err)) < 0)
 		return error;
+	/* upstream's order: the targets are resolved, then preflash_commands run */
+	for (size_t i = 0; i < n; i++)
+		if ((error = jf_target__resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
+			return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "target", 0, NULL);
 	for (size_t i = 0; i < f->manifest.npreflash; i++) {
 		jf_info(f->log, JF_COMPONENT, "Running preflash command: %s",
@@ -171,12 +175,11 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 	for (size_t i = 0; i < n; i++) {
 		jf_write_job job = {0};
 
-		if ((error = jf_target__resolve(f, &targets[i], dev, sizeof(dev), err)) < 0 ||
-		    (error = jf_source__ready(f, &src[i], err)) < 0)
+		if ((error = jf_source__ready(f, &src[i], err)) < 0)
 			return error;
 		job.url = src[i].url;
 		job.decompress = src[i].decompress;
-		job.device = dev;
+		job.device = dev[i];
 		if (src[i].direct) {
 			job.headers = o->headers;
 			job.bearer = o->bearer;

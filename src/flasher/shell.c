@@ -166,5 +166,12 @@ int jf_shell__network(jf_flasher *f, jf_err *err)
 		return jf_err_wrap(err, "the flasher shell has no network");
 	snprintf(cmd, sizeof(cmd), "date -s @%llu >/dev/null",
 		 (unsigned long long)(jf_clock_wall_ms() / 1000));
+	if ((error = jf_shell__run(f, cmd, 10, NULL, err)) < 0)
+		return error;
+	/* as upstream: what U-Boot's dhcp gave, for preflash commands and users */
+	if (!f->dhcp.ipaddr[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd), "export dhcp_addr='%.40s' gw_addr='%.40s'", f->dhcp.ipaddr,
+		 f->dhcp.gatewayip);
 	return jf_shell__run(f, cmd, 10, NULL, err);
 }

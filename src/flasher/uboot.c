@@ -177,9 +177,14 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 {
 	const char *ip = jf_driver_str(f->driver, "board_ipaddr");
 	jf_buf out = JF_BUF_INIT;
-	char cmd[256];
+	char cmd[256], autoload[72];
 	int error;
 
+	/* dhcp must not load anything; the board's own autoload comes back after */
+	if ((error = jf_uboot__cmd(f, "printenv autoload", 10, &out, err)) < 0)
+		goto done;
+	env_value(out.ptr, "autoload", autoload, sizeof(autoload));
+	jf_buf_clear(&out);
 	if ((error = jf_uboot__cmd(f, "setenv autoload no", 10, NULL, err)) < 0)
 		goto done;
 	if (ip) {
@@ -201,6 +206,9 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 	} else if ((error = dhcp(f, err)) < 0) {
 		goto done;
 	}
+	snprintf(cmd, sizeof(cmd), "setenv autoload%s%.64s", autoload[0] ? " " : "", autoload);
+	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		goto done;
 	if ((error = jf_uboot__cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) < 0)
 		goto done;
 	env_value(out.ptr, "ipaddr", f->dhcp.ipaddr, sizeof(f->dhcp.ipaddr));
