@@ -136,17 +136,13 @@ static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 		return cli_fail(ctx, &err);
 	if ((rc = cli_find_driver(ctx, &e, JF_ROLE_POWER, "power", &d, &err)) < 0)
 		goto fail;
-	if (d->kind == JF_DRIVER_POWER_QEMU && act != ACT_STATE) {
-		/* jmpflash owns the QEMU process it starts and stops it on exit. */
-		jf_exporter_dispose(&e);
-		return cli_usage_error(
-		    "'%s' is a qemu power driver: QEMU runs only while jmpflash "
-		    "does; use 'jmpflash storage flash' or 'jmpflash serial' with "
-		    "it instead of 'power %s'",
-		    d->path, names[act]);
-	}
 	if ((rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
 		goto fail;
+	/* The board stays as switched after we exit (QEMU outlives us). */
+	if ((act == ACT_ON || act == ACT_CYCLE) && (rc = jf_power_keep(p, &err)) < 0) {
+		jf_err_wrap(&err, "power %s: %s", names[act], d->path);
+		goto fail;
+	}
 	if (off_time >= 0)
 		jf_power_set_off_time(p, (unsigned)(off_time * 1000 + 0.5));
 	switch (act) {

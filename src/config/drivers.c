@@ -97,6 +97,8 @@ static const jf_param_spec qemu_params[] = {
 	{"command", JF_PARAM_LIST, NULL, JF_PSPEC_REQUIRED, NULL,
 	 "command: [qemu-system-aarch64, -M, virt, ...]"},
 	{"monitor", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	/* jmpflash: where a QEMU kept running after jmpflash exits leaves its pid */
+	{"pidfile", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"cwd", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"off_time", JF_PARAM_FLOAT, "0", 0, NULL, NULL},
 	/* jmpflash: seconds between SIGTERM and SIGKILL on power off */

@@ -227,6 +227,27 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 	return 0;
 }
 
+/* As upstream after a good flash: `reboot`, so the board boots what was
+ * written; then either 2 s for it to take effect before the power goes off,
+ * or (--no-power-off) leave it running, also after this program exits. */
+static void reboot(jf_flasher *f, bool keep_on)
+{
+	jf_err ignored = JF_ERR_INIT;
+
+	jf_info(f->log, JF_COMPONENT, "Rebooting the board");
+	if (jf_console_sendline(f->con, "reboot", &ignored) < 0)
+		jf_warn(f->log, JF_COMPONENT, "cannot send reboot: %s", ignored.msg);
+	if (!keep_on) {
+		backoff(f, 2, &ignored);
+		return;
+	}
+	if (jf_power_keep(f->power, &ignored) < 0)
+		jf_warn(f->log, JF_COMPONENT, "the board stops when jmpflash exits: %s",
+			ignored.msg);
+	else
+		jf_info(f->log, JF_COMPONENT, "Leaving the board powered on (--no-power-off)");
+}
+
 int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 {
 	jf_target targets[16];
@@ -261,6 +282,7 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	if (!error) {
 		jf_format_duration(took, sizeof(took), (jf_clock_mono_us() - f->t0_us) / 1000000u);
 		jf_info(f->log, JF_COMPONENT, "Flashing completed in %s", took);
+		reboot(f, o->no_power_off);
 	}
 done:
 	if (error < 0 || !o->no_power_off) {
