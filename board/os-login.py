@@ -6,6 +6,7 @@ console and print the id of the image it booted (/etc/jf-os-id).
 
 Exit 0 with the id on stdout; 1 with the console's last words when no login
 came within the timeout (default 180 s: a board under load boots slowly)."""
+import re
 import socket
 import sys
 import time
@@ -51,9 +52,8 @@ def main():
         elif step == "shell" and b"os# " in seen:
             s.sendall(b"echo id=$(cat /etc/jf-os-id)=\r")
             step, seen = "id", b""
-        elif step == "id" and b"\nid=" in seen and seen.count(b"=") >= 2:
-            line = seen.split(b"\nid=", 1)[1].split(b"=", 1)[0]
-            print(line.decode())
+        elif step == "id" and re.search(rb"\nid=([0-9A-Za-z]+)=", seen):
+            print(re.search(rb"\nid=([0-9A-Za-z]+)=", seen).group(1).decode())
             return 0
     print(f"os-login: no login within the time (step {step}); last output:", file=sys.stderr)
     print(seen[-800:].decode(errors="replace"), file=sys.stderr)
