@@ -28,6 +28,10 @@ static const jf_param_spec flasher_params[] = {
 	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
 	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
 	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
+	/* seconds: power on to U-Boot's prompt; boot command to the login prompt
+	 * (--uboot-timeout / --boot-timeout win) */
+	{"uboot_timeout", JF_PARAM_INT, "60", 0, NULL, NULL},
+	{"boot_timeout", JF_PARAM_INT, "180", 0, NULL, NULL},
 	END,
 };
 

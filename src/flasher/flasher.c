@@ -67,6 +67,18 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 				   f->driver->path);
 		goto fail;
 	}
+	/* --uboot-timeout / --boot-timeout, else the config's (with its defaults) */
+	if (!f->opts.uboot_timeout_s)
+		f->opts.uboot_timeout_s = (unsigned)jf_driver_int(f->driver, "uboot_timeout", 0);
+	if (!f->opts.boot_timeout_s)
+		f->opts.boot_timeout_s = (unsigned)jf_driver_int(f->driver, "boot_timeout", 0);
+	if (f->opts.uboot_timeout_s < 1 || f->opts.uboot_timeout_s > 86400 ||
+	    f->opts.boot_timeout_s < 1 || f->opts.boot_timeout_s > 86400) {
+		error = jf_err_set(err, JF_ECONFIG,
+				   "%s: uboot_timeout and boot_timeout are seconds from 1 to 86400",
+				   f->driver->path);
+		goto fail;
+	}
 	/* QEMU's console socket appears only once it runs: power first, and wait
 	 * for the endpoint. A real serial line is opened before the power cycle
 	 * so that nothing the board prints is lost. */

@@ -54,7 +54,7 @@ static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err
 int jf_shell__login(jf_flasher *f, jf_err *err)
 {
 	const jf_manifest_login *lg = &f->manifest.login;
-	unsigned boot_s = f->opts.boot_timeout_s ? f->opts.boot_timeout_s : 180;
+	unsigned boot_s = f->opts.boot_timeout_s;
 	jf_pattern prompt;
 	char line[128];
 	unsigned tag;

@@ -88,7 +88,7 @@ int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
  * output differs from its echo, so the echo cannot match). */
 int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err)
 {
-	unsigned limit = f->opts.uboot_timeout_s ? f->opts.uboot_timeout_s : 60;
+	unsigned limit = f->opts.uboot_timeout_s;
 	jf_deadline d = secs(limit);
 	jf_pattern pats[] = {JF_LIT(f->cfg.uboot_prompt), JF_LIT("Hit any key to stop autoboot")};
 	jf_pattern sync = JF_LIT("jf-sync-ok");

@@ -119,7 +119,7 @@ static void peer_stop(uboot_peer *p, pthread_t t)
 
 /* An exporter whose flasher talks to @path; @uboot is the uboot child's
  * YAML ("" for none). */
-static void load(jf_exporter *e, const char *dir, const char *uboot)
+static void load(jf_exporter *e, const char *dir, const char *cfg, const char *uboot)
 {
 	char text[2048];
 	jf_err err = JF_ERR_INIT;
@@ -131,12 +131,12 @@ static void load(jf_exporter *e, const char *dir, const char *uboot)
 		 "  storage:\n"
 		 "    type: jumpstarter_driver_flashers.driver.BaseFlasher\n"
 		 "    config: {flasher_bundle: %s/bundle, cache_dir: %s/c, tftp_dir: %s/t, "
-		 "http_dir: %s/h}\n"
+		 "http_dir: %s/h%s}\n"
 		 "    children:\n"
 		 "      serial: {ref: serial}\n"
 		 "      power: {ref: power}\n"
 		 "%s",
-		 sock_path((char *)dir), dir, dir, dir, dir, uboot);
+		 sock_path((char *)dir), dir, dir, dir, dir, cfg, uboot);
 	assert_int_equal(jf_exporter_load_string(e, "lab.yaml", text, NULL, &err), 0);
 }
 
@@ -154,7 +154,7 @@ static void test_uboot_prompt_from_uboot_child(void **state)
 	(void)state;
 	test_log_init(&log);
 	peer_start(&p, &t, sock_path(dir), "J784S4# ");
-	load(&e, dir,
+	load(&e, dir, "",
 	     "      uboot:\n"
 	     "        type: jumpstarter_driver_uboot.driver.UbootConsole\n"
 	     "        config: {prompt: \"J784S4# \"}\n");
@@ -194,8 +194,7 @@ static void test_uboot_default_prompt_not_confused(void **state)
 
 	(void)state;
 	peer_start(&p, &t, sock_path(dir), "J784S4# ");
-	load(&e, dir, "");
-	fo.uboot_timeout_s = 2;
+	load(&e, dir, ", uboot_timeout: 2", ""); /* the config key */
 	assert_int_equal(jf_flasher_new(&f, &e, &fo, NULL, &err), 0);
 	assert_int_equal(jf_flasher__boot_uboot(f, &err), JF_EUNREACHABLE);
 	assert_non_null(strstr(err.msg, "U-Boot did not answer on the serial console within 2 s"));
