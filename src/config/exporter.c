@@ -76,6 +76,7 @@ static void driver_free(jf_driver *d)
 	free(d->type);
 	free(d->description);
 	free(d->ref);
+	free(d->opaque);
 	free(d);
 }
 
@@ -391,15 +392,18 @@ static int parse_driver(loader *l, jf_driver **out, const char *name, const char
 
 		if ((error = jf_yaml_scalar(&l->doc, type, "type", &t, l->err)) < 0)
 			return error;
-		if (!(spec = jf_driver_spec_find(t)))
-			return jf_yaml_error(&l->doc, l->err, type,
-					     "%s: unknown driver type '%s'; jmpflash drives %s",
-					     d->path, t, jf_driver_known_types());
 		if (!(d->type = strdup(t)))
 			return nomem(l);
-		d->kind = spec->kind;
-		if ((error = parse_config(l, d, spec, cfg)) < 0)
-			return error;
+		if ((spec = jf_driver_spec_find(t))) {
+			d->kind = spec->kind;
+			if ((error = parse_config(l, d, spec, cfg)) < 0)
+				return error;
+		} else {
+			/* video, CAN, GPIO, ssh ...: kept, shown, never driven */
+			d->kind = JF_DRIVER_UNDRIVEN;
+			if (cfg && !jf_yaml_is_null(cfg) && jf_yaml_flow(&l->doc, cfg, &d->opaque) < 0)
+				return nomem(l);
+		}
 	} else if (cfg && !jf_yaml_is_null(cfg)) {
 		return jf_yaml_error(&l->doc, l->err, cfg,
 				     "%s has a config but no type; add 'type:' naming its driver",
@@ -559,9 +563,22 @@ static int check_flasher(loader *l, jf_driver *f)
 		     {"tftp", JF_ROLE_TFTP},     {"http", JF_ROLE_HTTP}};
 	int error;
 
+	jf_driver *uboot = jf_driver_child(f, "uboot");
+
+	if (uboot && uboot->kind != JF_DRIVER_UBOOT)
+		return jf_err_set(l->err, JF_ECONFIG,
+				  "%s:%d:%d: %s.uboot is '%s'; a flasher's uboot must be a %s: %s",
+				  l->doc.name, uboot->line, uboot->col, f->path,
+				  uboot->type ? uboot->type : jf_driver_kind_name(uboot->kind),
+				  jf_driver_role_name(JF_ROLE_UBOOT),
+				  jf_driver_role_types(JF_ROLE_UBOOT));
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
 		jf_driver *c = jf_driver_child(f, needs[i].name);
 		jf_driver_role role;
+
+		/* upstream's UbootConsole carries its own serial and power refs */
+		if (!c && uboot)
+			c = jf_driver_child(uboot, needs[i].name);
 
 		if (!c && needs[i].role == JF_ROLE_TFTP) {
 			if ((error = add_auto_child(l, f, "tftp", "jmpflash.tftp", "tftp_dir")) < 0)
@@ -580,6 +597,13 @@ static int check_flasher(loader *l, jf_driver *f)
 					  l->doc.name, f->line, f->col, f->path, needs[i].name,
 					  jf_driver_role_name(needs[i].role), needs[i].name);
 		role = jf_driver_kind_role(c->kind);
+		if (c->kind == JF_DRIVER_UNDRIVEN)
+			return jf_err_set(l->err, JF_ECONFIG,
+					  "%s:%d:%d: %s.%s is '%s', a type jmpflash does not drive; "
+					  "a flasher's %s must be a %s: %s",
+					  l->doc.name, c->line, c->col, f->path, needs[i].name, c->type,
+					  needs[i].name, jf_driver_role_name(needs[i].role),
+					  jf_driver_role_types(needs[i].role));
 		if (role != needs[i].role)
 			return jf_err_set(l->err, JF_ECONFIG,
 					  "%s:%d:%d: %s.%s must be a %s, but '%s' is a %s",

@@ -76,7 +76,9 @@ same_bytes() {
 expect_ok() {
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	grep -q "Flashing completed in" "$tmp/out" || fail "no completion line"
+	grep -q "Rebooting the board" "$tmp/out" || fail "no reboot after the flash"
 	grep -q "QEMU quit\|QEMU stopped" "$tmp/out" || fail "the board was not powered off"
+	! pgrep -f "$run/console.sock" >/dev/null || fail "QEMU still runs after the flash"
 }
 
 expect_fail() { # CODE PATTERN
@@ -103,6 +105,27 @@ http_server() { # DIR PORT: a separate web server the board fetches from directl
 }
 
 case $case in
+no-power-off)
+	# the demo OS: after the flash the board reboots into it and stays on
+	id=e2e$RANDOM$RANDOM
+	JF_BOARD_OUT=$board "$repo/board/mkos.sh" "$tmp/os" "$id" 2>"$tmp/mkos.log" ||
+		fail "mkos: $(tail -3 "$tmp/mkos.log")"
+	flash --no-power-off "$tmp/os/os.img.gz"
+	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
+	grep -q "Rebooting the board" "$tmp/out" || fail "no reboot after the flash"
+	grep -q "Leaving the board powered on" "$tmp/out" || fail "no keep-on line"
+	! grep -q "QEMU quit\|QEMU stopped" "$tmp/out" || fail "the board was powered off"
+	pgrep -f "$run/console.sock" >/dev/null || fail "QEMU did not outlive jmpflash"
+	source "$repo/board/board.env"
+	got=$("$repo/board/os-login.py" "$run/console.sock" "$OS_PASSWORD" 240 2>"$tmp/login.log") ||
+		fail "no login on the flashed OS: $(cat "$tmp/login.log")"
+	[ "$got" = "$id" ] || fail "the board booted image '$got', not the one flashed ($id)"
+	"$jf" -c "$tmp/exporter.yaml" power state >"$tmp/out" 2>&1
+	grep -qx on "$tmp/out" || fail "power state is not on: $(cat "$tmp/out")"
+	"$jf" -c "$tmp/exporter.yaml" power off >"$tmp/out" 2>&1 || fail "power off failed"
+	for _ in $(seq 100); do pgrep -f "$run/console.sock" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "$run/console.sock" >/dev/null || fail "QEMU still runs after power off"
+	;;
 raw)
 	image a.img 16
 	flash "$tmp/a.img"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jmpflash/clock.h"
@@ -317,6 +318,75 @@ static void test_power_qemu_quits_through_monitor(void **state)
 	test_tmpdir_remove(dir);
 }
 
+/* A kept "QEMU" outlives its jf_power; a later one (as a later jmpflash
+ * process would) finds it through the pid file, reports it on and stops it. */
+static void test_power_qemu_kept_outlives_and_is_stopped_later(void **state)
+{
+	char *dir = test_tmpdir(), body[16384], pidpath[4200];
+	jf_err err = JF_ERR_INIT;
+	jf_exporter e;
+	jf_power_state st;
+	jf_power *p;
+	test_log t;
+	FILE *f;
+	int pid = 0, status;
+
+	(void)state;
+	test_log_init(&t);
+	snprintf(pidpath, sizeof(pidpath), "%s/q.pid", dir);
+	snprintf(body, sizeof(body),
+	         "  power:\n"
+	         "    type: jmpflash.power.qemu\n"
+	         "    config:\n"
+	         "      command: [sh, -c, 'sleep 60; true', qemu-standin]\n"
+	         "      pidfile: %s\n"
+	         "      stop_timeout: 2\n",
+	         pidpath);
+	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
+	assert_int_equal(jf_power_keep(p, &err), 0);
+	assert_int_equal(jf_power_on(p, &err), 0);
+	jf_power_release(p, &err); /* kept: not switched off */
+	jf_power_close(p);
+	jf_exporter_dispose(&e);
+	assert_non_null((f = fopen(pidpath, "r")));
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still running */
+	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
+	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(st, JF_POWER_ON);
+	assert_int_equal(jf_power_on(p, &err), 0); /* no second one */
+	assert_non_null(strstr(t.text, "is already running"));
+	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_non_null(strstr(t.text, "started earlier) stopped"));
+	{
+		jf_deadline d = jf_deadline_in(10000);
+		pid_t r;
+
+		while ((r = waitpid(pid, &status, WNOHANG)) == 0 && !jf_deadline_expired(d))
+			poll(NULL, 0, 10);
+		assert_int_equal(r, pid);
+	}
+	assert_int_equal(access(pidpath, F_OK), -1);
+	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(st, JF_POWER_OFF);
+	jf_power_close(p);
+	jf_exporter_dispose(&e);
+	/* without a monitor or pid file nothing could find it again */
+	assert_int_equal(open_power(&e, &p,
+	                            "  power:\n"
+	                            "    type: jmpflash.power.qemu\n"
+	                            "    config: {command: [sleep, '60']}\n",
+	                            "power", &t, &err),
+	                 0);
+	assert_int_equal(jf_power_keep(p, &err), JF_ECONFIG);
+	assert_non_null(strstr(err.msg, "give the qemu power driver 'monitor:'"));
+	jf_power_close(p);
+	jf_exporter_dispose(&e);
+	test_log_dispose(&t);
+	test_tmpdir_remove(dir);
+}
+
 /* A fake HID layer: one hub with serial YK12345 and pid @pid. */
 typedef struct fake_hid {
 	uint16_t pid;
@@ -503,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_power_upstream_shell_driver),
 	    cmocka_unit_test(test_power_qemu_starts_stops_and_reports_death),
 	    cmocka_unit_test(test_power_qemu_quits_through_monitor),
+	    cmocka_unit_test(test_power_qemu_kept_outlives_and_is_stopped_later),
 	    cmocka_unit_test(test_power_ykush_command_bytes),
 	    cmocka_unit_test(test_power_ykush_real_hidapi_finds_no_hub),
 	    cmocka_unit_test(test_power_snmp_config_errors),
