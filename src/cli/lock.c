@@ -50,14 +50,25 @@ static const char *board_name(const jf_exporter *e)
 static int take(cli_ctx *ctx, const char *key, const char *what, const char *owner, jf_err *err)
 {
 	jf_lock_opts o = JF_LOCK_OPTS_INIT;
+	int error;
 
 	if (ctx->nlocks == sizeof(ctx->locks) / sizeof(ctx->locks[0]))
 		return jf_err_set(err, JF_EINVAL, "too many locks");
-	o.wait_ms = ctx->wait_lock_ms;
 	o.owner = owner;
-	if (ctx->wait_lock_ms)
-		jf_info(&ctx->log, "lock", "Waiting for %s", what);
-	return jf_lock_acquire(&ctx->locks[ctx->nlocks++], key, what, &o, err);
+	/* Try first: say we wait (and for whom) only when we do. */
+	error = jf_lock_acquire(&ctx->locks[ctx->nlocks], key, what, &o, err);
+	if (error == JF_EEXISTS && !ctx->wait_lock_ms) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n, "; wait for it with --wait-lock");
+	}
+	if (error == JF_EEXISTS && ctx->wait_lock_ms) {
+		jf_info(&ctx->log, "lock", "Waiting: %s", err->msg);
+		o.wait_ms = ctx->wait_lock_ms;
+		error = jf_lock_acquire(&ctx->locks[ctx->nlocks], key, what, &o, err);
+	}
+	ctx->nlocks += error == 0;
+	return error;
 }
 
 int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,

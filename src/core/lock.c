@@ -115,9 +115,8 @@ static int wait_turn(int fd, const jf_lock_opts *o, const char *what, jf_err *er
 		if (jf_deadline_expired(d) || o->wait_ms == 0) {
 			holder(fd, who, sizeof(who));
 			if (o->wait_ms == 0)
-				return jf_err_set(err, JF_EEXISTS,
-						  "%s is in use by %s; wait for it with --wait-lock",
-						  what, who);
+				return jf_err_set(err, JF_EEXISTS, "%s is in use by %s", what,
+						  who);
 			return jf_err_set(err, JF_ETIMEOUT,
 					  "%s is still in use by %s after waiting %d s", what, who,
 					  o->wait_ms / 1000);

@@ -99,8 +99,8 @@ run 2 "--wait-lock takes seconds" --wait-lock=soon power off
 "$jf" -c "$tmp/exporter.yaml" --wait-lock power off >"$tmp/waiter.out" 2>&1 &
 waiter=$!
 bg+=("$waiter")
-for _ in $(seq 100); do grep -q "Waiting for board" "$tmp/waiter.out" && break; sleep 0.1; done
-grep -q "Waiting for board lockboard" "$tmp/waiter.out" || bad "the waiter did not say what it waits for"
+for _ in $(seq 100); do grep -q "Waiting: board" "$tmp/waiter.out" && break; sleep 0.1; done
+grep -q "Waiting: board lockboard (power power) is in use by pid $holder" "$tmp/waiter.out" || bad "the waiter did not say what it waits for"
 kill -0 "$waiter" 2>/dev/null || bad "the waiter did not wait"
 exec 9>"$tmp/gate" # opens the gate: the holder's command ends
 exec 9>&-

@@ -10,7 +10,7 @@ tmp=$(mktemp -d /tmp/jf-shared-XXXXXX)
 srv=$tmp/srv
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do kill -- "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -29,8 +29,9 @@ head -c 1024 /dev/urandom >"$tmp/bundle/data/initramfs.cpio.gz"
 head -c 512 /dev/urandom >"$tmp/bundle/data/dtbs/qemu-virt.dtb"
 head -c 65536 /dev/urandom >"$tmp/a.img"
 # a console that accepts and stays silent
-socat "UNIX-LISTEN:$tmp/console.sock,fork" SYSTEM:'sleep 60' &
-pids+=($!)
+# (its own process group, output nowhere: its forked children go with it)
+setsid socat "UNIX-LISTEN:$tmp/console.sock,fork" SYSTEM:'sleep 60' >/dev/null 2>&1 &
+pids+=(-$!)
 for _ in $(seq 100); do [ -S "$tmp/console.sock" ] && break; sleep 0.1; done
 
 exporter() { # BOARD_DIR_LINE HTTP_HOST

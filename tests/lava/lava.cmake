@@ -6,7 +6,7 @@ set(JF_LAVA_TEMPLATES ${CMAKE_BINARY_DIR}/lava-server)
 add_test(NAME lava.templates COMMAND ${CMAKE_CURRENT_LIST_DIR}/templates.sh ${JF_LAVA_TEMPLATES})
 set_tests_properties(lava.templates PROPERTIES LABELS lava FIXTURES_SETUP lava_templates
   TIMEOUT 300)
-set(JF_LAVA_CASES missing-image no-uboot timeout)
+set(JF_LAVA_CASES job missing-image no-uboot timeout)
 foreach(c ${JF_LAVA_CASES})
   add_test(NAME lava.${c}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/netns.sh ${CMAKE_CURRENT_LIST_DIR}/lava.sh ${c}

@@ -17,6 +17,8 @@ run=$tmp/run
 jobid=jf-$case-$$
 export JMPFLASH_LOCK_DIR=$tmp/locks
 cleanup() {
+	# JF_LAVA_KEEP_LOG=FILE keeps the LAVA log (JSON lines) for a look after
+	[ -n "${JF_LAVA_KEEP_LOG:-}" ] && cp "$tmp/lava.log" "$JF_LAVA_KEEP_LOG" 2>/dev/null
 	pkill -f "$run/console.sock" 2>/dev/null
 	rm -rf "$tmp" "/var/lib/lava/dispatcher/tmp/$jobid"
 }
@@ -24,7 +26,6 @@ trap cleanup EXIT
 
 fail() {
 	echo "FAIL ($case): $*"
-	cp "$tmp/lava.log" "${JF_LAVA_KEEP_LOG:-/dev/null}" 2>/dev/null
 	echo "--- LAVA log (messages) ---"
 	python3 -c 'import json,sys
 for l in open(sys.argv[1], errors="replace"):
@@ -66,9 +67,11 @@ PY
 }
 
 lava_run() {
+	# the namespace has no default route for LAVA to guess its address from
+	echo "dispatcher_ip: 127.0.0.1" >"$tmp/dispatcher.yaml"
 	start=$(date +%s.%N)
 	lava-run --job-id "$jobid" --output-dir "$tmp/out" --device "$tmp/device.yaml" \
-		"$tmp/job.yaml" >"$tmp/lava.log" 2>&1
+		--dispatcher "$tmp/dispatcher.yaml" "$tmp/job.yaml" >"$tmp/lava.log" 2>&1
 	lava_rc=$?
 	took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 }
@@ -115,7 +118,7 @@ missing-image)
 	;;
 no-uboot)
 	# a "board" whose console never says anything
-	exporter "[socat, 'UNIX-LISTEN:$run/console.sock', 'SYSTEM:sleep 600']"
+	exporter "[socat, 'UNIX-LISTEN:$run/console.sock', 'SYSTEM:cat >/dev/null']"
 	device "--retries 0 --uboot-timeout 5"
 	head -c 1M /dev/urandom >"$tmp/a.img"
 	job "file://$tmp/a.img"
@@ -128,7 +131,7 @@ timeout)
 	# the job's deploy timeout runs out while jmpflash waits for a board
 	# whose console stays silent: LAVA stops jmpflash, which powers the
 	# board off and frees it before it exits
-	exporter "[socat, 'UNIX-LISTEN:$run/console.sock', 'SYSTEM:sleep 600']"
+	exporter "[socat, 'UNIX-LISTEN:$run/console.sock', 'SYSTEM:cat >/dev/null']"
 	device "--retries 0 --uboot-timeout 300"
 	head -c 1M /dev/urandom >"$tmp/a.img"
 	job "file://$tmp/a.img" "" 15
