@@ -20,6 +20,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_console jf_console;
 
 /* Receives transcript text (already redacted and timestamped), e.g. the
@@ -136,5 +140,9 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err);
 
 /* For tests and tools: the endpoint's file descriptor (poll it for input). */
 int jf_console_fd(const jf_console *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/redact.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum jf_log_level {
 	JF_LOG_DEBUG = 0,
 	JF_LOG_INFO,
@@ -62,5 +66,9 @@ int jf_log_level_parse(const char *name);
 #define jf_info(log, comp, ...) jf_log_printf((log), JF_LOG_INFO, (comp), __VA_ARGS__)
 #define jf_warn(log, comp, ...) jf_log_printf((log), JF_LOG_WARN, (comp), __VA_ARGS__)
 #define jf_error(log, comp, ...) jf_log_printf((log), JF_LOG_ERROR, (comp), __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
