@@ -7,7 +7,7 @@ CTEST_ARGS ?=
 # `make install PREFIX=/opt/jmpflash DESTDIR=/tmp/stage` (docs/packaging.md)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-asan lint demo bench board clean format install
+.PHONY: all deps build test test-asan lint demo bench board clean format install deb deb-check
 
 all: build
 
@@ -47,6 +47,16 @@ bench: deps build
 # completion and examples under $(DESTDIR)$(PREFIX).
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Debian packages (jmpflash, libjmpflash0, libjmpflash-dev) with debhelper,
+# built from a copy of the tree in out/deb/ and checked with lintian.
+deb: deps
+	scripts/deb.sh out/deb
+
+# Build the .deb, install it on this machine (CI: a fresh container) and run
+# the installed tool.
+deb-check: deb
+	scripts/deb-check.sh out/deb
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
