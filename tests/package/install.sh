@@ -3,9 +3,9 @@
 # does: build a C program against the installed headers with
 # `pkg-config --cflags --libs jmpflash` (shared, and --static) and run it on
 # an exporter YAML. Also checks the installed file list.
-# Usage: install.sh BUILD_DIR SOURCE_DIR
+# Usage: install.sh BUILD_DIR SOURCE_DIR [EXTRA_CFLAGS]
 set -eu
-build=$1 src=$2
+build=$1 src=$2 extra=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/root
@@ -32,7 +32,7 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 cflags=$(pkg-config --cflags jmpflash) libs=$(pkg-config --libs jmpflash)
 case "$libs" in *yaml* | *snmp* | *hidapi* | *curl*) fail "third-party libs leak into --libs: $libs" ;; esac
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror $cflags -o "$tmp/print_bundle" \
+cc -std=c11 -Wall -Wextra -Werror $extra $cflags -o "$tmp/print_bundle" \
 	"$src/tests/package/print_bundle.c" $libs || fail "build against the installed library"
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/print_bundle" "$src/examples/virtual-board.yaml")
 [ "$out" = board/out/bundle ] || fail "shared: printed '$out', want board/out/bundle"
@@ -44,7 +44,7 @@ LD_LIBRARY_PATH="$libdir" ldd "$tmp/print_bundle" | grep -q "libjmpflash.so.0 =>
 # files without -dev packages, so a fully static link is not the test).
 deps=$(pkg-config --print-requires-private jmpflash | tr '\n' ' ')
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror $cflags -o "$tmp/print_bundle_static" \
+cc -std=c11 -Wall -Wextra -Werror $extra $cflags -o "$tmp/print_bundle_static" \
 	"$src/tests/package/print_bundle.c" "$libdir/libjmpflash.a" \
 	$(pkg-config --libs $deps) -lbz2 -lpthread ||
 	fail "static build with libjmpflash.a and pkg-config --print-requires-private"

@@ -10,7 +10,12 @@ add_test(NAME package.man
 add_test(NAME package.completion
   COMMAND ${JF_PKG}/completion.sh $<TARGET_FILE:jmpflash-cli>
           ${CMAKE_SOURCE_DIR}/packaging/jmpflash.bash ${JF_TEST_DATA})
+# Under JF_SANITIZE the installed library needs the sanitizer runtimes, so
+# the client is built with the same flags.
+if(JF_SANITIZE)
+  set(JF_PKG_CFLAGS "-fsanitize=address,undefined")
+endif()
 add_test(NAME package.install
-  COMMAND ${JF_PKG}/install.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+  COMMAND ${JF_PKG}/install.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} "${JF_PKG_CFLAGS}")
 set_tests_properties(package.headers package.man package.completion package.install
   PROPERTIES LABELS package TIMEOUT 300)
