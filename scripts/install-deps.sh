@@ -18,6 +18,7 @@ zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
 debhelper dpkg-dev lintian man-db
+clang-format
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -35,6 +36,7 @@ debhelper dpkg-dev lintian man-db
 # packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks
 #   it, man-db renders and finds the man page (tests/package/, deb-check.sh);
 #   g++ (build-essential) compiles the public headers as C++.
+# clang-format: `make format`, and `make lint` with JF_LINT_FORMAT=1.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
 #   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
 #   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
