@@ -347,6 +347,7 @@ static void search(jf_console *c, const jf_pattern *pats, compiled *k, hit *h)
 	size_t len = c->rx.len;
 
 	h->index = -1;
+	h->start = h->end = h->ngroups = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		if (pats[i].kind == JF_PAT_LITERAL) {
 			size_t pl = strlen(pats[i].text);
@@ -383,7 +384,7 @@ static void search(jf_console *c, const jf_pattern *pats, compiled *k, hit *h)
 
 static int take_match(jf_console *c, const hit *h, jf_match *m)
 {
-	const char *s = c->rx.ptr;
+	const char *s = c->rx.ptr ? c->rx.ptr : ""; /* an empty match before any byte */
 	int error = 0;
 
 	if (m) {
@@ -392,7 +393,10 @@ static int take_match(jf_console *c, const hit *h, jf_match *m)
 		m->truncated = c->truncated;
 		m->ngroups = h->ngroups;
 		for (size_t g = 0; g < h->ngroups; g++) {
-			bool unset = h->goff[g] == PCRE2_UNSET;
+			/* A group captured inside a lookaround can lie outside the
+			 * match: it is reported as unset, never read out of bounds. */
+			bool unset = h->goff[g] == PCRE2_UNSET || h->goff[g] < h->start ||
+			             h->gend[g] > h->end || h->gend[g] < h->goff[g];
 
 			m->groups[g].off = unset ? 0 : h->goff[g] - h->start;
 			m->groups[g].len = unset ? SIZE_MAX : h->gend[g] - h->goff[g];

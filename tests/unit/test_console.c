@@ -195,6 +195,43 @@ static void test_console_regex_groups(void **state)
 	board_close(&b);
 }
 
+/* Groups captured inside a lookaround lie outside the match: they are
+ * reported unset, never read outside the buffer; an empty-matching pattern
+ * before any byte arrived matches cleanly at offset 0. */
+static void test_console_groups_outside_the_match(void **state)
+{
+	jf_err err = JF_ERR_INIT;
+	jf_match m = JF_MATCH_INIT;
+	jf_buf g = JF_BUF_INIT;
+	jf_console *c;
+	board b;
+
+	(void)state;
+	board_open(&b);
+	c = open_pty_console(&b, NULL, NULL);
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_int_equal(m.match.len, 0);
+	board_say(&b, "012345", 6);
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("(?<=(4))5")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_string_equal(m.match.ptr, "5");
+	assert_int_equal(jf_match_group(&m, 1, &g), JF_ENOTFOUND);
+	board_say(&b, "5678", 4);
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("5(?=(678))")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_int_equal(jf_match_group(&m, 0, &g), 0);
+	assert_string_equal(g.ptr, "5");
+	assert_int_equal(jf_match_group(&m, 1, &g), JF_ENOTFOUND);
+	jf_buf_free(&g);
+	jf_match_free(&m);
+	jf_console_close(c);
+	board_close(&b);
+}
+
 static void test_console_nul_and_invalid_utf8(void **state)
 {
 	static const char junk[] = "\x00\xff\xfe\xc3(garbage\x00\x80=> ";
@@ -739,6 +776,7 @@ int main(void)
 	    cmocka_unit_test(test_console_expect_earliest_wins),
 	    cmocka_unit_test(test_console_expect_deadline_expires),
 	    cmocka_unit_test(test_console_regex_groups),
+	    cmocka_unit_test(test_console_groups_outside_the_match),
 	    cmocka_unit_test(test_console_nul_and_invalid_utf8),
 	    cmocka_unit_test(test_console_flood_stays_bounded),
 	    cmocka_unit_test(test_console_strips_ansi),
