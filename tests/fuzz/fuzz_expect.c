@@ -23,12 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pats[i].kind = (ctl >> (3 + i)) & 1 ? JF_PAT_LITERAL : JF_PAT_REGEX;
 		pats[i].text = texts[i];
 	}
-	while (size) {
+	/* First with nothing received (an empty-matching pattern). */
+	for (bool first = true; first || size; first = false) {
 		size_t n = size < chunk ? size : chunk;
 
-		JF_FUZZ_CHECK(jf_console__received(c, data, n) == 0);
-		data += n;
-		size -= n;
+		if (!first) {
+			JF_FUZZ_CHECK(jf_console__received(c, data, n) == 0);
+			data += n;
+			size -= n;
+		}
 		/* Bounded: a pattern that matches the empty string matches forever. */
 		for (int round = 0; round < 16; round++) {
 			jf_match m = JF_MATCH_INIT;
