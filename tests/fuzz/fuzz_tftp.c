@@ -89,7 +89,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		JF_FUZZ_CHECK(r.filename && *r.filename);
 		jf_tftp__negotiate(&p, &r, &lim, 12345, data[0] & 1);
-		JF_FUZZ_CHECK(p.blksize >= JF_TFTP_BLKSIZE_MIN && p.blksize <= max_blk);
+		/* without the option the block size is 512, whatever the limit */
+		JF_FUZZ_CHECK(p.blksize >= JF_TFTP_BLKSIZE_MIN &&
+			      (p.blksize <= max_blk || !p.ack_blksize));
 		JF_FUZZ_CHECK(p.windowsize >= 1);
 		JF_FUZZ_CHECK(p.windowsize == 1 || (size_t)p.windowsize * p.blksize <= max_bytes);
 		check_oack(&p);
