@@ -15,6 +15,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_http_server jf_http_server;
 
 typedef struct jf_http_opts {
@@ -56,5 +60,9 @@ int jf_http_url(char **out, const char *host, uint16_t port, const char *path, j
 /* Stop: close the listening socket and every connection, join the threads,
  * free @s. The port can be bound again as soon as this returns. */
 void jf_http_server_stop(jf_http_server *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
