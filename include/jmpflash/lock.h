@@ -10,6 +10,10 @@
 
 #include "jmpflash/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_lock jf_lock;
 
 typedef struct jf_lock_opts {
@@ -35,4 +39,7 @@ void jf_lock_release(jf_lock *l);
  * be used, else /tmp/jmpflash-locks-UID. Written into @buf. */
 const char *jf_lock_dir(char *buf, unsigned long size);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
