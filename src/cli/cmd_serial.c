@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "jmpflash/console.h"
 
-enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT, O_RECONNECT };
+enum { O_LOG = 0x300, O_CONSOLE_DEBUG, O_EXPORT, O_RECONNECT, O_PIPE };
 
 const cli_opt cli_serial_opts[] = {
     {"log", 0, "FILE", "Write a transcript of the session to FILE", O_LOG},
@@ -19,6 +19,10 @@ const cli_opt cli_serial_opts[] = {
      "Wait for the console to appear, and again whenever it goes away (a board "
      "power-cycled, QEMU restarted), until a signal",
      O_RECONNECT},
+    {"pipe", 0, NULL,
+     "A plain byte pipe even on a terminal (LAVA's pexpect): no banner, no escape "
+     "sequence (the default when stdin is not a terminal)",
+     O_PIPE},
     CLI_OPT_END,
 };
 
@@ -43,7 +47,7 @@ static bool signaled(int cancel_fd)
 
 /* Attach until the escape sequence, EOF, the console closing, or a signal
  * (@cancel_fd, from cli_cancel). */
-static int interact(jf_console *c, const char *url, int cancel_fd, jf_err *err)
+static int interact(jf_console *c, const char *url, int cancel_fd, bool pipe, jf_err *err)
 {
 	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
 	char esc[64];
@@ -53,7 +57,7 @@ static int interact(jf_console *c, const char *url, int cancel_fd, jf_err *err)
 	/* A program on stdin (pexpect over a pipe, a script) gets the console's
 	 * bytes and nothing else: no banner, no escape sequence, and its EOF
 	 * does not end the session. */
-	io.byte_pipe = !isatty(STDIN_FILENO);
+	io.byte_pipe = pipe || !isatty(STDIN_FILENO);
 	if (!io.byte_pipe)
 		fprintf(stderr, "jmpflash: connected to %s; press %s to leave\r\n", url,
 		        jf_interact_escape_text(&io, esc, sizeof(esc)));
@@ -82,7 +86,7 @@ static int open_console(jf_console **c, jf_console_opts *o, jf_log *log, bool re
 
 /* One session, or with --reconnect one after another while the console
  * comes and goes; signals end it at any point. */
-static int sessions(cli_ctx *ctx, jf_console_opts *o, bool reconnect, jf_err *err)
+static int sessions(cli_ctx *ctx, jf_console_opts *o, bool reconnect, bool pipe, jf_err *err)
 {
 	cli_cancel cancel = CLI_CANCEL_INIT;
 	jf_console *c = NULL;
@@ -95,7 +99,7 @@ static int sessions(cli_ctx *ctx, jf_console_opts *o, bool reconnect, jf_err *er
 		c = NULL;
 		if ((rc = open_console(&c, o, &ctx->log, reconnect, cancel.fds[0], err)) < 0)
 			break;
-		rc = interact(c, o->url, cancel.fds[0], err);
+		rc = interact(c, o->url, cancel.fds[0], pipe, err);
 		/* the console went away (JF_EIO): with --reconnect, wait for it
 		 * again, unless a signal came as it closed */
 		if (rc == JF_EIO && signaled(cancel.fds[0]))
@@ -112,7 +116,7 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	jf_err err = JF_ERR_INIT;
 	jf_exporter e;
 	const jf_driver *d;
-	bool reconnect = false;
+	bool reconnect = false, pipe = false;
 	int ch, rc;
 
 	while ((ch = cli_getopt("jmpflash", &serial_cmd, argc, argv)) != -1) {
@@ -132,6 +136,9 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 		case O_RECONNECT:
 			reconnect = true;
 			break;
+		case O_PIPE:
+			pipe = true;
+			break;
 		default:
 			return JF_EXIT_USAGE;
 		}
@@ -144,7 +151,7 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	    (rc = cli_lock_board(ctx, &e, NULL, d, NULL, "jmpflash serial", &err)) < 0 ||
 	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0)
 		goto done;
-	rc = sessions(ctx, &o, reconnect, &err);
+	rc = sessions(ctx, &o, reconnect, pipe, &err);
 done:
 	jf_exporter_dispose(&e);
 	if (rc < 0 && rc != JF_ECANCELED)

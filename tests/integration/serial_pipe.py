@@ -3,7 +3,9 @@
 it): every byte value passes both ways untouched (Ctrl-B three times too), no
 banner reaches stdout, EOF on stdin does not end the session, SIGTERM does.
 With --reconnect it waits for a console that is not there yet and comes back
-after the console went away (a power-cycled board, QEMU restarted).
+after the console went away (a power-cycled board, QEMU restarted). With
+--pipe on a terminal (LAVA's pexpect gives it a pty) it is the same byte pipe:
+raw mode, no banner, Ctrl-B three times passed on.
 
     serial_pipe.py JMPFLASH
 """
@@ -120,6 +122,43 @@ except subprocess.TimeoutExpired:
     proc.kill()
     failures.append("SIGTERM did not end jmpflash serial --reconnect")
 err += proc.stderr.read().decode(errors="replace")
+
+# --pipe on a pty, as pexpect runs it
+import pty  # noqa: E402
+board = socket.socket(socket.AF_UNIX)
+board.bind(sock_path)
+board.listen(1)
+board.settimeout(10)
+master, slave = pty.openpty()
+proc = subprocess.Popen([jf, "-c", cfg, "serial", "--pipe"], stdin=slave, stdout=slave,
+                        stderr=slave, env=env)
+os.close(slave)
+conn, _ = board.accept()
+# the terminal is put in raw mode once jmpflash is connected (bounded wait)
+import termios  # noqa: E402
+deadline = time.monotonic() + 10
+while termios.tcgetattr(master)[3] & (termios.ICANON | termios.ECHO | termios.ISIG):
+    if time.monotonic() > deadline:
+        failures.append("--pipe: the terminal was never put in raw mode")
+        break
+    time.sleep(0.02)
+typed = b"ls\r\x02\x02\x02x\x03\r"
+os.write(master, typed)
+heard = read_exact(conn, len(typed), "--pipe: board side")
+check(heard == typed, f"--pipe on a pty: the board got {heard!r}, wanted {typed!r} (raw, no escape)")
+check(proc.poll() is None, "--pipe on a pty: Ctrl-B three times ended the session")
+conn.sendall(b"=> ")
+seen = read_exact(master, 3, "--pipe: terminal side")
+check(seen == b"=> ", f"--pipe on a pty: the terminal got {seen!r} (a banner?)")
+proc.send_signal(signal.SIGTERM)
+try:
+    proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    failures.append("SIGTERM did not end jmpflash serial --pipe")
+os.close(master)
+conn.close()
+board.close()
 for f in failures:
     print("FAIL:", f)
     print("stderr:", err)
