@@ -102,7 +102,8 @@ job)
 	JF_BOARD_OUT=$board "$repo/board/mkos.sh" "$tmp/os" >/dev/null 2>&1 || fail "board/mkos.sh"
 	job "file://$tmp/os/os.img.gz" "$(cat "$tmp/os/os-id")"
 	lava_run
-	results lava:job=pass 0_flashed-os:os-id=pass 0_flashed-os:arch=pass \
+	results lava:job=pass lava:pdu-reboot=pass lava:login-action=pass lava:power-off=pass \
+		0_flashed-os:os-id=pass 0_flashed-os:arch=pass \
 		--log-has "Flashing completed in" --log-has "end: 1 deploy-flasher-retry" \
 		--log-has "end: 2 minimal-boot" --log-has "jmpflash demo OS $(cat "$tmp/os/os-id")" ||
 		fail "the job did not pass"
@@ -123,7 +124,8 @@ no-uboot)
 	head -c 1M /dev/urandom >"$tmp/a.img"
 	job "file://$tmp/a.img"
 	lava_run
-	results lava:job=fail --log-has "U-Boot did not answer on the serial console within 5 s" \
+	results lava:job=fail lava:power-off=pass \
+		--log-has "U-Boot did not answer on the serial console within 5 s" \
 		--log-has "Unable to flash the device" || fail "the job did not fail with jmpflash's message"
 	board_off_and_unlocked
 	;;
@@ -136,7 +138,8 @@ timeout)
 	head -c 1M /dev/urandom >"$tmp/a.img"
 	job "file://$tmp/a.img" "" 15
 	lava_run
-	results lava:job=fail --log-has "deploy-flasher timed out after 15 seconds" \
+	results lava:job=fail lava:power-off=pass \
+		--log-has "deploy-flasher timed out after 15 seconds" \
 		--log-has "Waiting for U-Boot prompt" || fail "the job did not fail on the timeout"
 	board_off_and_unlocked
 	;;
