@@ -56,8 +56,8 @@ int jf_tftp__xfer_fd(const jf_tftp_xfer *x);
 short jf_tftp__xfer_events(const jf_tftp_xfer *x);
 /* Next time (monotonic ms) the transfer needs jf_tftp__xfer_tick. */
 uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x);
-/* Handle readiness / time; return true when the transfer is finished (then
- * free it with jf_tftp__xfer_free, which reports it). */
+/* Handle readiness / time; return true when the transfer is over, well or
+ * not (then the loop calls jf_tftp__xfer_finish, which reports it). */
 bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents);
 bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms);
 /* Report (log line, on_transfer) and free a transfer that is over. */
