@@ -20,7 +20,7 @@ set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED boar
   RESOURCE_LOCK qemu)
 
 # The flasher end to end: tests/e2e/flash.sh CASE.
-foreach(c no-power-off raw xz gz zst url url-exporter registry target2 partitions checksum truncated no-uboot bad-kernel
+foreach(c no-power-off https raw xz gz zst url url-exporter registry target2 partitions checksum truncated no-uboot bad-kernel
           kill-qemu ctrl-c shells)
   add_test(NAME e2e.flash.${c}
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/flash.sh ${c}
