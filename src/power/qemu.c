@@ -309,6 +309,9 @@ static int qemu_off(void *impl, jf_err *err)
 		qemu_stop(q); /* reaps it, and stops anything left in its group */
 	} else if ((earlier = pidfile_read(q))) {
 		stop_earlier(q, earlier);
+	} else if (q->monitor && monitor_quit(q)) {
+		/* a QEMU whose pid we cannot tell (another command line) */
+		jf_info(q->log, "power", "QEMU (started earlier) quit through its monitor");
 	} else {
 		jf_debug(q->log, "power", "QEMU is not running");
 	}
