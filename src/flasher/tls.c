@@ -71,7 +71,7 @@ int jf_source__board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	if (o->insecure_tls) {
 		/* busybox wget never checks: as asked */
 		if (dl == DL_CURL)
-			s->fetch = strdup("curl -fsSL -k");
+			s->fetch = strdup("curl -fSsL -k");
 		else if (dl == DL_GNU_WGET)
 			s->fetch = strdup("wget -q -O - --no-check-certificate");
 		else
@@ -84,10 +84,10 @@ int jf_source__board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	} else if (cacert) {
 		if ((error = ca_to_board(f, s, cacert, err)) < 0)
 			return error;
-		s->fetch = strdup(dl == DL_CURL ? "curl -fsSL --cacert " BOARD_CA
+		s->fetch = strdup(dl == DL_CURL ? "curl -fSsL --cacert " BOARD_CA
 						: "wget -q -O - --ca-certificate=" BOARD_CA);
 	} else {
-		s->fetch = strdup(dl == DL_CURL ? "curl -fsSL" : "wget -q -O -");
+		s->fetch = strdup(dl == DL_CURL ? "curl -fSsL" : "wget -q -O -");
 	}
 	if (why) {
 		jf_info(f->log, JF_COMPONENT, "The exporter downloads %s for the board: %s",

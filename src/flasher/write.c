@@ -81,6 +81,8 @@ int jf_write_classify(const char *text, const char **says)
 		{"No space left", JF_EINVAL, "the image is larger than the target device"},
 		{"can't connect", JF_EPROTO, "the board cannot reach the image server"},
 		{"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
+		{"certificate", JF_EPERM, "the board refused the server's TLS certificate (give "
+					  "--cacert FILE, or -k to skip the check)"},
 	};
 
 	for (size_t i = 0; text && i < sizeof(known) / sizeof(known[0]); i++)

@@ -35,7 +35,7 @@ export:
   storage:
     type: jumpstarter_driver_flashers.driver.BaseFlasher
     config:
-      flasher_bundle: $board/bundle
+      flasher_bundle: ${bundle_dir:-$board/bundle}
       cache_dir: $tmp/cache
       tftp_dir: $tmp/tftp
       http_dir: $tmp/www
@@ -139,12 +139,29 @@ https)
 	https_server "$tmp/web" 8443 "$tmp/srv.pem" "$tmp/srv.key"
 	# refused without the CA: busybox wget on the board cannot check
 	# certificates, so the exporter fetches, and it does check
-	flash --retries 0 "https://10.0.2.2:8443/a.img.xz"
+	flash "https://10.0.2.2:8443/a.img.xz"
 	expect_fail 1 "certificate"
+	! grep -q "Attempt 1 failed" "$tmp/out" || fail "a refused certificate was retried"
 	grep -q "which does not check TLS certificates" "$tmp/out" || fail "no reason logged"
 	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
 	expect_ok
 	grep -q "cannot check certificates against --cacert" "$tmp/out" || fail "no reason logged"
+	same_bytes "$tmp/a.img" disk1.img
+	# a board with curl: it fetches the CA file from the exporter and checks
+	# the server itself; without the CA it refuses
+	# (built by the e2e.board_curl fixture: board/curl-bundle.sh)
+	[ -f "$board/curl/bundle/manifest.yaml" ] || fail "no $board/curl/bundle"
+	bundle_dir=$board/curl/bundle exporter
+	"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
+	flash "https://10.0.2.2:8443/a.img.xz"
+	expect_fail 1 "refused the server's TLS certificate"
+	grep -q "The board downloads .* with curl -fSsL$" "$tmp/out" || fail "the board did not fetch"
+	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
+	expect_ok
+	grep -q "The board downloads .* with curl -fSsL --cacert /tmp/jf-ca.pem" "$tmp/out" ||
+		fail "the board did not fetch with the CA"
+	grep -q "GET /[^ ]*ca.pem 200" "$tmp/out" || fail "the CA file was not served"
+	! grep -q "Downloading the image on the exporter" "$tmp/out" || fail "the host fetched"
 	same_bytes "$tmp/a.img" disk1.img
 	;;
 no-power-off)

@@ -133,9 +133,9 @@ static void test_write_script_direct_url(void **state)
 	assert_non_null(strstr(b.ptr, "sha256sum </tmp/jf.f2 >/tmp/jf.csum &"));
 	jf_buf_free(&b);
 	/* a board tool that checks TLS against the served CA file */
-	job.fetch = "curl -fsSL --cacert /tmp/jf-ca.pem";
+	job.fetch = "curl -fSsL --cacert /tmp/jf-ca.pem";
 	assert_int_equal(jf_write_script(&b, &job), 0);
-	assert_non_null(strstr(b.ptr, "\ncurl -fsSL --cacert /tmp/jf-ca.pem --header 'X-Token: "));
+	assert_non_null(strstr(b.ptr, "\ncurl -fSsL --cacert /tmp/jf-ca.pem --header 'X-Token: "));
 	assert_null(strstr(b.ptr, "wget"));
 	jf_buf_free(&b);
 }
