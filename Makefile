@@ -2,12 +2,14 @@
 # newcomer needs (README.md); both install missing packages first.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 # `make install PREFIX=/opt/jmpflash DESTDIR=/tmp/stage` (docs/packaging.md)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-asan lint demo bench board clean format install deb deb-check
+.PHONY: all deps build test test-asan fuzz lint demo bench board clean format install deb deb-check
 
 all: build
 
@@ -29,6 +31,15 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# Every fuzz harness (tests/fuzz/) under libFuzzer + ASan + UBSan for
+# FUZZ_SECONDS each, two at a time (CI: FUZZ_SECONDS=30). FUZZ_ONLY="a b"
+# runs some. Table in $(FUZZ_BUILD)/fuzz-report.txt.
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DJF_SANITIZE=ON -DJF_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) 2 $(FUZZ_ONLY)
 
 lint: $(BUILD)/CMakeCache.txt
 	scripts/lint.sh $(BUILD)
@@ -62,4 +73,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -19,6 +19,7 @@ libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
 debhelper dpkg-dev lintian man-db bash-completion
 clang-format
+clang libclang-rt-14-dev
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -38,6 +39,8 @@ clang-format
 #   package.completion also runs under bash-completion's _init_completion;
 #   g++ (build-essential) compiles the public headers as C++.
 # clang-format: `make format`, and `make lint` with JF_LINT_FORMAT=1.
+# tests/fuzz/: clang and its libFuzzer runtime (libclang-rt-14-dev) for
+#   `make fuzz`; the replay tests build with gcc.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
 #   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
 #   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
