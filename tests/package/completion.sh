@@ -52,7 +52,11 @@ expect "--target --target-file" storage flash --targ
 expect "--config" --con
 expect "--tftp-port --tftp-root" serve --tftp-
 expect "debug error info warn" --log-level ""
-expect "agent shell" storage flash --method ""
+# The choices as --help names them ("--method a|b"): completion offers them.
+methods=$("$bin" storage flash --help | sed -n 's/^ *--method \([^ ]*\) .*/\1/p' | tr '|' '\n' | sort |
+	tr '\n' ' ' | sed 's/ $//')
+case "$methods" in *shell*) ;; *) echo "FAIL: no --method choices in 'storage flash --help'"; failed=1 ;; esac
+expect "$methods" storage flash --method ""
 expect "power serial storage" -c "$tmp/exporter.yaml" -e ""
 expect "power serial storage" -c "$tmp/exporter.yaml" power on --export ""
 expect "second vda" -c "$tmp/exporter.yaml" storage flash --target ""
