@@ -5,10 +5,9 @@
 include(GNUInstallDirs)
 
 install(TARGETS jmpflash-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tool)
-# The board-side agent (agent/), when this tree has it.
-if(TARGET jmpflash-agent)
-  install(TARGETS jmpflash-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tool)
-endif()
+# The board-side agent is not a host command: agent/CMakeLists.txt installs
+# it under lib/jmpflash/agent/<arch>/, where the flasher serves it from
+# (debian/rules puts that directory in the jmpflash package when it exists).
 
 install(TARGETS jmpflash_shared
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)

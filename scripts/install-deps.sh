@@ -18,7 +18,7 @@ zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
 lava-dispatcher python3-jinja2 python3-yaml
-debhelper dpkg-dev lintian man-db
+debhelper dpkg-dev lintian man-db bash-completion
 clang-format
 clang libclang-rt-14-dev
 "
@@ -42,6 +42,7 @@ clang libclang-rt-14-dev
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
 # packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks
 #   it, man-db renders and finds the man page (tests/package/, deb-check.sh);
+#   package.completion also runs under bash-completion's _init_completion;
 #   g++ (build-essential) compiles the public headers as C++.
 # clang-format: `make format`, and `make lint` with JF_LINT_FORMAT=1.
 # tests/fuzz/: clang and its libFuzzer runtime (libclang-rt-14-dev) for

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "drivers.h"
+#include "jmpflash/redact.h"
 #include "yaml.h"
 
 #define MAX_DEPTH 16
@@ -195,6 +196,12 @@ static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_y
 		return jf_yaml_error(&l->doc, l->err, n, "%s.%s must be a single value, not %s",
 				     path, s->key, jf_yaml_kind_name(n));
 	v = (const char *)n->data.scalar.value;
+	if (p->secret && *v && strlen(v) < JF_REDACT_MIN_LEN)
+		return jf_yaml_error(&l->doc, l->err, n,
+				     "%s.%s: a secret of %zu character%s is too short to keep out of "
+				     "messages (every occurrence would be masked); use %d or more",
+				     path, s->key, strlen(v), strlen(v) == 1 ? "" : "s",
+				     JF_REDACT_MIN_LEN);
 	if (p->secret && l->log && jf_log_secret(l->log, v) < 0)
 		return nomem(l);
 	if ((error = scalar_value(l, p, s, v, n, path)) < 0)
@@ -671,6 +678,12 @@ static int parse_top(loader *l)
 	    (error = jf_yaml_str(&l->doc, root, "description", "description", false,
 				 &e->description, l->err)) < 0)
 		return error;
+	if (e->token && *e->token && strlen(e->token) < JF_REDACT_MIN_LEN)
+		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "token"),
+				     "token: a secret of %zu character%s is too short to keep out "
+				     "of messages (every occurrence would be masked); use %d or more",
+				     strlen(e->token), strlen(e->token) == 1 ? "" : "s",
+				     JF_REDACT_MIN_LEN);
 	if (e->token && l->log && jf_log_secret(l->log, e->token) < 0)
 		return nomem(l);
 

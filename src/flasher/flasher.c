@@ -195,6 +195,7 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		job.decompress = src[i].decompress;
 		job.device = dev[i];
 		if (src[i].direct) {
+			job.fetch = src[i].fetch;
 			job.headers = o->headers;
 			job.bearer = o->bearer;
 			job.file_sha256 = src[i].file_sha256[0] ? src[i].file_sha256 : NULL;

@@ -1,11 +1,11 @@
 /* One TFTP transfer: its own connected UDP socket, a window of DATA blocks
- * in flight (RRQ) or being received (WRQ), retransmission with backoff, and a
- * give-up deadline. Everything here runs on the server thread. */
-#define _GNU_SOURCE /* sendmmsg */
+ * in flight (RRQ, sent by tftp_read.c) or being received (WRQ, here),
+ * retransmission with backoff, and a give-up deadline. Everything here runs
+ * on the server thread. */
+#define _GNU_SOURCE /* IP_MTU */
 #include "tftp_int.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,65 +26,6 @@
 #define RTO_QUIET_MS 5500u
 #define QUICK_RETRIES 2u
 #define DALLY_MS 1000u
-enum { X_OACK, X_DATA, X_DALLY };
-/* fail()'s tftp_code when the peer must not get an ERROR packet: it sent
- * one itself, or it is gone. */
-#define NO_ERROR_PACKET UINT_MAX
-
-/* What a read request needs: we send the file's stream, a window at a time. */
-typedef struct xfer_read {
-	int fd;
-	uint64_t size;       /* octet: file size */
-	uint64_t acked;      /* blocks acknowledged; 0 before block 1 */
-	uint64_t last;       /* number of the final block; 0 while unknown */
-	uint64_t send_next, send_end; /* blocks still to push (socket was full) */
-	uint64_t max_sent;   /* highest block number sent so far */
-	uint64_t window_at_ms; /* when the current window was last (re)sent */
-	/* the stream (file bytes, or their netascii form) */
-	uint8_t *cache;
-	size_t cap, len;
-	uint64_t coff;       /* stream offset of cache[0] */
-	bool eof;            /* cache reaches the end of the stream */
-	uint64_t raw_off;    /* netascii: file offset read so far */
-	int pending;         /* netascii: half of a pair */
-} xfer_read;
-
-/* What a write request needs: the client uploads into a temp file. */
-typedef struct xfer_write {
-	jf_net_upload up;
-	uint64_t received, wr_off;
-	bool cr, reacked;
-} xfer_write;
-
-struct jf_tftp_xfer {
-	jf_tftp_server *srv;
-	int sock;
-	bool upload, netascii;
-	int state;
-	jf_tftp_params p;
-	char peer[64];
-	char name[256];
-	struct sockaddr_storage origin_peer;
-	xfer_read rd; /* !upload */
-	xfer_write wr; /* upload */
-	/* control packet to repeat on timeout: OACK, or the last ACK (WRQ) */
-	uint8_t ctl[512];
-	size_t ctl_len;
-	/* timing */
-	uint64_t start_us, sent_at_us, srtt_us;
-	bool timing;
-	unsigned rto_base_ms; /* from the measured round trip */
-	unsigned rto_ms;      /* the wait now, after backoff */
-	unsigned stuck;       /* retransmissions since the last progress */
-	unsigned retransmits;
-	uint64_t due_ms, give_up_at_ms;
-	unsigned give_up_ms;
-	uint64_t bytes;
-	bool finished; /* completed successfully */
-	int result;
-	char error[200];
-};
-
 int jf_tftp__xfer_fd(const jf_tftp_xfer *x)
 {
 	return x->sock;
@@ -100,7 +41,7 @@ uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x)
 	return x->due_ms < x->give_up_at_ms ? x->due_ms : x->give_up_at_ms;
 }
 
-static bool fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
+bool jf_tftp__xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
 {
 	uint8_t pkt[256];
 	size_t n;
@@ -109,12 +50,12 @@ static bool fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
 		x->result = code;
 		snprintf(x->error, sizeof(x->error), "%s", msg);
 	}
-	if (tftp_code != NO_ERROR_PACKET && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
+	if (tftp_code != JF_TFTP_NO_ERROR_PACKET && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
 		(void)send(x->sock, pkt, n, MSG_DONTWAIT);
 	return true;
 }
 
-static void arm_timer(jf_tftp_xfer *x, bool progress)
+void jf_tftp__xfer_arm(jf_tftp_xfer *x, bool progress)
 {
 	uint64_t now = jf_clock_mono_ms();
 
@@ -135,7 +76,7 @@ static unsigned rto_max(const jf_tftp_xfer *x)
 }
 
 /* New RTT sample (Karn: only from windows sent once). */
-static void rtt_sample(jf_tftp_xfer *x)
+void jf_tftp__xfer_rtt(jf_tftp_xfer *x)
 {
 	uint64_t sample = jf_clock_mono_us() - x->sent_at_us, rto;
 
@@ -144,197 +85,6 @@ static void rtt_sample(jf_tftp_xfer *x)
 	rto = (4 * x->srtt_us) / 1000 + 10;
 	x->rto_base_ms =
 		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
-}
-
-/* ---- the stream cache (RRQ) ---- */
-
-static int fill_netascii(jf_tftp_xfer *x)
-{
-	uint8_t raw[16384];
-
-	while (x->rd.len < x->rd.cap && !x->rd.eof) {
-		size_t used, n;
-		ssize_t r = 0;
-
-		if (x->rd.pending < 0) {
-			size_t want = x->rd.cap - x->rd.len;
-
-			r = pread(x->rd.fd, raw, want < sizeof(raw) ? want : sizeof(raw),
-				  (off_t)x->rd.raw_off);
-			if (r < 0)
-				return -errno;
-			if (r == 0) {
-				x->rd.eof = true;
-				break;
-			}
-		}
-		n = jf_tftp__netascii_encode(x->rd.cache + x->rd.len, x->rd.cap - x->rd.len, raw, (size_t)r,
-					     &used, &x->rd.pending);
-		x->rd.len += n;
-		x->rd.raw_off += used;
-	}
-	return 0;
-}
-
-/* Make the cache hold the stream from @from (never before x->rd.coff) for a
- * whole window, or up to the end of the stream. */
-static int cache_fill(jf_tftp_xfer *x, uint64_t from, uint64_t to)
-{
-	if (to <= x->rd.coff + x->rd.len || (x->rd.eof && from <= x->rd.coff + x->rd.len))
-		return 0;
-	if (from > x->rd.coff) {
-		uint64_t drop = from - x->rd.coff < x->rd.len ? from - x->rd.coff : x->rd.len;
-
-		memmove(x->rd.cache, x->rd.cache + drop, x->rd.len - (size_t)drop);
-		x->rd.len -= (size_t)drop;
-		x->rd.coff += drop;
-	}
-	if (x->netascii)
-		return fill_netascii(x);
-	if (from > x->rd.coff + x->rd.len) { /* octet: jump */
-		x->rd.coff = from;
-		x->rd.len = 0;
-	}
-	while (x->rd.len < x->rd.cap && x->rd.coff + x->rd.len < x->rd.size) {
-		uint64_t want = x->rd.size - (x->rd.coff + x->rd.len);
-		ssize_t r = pread(x->rd.fd, x->rd.cache + x->rd.len,
-				  want < x->rd.cap - x->rd.len ? (size_t)want : x->rd.cap - x->rd.len,
-				  (off_t)(x->rd.coff + x->rd.len));
-
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO; /* shrank under us */
-		x->rd.len += (size_t)r;
-	}
-	x->rd.eof = x->rd.coff + x->rd.len >= x->rd.size;
-	return 0;
-}
-
-/* Block @k as it goes on the wire: after 65535 comes 0 (the common
- * convention) or 1 (opts.rollover = 1, for old clients). */
-static uint16_t wire_no(const jf_tftp_xfer *x, uint64_t k)
-{
-	if (x->srv->o.rollover == 1)
-		return (uint16_t)((k - 1) % 65535 + 1);
-	return (uint16_t)k;
-}
-
-/* Push blocks x->rd.send_next..x->rd.send_end with sendmmsg; stops (and waits for
- * POLLOUT) when the socket buffer is full. */
-static bool push_blocks(jf_tftp_xfer *x)
-{
-	struct mmsghdr msgs[JF_TFTP_WINDOW_HARD];
-	struct iovec iov[JF_TFTP_WINDOW_HARD][2];
-	uint8_t hdr[JF_TFTP_WINDOW_HARD][4];
-	uint64_t bs = x->p.blksize, from = x->rd.send_next, k;
-	unsigned n = 0;
-	int r;
-
-	if ((r = cache_fill(x, (from - 1) * bs, x->rd.send_end * bs)) < 0)
-		return fail(x, JF_EIO, JF_TFTP_EUNDEF, strerror(-r));
-	for (k = from; k <= x->rd.send_end && n < JF_TFTP_WINDOW_HARD; k++, n++) {
-		uint64_t off = (k - 1) * bs, end = x->rd.coff + x->rd.len;
-		size_t len = end > off ? (size_t)(end - off < bs ? end - off : bs) : 0;
-
-		if (off < x->rd.coff || (len < bs && !x->rd.eof))
-			return fail(x, JF_EIO, JF_TFTP_EUNDEF, "internal: block not in cache");
-		if (len < bs)
-			x->rd.last = k;
-		uint16_t wire = wire_no(x, k);
-		hdr[n][0] = 0;
-		hdr[n][1] = JF_TFTP_DATA;
-		hdr[n][2] = (uint8_t)(wire >> 8);
-		hdr[n][3] = (uint8_t)wire;
-		iov[n][0] = (struct iovec){hdr[n], 4};
-		iov[n][1] = (struct iovec){x->rd.cache + (off - x->rd.coff), len};
-		memset(&msgs[n], 0, sizeof(msgs[n]));
-		msgs[n].msg_hdr.msg_iov = iov[n];
-		msgs[n].msg_hdr.msg_iovlen = 2;
-		if (len < bs) {
-			n++;
-			break;
-		}
-	}
-	if (x->rd.last && x->rd.send_end > x->rd.last)
-		x->rd.send_end = x->rd.last;
-	for (unsigned done = 0; done < n;) {
-		r = sendmmsg(x->sock, msgs + done, n - done, MSG_DONTWAIT);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ECONNREFUSED)
-				return fail(x, JF_EUNREACHABLE, NO_ERROR_PACKET, "client went away");
-			return fail(x, JF_EIO, NO_ERROR_PACKET, strerror(errno));
-		}
-		done += (unsigned)r;
-		x->rd.send_next += (unsigned)r;
-	}
-	if (x->rd.send_next - 1 > x->rd.max_sent)
-		x->rd.max_sent = x->rd.send_next - 1;
-	return false;
-}
-
-/* (Re)send the window that starts after the last acknowledged block. */
-static bool send_window(jf_tftp_xfer *x, bool retransmit)
-{
-	x->rd.send_next = x->rd.acked + 1;
-	x->rd.send_end = x->rd.acked + x->p.windowsize;
-	x->rd.window_at_ms = jf_clock_mono_ms();
-	if (x->rd.last && x->rd.send_end > x->rd.last)
-		x->rd.send_end = x->rd.last;
-	if (!retransmit) {
-		x->sent_at_us = jf_clock_mono_us();
-		x->timing = true;
-	}
-	return push_blocks(x);
-}
-
-static bool on_ack(jf_tftp_xfer *x, uint16_t wire)
-{
-	uint64_t n;
-
-	if (x->state == X_OACK) {
-		if (wire != 0)
-			return false;
-		x->state = X_DATA;
-		if (x->timing)
-			rtt_sample(x);
-		arm_timer(x, true);
-		return send_window(x, false);
-	}
-	/* Only an ACK that moves forward within what was sent counts: a
-	 * duplicate never triggers a send (no Sorcerer's Apprentice). The
-	 * window is short, so search it rather than unwrap arithmetically. */
-	for (n = x->rd.acked + 1; n <= x->rd.max_sent && wire_no(x, n) != wire; n++)
-		;
-	if (n > x->rd.max_sent) {
-		/* RFC 7440: a windowed receiver that lost a block times out and
-		 * ACKs the last block it has, expecting the window after it again.
-		 * Answer that at once, but only when the ACK cannot be an echo of
-		 * the window just sent (at most once per round-trip timeout). */
-		if (x->p.windowsize > 1 && x->rd.acked && wire == wire_no(x, x->rd.acked) &&
-		    jf_clock_mono_ms() - x->rd.window_at_ms >= x->rto_base_ms) {
-			x->retransmits++;
-			arm_timer(x, false);
-			return send_window(x, true);
-		}
-		return false;
-	}
-	x->bytes = n * x->p.blksize;
-	x->rd.acked = n;
-	if (x->timing && n == x->rd.send_end)
-		rtt_sample(x);
-	x->timing = false;
-	if (x->rd.last && n == x->rd.last) {
-		x->bytes = x->netascii ? x->rd.raw_off : x->rd.size;
-		x->finished = true;
-		return true;
-	}
-	arm_timer(x, true);
-	return send_window(x, false);
 }
 
 /* ---- WRQ ---- */
@@ -351,7 +101,7 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 	uint64_t limit = x->srv->o.max_upload;
 	jf_err err = JF_ERR_INIT;
 
-	if (x->state == X_DALLY || k != x->wr.received + 1) {
+	if (x->state == JF_TFTP_X_DALLY || k != x->wr.received + 1) {
 		/* A repeat (our ACK was lost) or a gap: ACK what we have, once per
 		 * progress with windows so a burst does not cause a burst. */
 		if (x->p.windowsize == 1 || !x->wr.reacked)
@@ -360,9 +110,9 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 		return false;
 	}
 	if (len > x->p.blksize)
-		return fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
+		return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
 	bool final = len < x->p.blksize;
-	x->state = X_DATA;
+	x->state = JF_TFTP_X_DATA;
 	x->wr.received = k;
 	x->wr.reacked = false;
 	if (x->netascii) {
@@ -371,23 +121,23 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 			data[len++] = '\r';
 	}
 	if (limit && x->wr.wr_off + len > limit)
-		return fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
+		return jf_tftp__xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
 	for (size_t at = 0; at < len;) {
 		ssize_t w = pwrite(x->wr.up.fd, data + at, len - at, (off_t)(x->wr.wr_off + at));
 
 		if (w < 0)
-			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
 		at += (size_t)w;
 	}
 	x->wr.wr_off += len;
 	x->bytes = x->wr.wr_off;
-	arm_timer(x, true);
+	jf_tftp__xfer_arm(x, true);
 	if (final) {
 		if (jf_net__upload_commit(&x->wr.up, &err) < 0)
-			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
 		send_ack(x, k);
 		x->finished = true;
-		x->state = X_DALLY;
+		x->state = JF_TFTP_X_DALLY;
 		x->due_ms = jf_clock_mono_ms() + DALLY_MS;
 		return false;
 	}
@@ -401,7 +151,7 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 {
 	uint8_t *buf = x->srv->rx;
 
-	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end && push_blocks(x))
+	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end && jf_tftp__read_push(x))
 		return true;
 	if (!(revents & (POLLIN | POLLERR)))
 		return false;
@@ -414,12 +164,12 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 				return false;
 			if (errno == EINTR)
 				continue;
-			if (errno == ECONNREFUSED && x->state == X_DALLY)
+			if (errno == ECONNREFUSED && x->state == JF_TFTP_X_DALLY)
 				return true;
 			if (errno == ECONNREFUSED) /* ICMP: the client is gone */
-				return fail(x, JF_EUNREACHABLE, NO_ERROR_PACKET,
+				return jf_tftp__xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET,
 					    "client port unreachable");
-			return fail(x, JF_EIO, NO_ERROR_PACKET, strerror(errno));
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
 		}
 		if (n < 4)
 			continue;
@@ -430,10 +180,10 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 			buf[n] = 0;
 			snprintf(msg, sizeof(msg), "client sent error %u: %.100s",
 				 (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
-			return fail(x, JF_EPROTO, NO_ERROR_PACKET, msg);
+			return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_NO_ERROR_PACKET, msg);
 		}
 		if (!x->upload && op == JF_TFTP_ACK) {
-			if (on_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
+			if (jf_tftp__read_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
 				return true;
 			/* One ACK per wake-up: in lock-step the next recv would only
 			 * say EAGAIN, a system call per block for nothing; anything
@@ -452,14 +202,14 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 {
 	char msg[96];
 
-	if (x->state == X_DALLY && now_ms >= x->due_ms)
+	if (x->state == JF_TFTP_X_DALLY && now_ms >= x->due_ms)
 		return true;
 	if (now_ms >= x->give_up_at_ms) {
 		snprintf(msg, sizeof(msg), "no answer from the client for %u ms, giving up",
 			 x->give_up_ms);
-		return fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
+		return jf_tftp__xfer_fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
 	}
-	if (now_ms < x->due_ms || x->state == X_DALLY)
+	if (now_ms < x->due_ms || x->state == JF_TFTP_X_DALLY)
 		return false;
 	x->retransmits++;
 	if (++x->stuck < QUICK_RETRIES)
@@ -468,13 +218,13 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
 				    ? x->p.timeout_s * 1000u + 500u
 				    : RTO_QUIET_MS;
-	arm_timer(x, false);
+	jf_tftp__xfer_arm(x, false);
 	x->timing = false;
-	if (x->upload || x->state == X_OACK) {
+	if (x->upload || x->state == JF_TFTP_X_OACK) {
 		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 		return false;
 	}
-	return send_window(x, true);
+	return jf_tftp__read_window(x, true);
 }
 
 /* ---- setup and teardown ---- */
@@ -524,7 +274,7 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 
 static void refuse(jf_tftp_xfer *x, unsigned code, const char *what, const char *why)
 {
-	fail(x, JF_EPERM, code, why);
+	jf_tftp__xfer_fail(x, JF_EPERM, code, why);
 	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer,
 		why);
 }
@@ -595,27 +345,27 @@ static bool begin(jf_tftp_xfer *x)
 	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 6000u)
 		x->give_up_ms = x->p.timeout_s * 6000u;
 	x->start_us = jf_clock_mono_us();
-	arm_timer(x, true);
+	jf_tftp__xfer_arm(x, true);
 	if (!x->upload) {
 		x->rd.cap = window > CACHE_MIN ? window : CACHE_MIN;
 		if (!(x->rd.cache = malloc(x->rd.cap)))
-			return fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
+			return jf_tftp__xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
 		x->rd.last = x->netascii ? 0 : x->rd.size / x->p.blksize + 1;
 	}
 	if (x->p.oack) {
 		x->ctl_len = jf_tftp__build_oack(x->ctl, sizeof(x->ctl), &x->p);
-		x->state = X_OACK;
+		x->state = JF_TFTP_X_OACK;
 		x->sent_at_us = jf_clock_mono_us();
 		x->timing = true;
 		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 		return false;
 	}
-	x->state = X_DATA;
+	x->state = JF_TFTP_X_DATA;
 	if (x->upload) {
 		send_ack(x, 0);
 		return false;
 	}
-	return send_window(x, false);
+	return jf_tftp__read_window(x, false);
 }
 
 static void report(jf_tftp_xfer *x)
@@ -701,7 +451,7 @@ void jf_tftp__xfer_free(jf_tftp_xfer *x, const char *abort_msg)
 		return;
 	if (abort_msg) {
 		if (!x->finished)
-			fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
+			jf_tftp__xfer_fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
 		report(x);
 	}
 	jf_net__upload_abort(&x->wr.up);

@@ -124,11 +124,17 @@ static bool is_qemu(pid_t pid)
 	if (state == 'Z' || state == 'X')
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 && memmem(buf, (size_t)n, "qemu", 4);
+	/* empty for a moment while the process execs (sh -> qemu.sh -> QEMU) */
+	for (int tries = 0; tries < 50; tries++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return false;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0)
+			return memmem(buf, (size_t)n, "qemu", 4) != NULL;
+		poll(NULL, 0, 2);
+	}
+	return false;
 }
 
 /* The pid of a QEMU started earlier (by any process), or 0. */
@@ -305,6 +311,9 @@ static int qemu_off(void *impl, jf_err *err)
 		qemu_stop(q); /* reaps it, and stops anything left in its group */
 	} else if ((earlier = pidfile_read(q))) {
 		stop_earlier(q, earlier);
+	} else if (q->monitor && monitor_quit(q)) {
+		/* a QEMU whose pid we cannot tell (another command line) */
+		jf_info(q->log, "power", "QEMU (started earlier) quit through its monitor");
 	} else {
 		jf_debug(q->log, "power", "QEMU is not running");
 	}

@@ -98,6 +98,12 @@ echo dtb >"$b/data/dtbs/k3-j784s4-evm.dtb"
 expect 0 'kernel   data/J784S4XEVM.flasher.img at 0x82000000  \[2.0 MiB\]' -- bundle inspect "$b"
 expect 0 'usd      /sys/class/block#4fb0000  \(default\)' -- bundle inspect "$b"
 expect 0 'variant k3-j784s4-evm \(default\): bootcmd booti 0x82000000 - 0x84000000' -- bundle inspect "$b"
+# a password that is a word jmpflash writes masks the value, not the label
+pb="$tmp/pwbundle"
+cp -r "$b" "$pb"
+sed -i 's/^    username: "root"$/    username: root\n    password: password/' "$pb/manifest.yaml"
+expect 0 'user root, password \*\*\*, prompt' -- bundle inspect "$pb"
+refute '\*\*\* \*\*\*' -- bundle inspect "$pb"
 rm "$b/data/dtbs/k3-j784s4-evm.dtb"
 expect 1 'dtb      data/dtbs/k3-j784s4-evm.dtb  \[MISSING\]' -- bundle inspect "$b"
 expect 1 '1 file named by the manifest is not usable' -- bundle inspect "$b"
@@ -154,7 +160,7 @@ apiVersion: jumpstarter.dev/v1alpha1
 kind: ExporterConfig
 metadata: {name: lab, namespace: default}
 endpoint: grpc.example:443
-token: abc
+token: abc-token
 export:
   power:
     type: jmpflash.power.command

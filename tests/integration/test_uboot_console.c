@@ -205,11 +205,32 @@ static void test_uboot_default_prompt_not_confused(void **state)
 	test_tmpdir_remove(dir);
 }
 
+/* A console that is not there: one clear message, said once. */
+static void test_uboot_console_missing_said_once(void **state)
+{
+	char *dir = test_tmpdir();
+	jf_err err = JF_ERR_INIT;
+	jf_flasher *f = NULL;
+	jf_exporter e;
+
+	(void)state;
+	load(&e, dir, "", ""); /* nobody listens on console.sock */
+	assert_int_equal(jf_flasher_new(&f, &e, NULL, NULL, &err), 0);
+	assert_int_equal(jf_flasher__boot_uboot(f, &err), JF_EUNREACHABLE);
+	assert_non_null(strstr(err.msg, "serial console"));
+	assert_null(strstr(err.msg, "serial console: serial console"));
+	assert_null(strstr(strstr(err.msg, "serial console") + 1, "serial console"));
+	jf_flasher_free(f);
+	jf_exporter_dispose(&e);
+	test_tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uboot_prompt_from_uboot_child),
 		cmocka_unit_test(test_uboot_default_prompt_not_confused),
+		cmocka_unit_test(test_uboot_console_missing_said_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static void test_exporter_ti_example(void **state)
 	assert_ptr_equal(jf_exporter_find(&e, "serial"), fc.serial);
 	assert_null(jf_exporter_find(&e, "storage.nothing"));
 	/* the token is a secret from now on */
-	jf_info(&t.log, "test", "token is example-token-not-a-secret");
+	jf_info(&t.log, "test", "token is %s", "example-token-not-a-secret");
 	assert_non_null(strstr(t.text, "token is ***"));
 	assert_int_equal(t.warnings, 0);
 	jf_exporter_dispose(&e);
@@ -84,7 +84,7 @@ static void test_exporter_snmp_socket_explicit_servers(void **state)
 	assert_int_equal(jf_driver_int(fc.tftp, "port", 0), 6969);
 	assert_int_equal(jf_driver_int(fc.http, "port", 0), 8081);
 	assert_true(jf_driver_bool(fc.http, "remove_created_on_close", false));
-	jf_info(&t.log, "t", "keys authkey-SECRET privkey-SECRET tok-SECRET-123456");
+	jf_info(&t.log, "t", "keys %s %s %s", "authkey-SECRET", "privkey-SECRET", "tok-SECRET-123456");
 	assert_non_null(strstr(t.text, "keys *** *** ***"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&t);
@@ -224,6 +224,27 @@ static void test_exporter_secret_never_in_error(void **state)
 	assert_int_equal(jf_exporter_load_string(&e, "s.yaml", text, &t.log, &err), JF_ECONFIG);
 	assert_string_equal(err.msg, "s.yaml:5:63: pdu.timeout must be a number, not '***'");
 	test_log_dispose(&t);
+}
+
+/* A secret too short to mask safely (a one-letter token would mask that
+ * letter in every message) is refused where it is written. */
+static void test_exporter_short_secret_refused(void **state)
+{
+	jf_exporter e;
+	jf_err err = JF_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(jf_exporter_load_string(&e, "s.yaml", "token: t\nexport: {}\n", NULL, &err),
+			 JF_ECONFIG);
+	assert_string_equal(err.msg, "s.yaml:1:8: token: a secret of 1 character is too short to keep "
+				     "out of messages (every occurrence would be masked); use 4 or more");
+	assert_int_equal(jf_exporter_load_string(&e, "s.yaml",
+						 "export:\n  pdu:\n"
+						 "    type: jmpflash.power.snmp\n"
+						 "    config: {host: h, plug: 1, version: 2c, community: pw}\n",
+						 NULL, &err),
+			 JF_ECONFIG);
+	assert_non_null(strstr(err.msg, "pdu.community: a secret of 2 characters is too short"));
 }
 
 static void test_exporter_inline_errors(void **state)
@@ -402,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_exporter_malformed_inputs),
 		cmocka_unit_test(test_exporter_secret_never_in_error),
 		cmocka_unit_test(test_exporter_inline_errors),
+		cmocka_unit_test(test_exporter_short_secret_refused),
 		cmocka_unit_test(test_exporter_depth_limit),
 		cmocka_unit_test(test_exporter_dir_fallback_helpers),
 		cmocka_unit_test(test_exporter_type_table),

@@ -246,17 +246,19 @@ static void test_power_qemu_quits_through_monitor(void **state)
  * process would) finds it through the pid file, reports it on and stops it. */
 static void test_power_qemu_kept_outlives_and_is_stopped_later(void **state)
 {
-	test_power *c = *state;
 	static const char body[] = "  power:\n"
 				   "    type: jmpflash.power.qemu\n"
 				   "    config:\n"
 				   "      command: [sh, -c, 'sleep 60; true', qemu-standin]\n"
 				   "      pidfile: %s\n"
 				   "      stop_timeout: 2\n";
+	test_power *c = *state;
 	char pidpath[4200];
 	jf_power_state st;
+	jf_deadline d;
 	FILE *f;
 	int pid = 0, status;
+	pid_t r;
 
 	snprintf(pidpath, sizeof(pidpath), "%s/q.pid", c->dir);
 	assert_int_equal(test_power_open(c, "power", body, pidpath), 0);
@@ -275,23 +277,19 @@ static void test_power_qemu_kept_outlives_and_is_stopped_later(void **state)
 	assert_non_null(strstr(c->t.text, "is already running"));
 	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	assert_non_null(strstr(c->t.text, "started earlier) stopped"));
-	{
-		jf_deadline d = jf_deadline_in(10000);
-		pid_t r;
-
-		while ((r = waitpid(pid, &status, WNOHANG)) == 0 && !jf_deadline_expired(d))
-			poll(NULL, 0, 10);
-		assert_int_equal(r, pid);
-	}
+	d = jf_deadline_in(10000);
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && !jf_deadline_expired(d))
+		poll(NULL, 0, 10);
+	assert_int_equal(r, pid);
 	assert_int_equal(access(pidpath, F_OK), -1);
 	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_OFF);
 	/* without a monitor or pid file nothing could find it again */
-	assert_int_equal(test_power_open(c, "power", "%s",
-					 "  power:\n"
-					 "    type: jmpflash.power.qemu\n"
-					 "    config: {command: [sleep, '60']}\n"),
-			 0);
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.qemu\n"
+	                                 "    config: {command: [sleep, '60']}\n"),
+	                 0);
 	assert_int_equal(jf_power_keep(c->p, &c->err), JF_ECONFIG);
 	assert_non_null(strstr(c->err.msg, "give the qemu power driver 'monitor:'"));
 }
