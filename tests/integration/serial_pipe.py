@@ -62,6 +62,17 @@ def read_exact(fd_read, n, what, timeout=10):
     return got
 
 
+def terminate(p, what):
+    """SIGTERM must end jmpflash serial within 10 s; returns its exit code."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        failures.append(f"SIGTERM did not end jmpflash serial ({what})")
+        return None
+
+
 board.settimeout(10)
 conn, _ = board.accept()
 every = bytes(range(256)) + b"\x02\x02\x02 after the escape sequence\r\n"
@@ -81,13 +92,7 @@ seen = read_exact(proc.stdout.fileno(), 11, "stdout after stdin EOF")
 check(seen == b"still here\n", "the session ended with stdin's EOF")
 check(proc.poll() is None, "jmpflash serial exited on stdin EOF")
 # SIGTERM ends it promptly
-proc.send_signal(signal.SIGTERM)
-try:
-    rc = proc.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    rc = None
-    failures.append("SIGTERM did not end jmpflash serial")
+rc = terminate(proc, "a byte pipe")
 err = proc.stderr.read().decode(errors="replace")
 check("connected to" not in err, "a banner was printed for a pipe")
 check(rc == 1, f"exit code after SIGTERM {rc}, wanted 1 (interrupted)")
@@ -115,12 +120,7 @@ for round_ in (b"first boot\n", b"after the power cycle\n"):
     conn.close()
     board.close()
     os.unlink(sock_path)
-proc.send_signal(signal.SIGTERM)
-try:
-    proc.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    failures.append("SIGTERM did not end jmpflash serial --reconnect")
+terminate(proc, "--reconnect")
 err += proc.stderr.read().decode(errors="replace")
 
 # --pipe on a pty, as pexpect runs it
@@ -150,12 +150,7 @@ check(proc.poll() is None, "--pipe on a pty: Ctrl-B three times ended the sessio
 conn.sendall(b"=> ")
 seen = read_exact(master, 3, "--pipe: terminal side")
 check(seen == b"=> ", f"--pipe on a pty: the terminal got {seen!r} (a banner?)")
-proc.send_signal(signal.SIGTERM)
-try:
-    proc.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    failures.append("SIGTERM did not end jmpflash serial --pipe")
+terminate(proc, "--pipe")
 os.close(master)
 conn.close()
 board.close()
