@@ -128,6 +128,8 @@ static const jf_param_spec tftp_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/lib/tftpboot", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, "", 0, NULL, NULL},
 	{"port", JF_PARAM_INT, "69", 0, NULL, NULL},
+	/* jmpflash: where to listen; default `host` when it is this machine's */
+	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},
 	END,
 };
@@ -136,6 +138,7 @@ static const jf_param_spec http_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/www", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"port", JF_PARAM_INT, "8080", 0, NULL, NULL},
+	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"timeout", JF_PARAM_INT, "600", 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},
 	END,

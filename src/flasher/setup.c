@@ -136,6 +136,17 @@ static bool addr_is_local(const char *host)
 	return ok;
 }
 
+/* Where a server child listens: its `bind` ("all": every address), else
+ * its `host` when that is this machine's, else every address (NULL). */
+static const char *bind_addr(const jf_driver *child)
+{
+	const char *bind = jf_driver_str(child, "bind"), *host = jf_driver_str(child, "host");
+
+	if (bind)
+		return strcmp(bind, "all") ? bind : NULL;
+	return addr_is_local(host) ? host : NULL;
+}
+
 /* shared_server: no servers of our own; the board's subdirectory of both
  * roots (created now, removed at teardown) and the address the board
  * reaches the shared HTTP server at. */
@@ -203,7 +214,7 @@ static int start_servers(jf_flasher *f, jf_err *err)
 		return 0;
 	if (!f->tftp) {
 		t.root = f->cfg.tftp_dir;
-		t.bind = addr_is_local(host) ? host : NULL;
+		t.bind = bind_addr(f->cfg.tftp);
 		t.port = (uint16_t)jf_driver_int(f->cfg.tftp, "port", 69);
 		t.log = f->log;
 		if ((error = jf_tftp_server_start(&f->tftp, &t, err)) < 0)
@@ -213,7 +224,7 @@ static int start_servers(jf_flasher *f, jf_err *err)
 		h.root = f->cfg.http_dir;
 		h.port = (uint16_t)jf_driver_int(f->cfg.http, "port", 8080);
 		h.host = jf_driver_str(f->cfg.http, "host");
-		h.bind = addr_is_local(h.host) ? h.host : NULL;
+		h.bind = bind_addr(f->cfg.http);
 		h.log = f->log;
 		if ((error = jf_http_server_start(&f->http, &h, err)) < 0)
 			return jf_err_wrap(err, "HTTP server");

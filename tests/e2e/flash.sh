@@ -47,7 +47,7 @@ export:
         config: {root_dir: $tmp/tftp, host: 127.0.0.1, port: 69}
       http:
         type: jumpstarter_driver_http.driver.HttpServer
-        config: {root_dir: $tmp/www, host: 10.0.2.2, port: 8080}
+        config: {root_dir: $tmp/www, host: 10.0.2.2, port: 8080, bind: all}
   serial:
     type: jumpstarter_driver_pyserial.driver.PySerial
     config: {url: $run/console.sock}
