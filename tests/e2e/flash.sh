@@ -222,23 +222,29 @@ url | url-exporter)
 	same_bytes "$tmp/a.img" disk1.img
 	;;
 registry)
-	# the board's bundle pushed to a real registry and pulled by the flasher
+	# the board's bundle pushed to a real registry (htpasswd auth) and pulled
+	# by the flasher with upstream's OCI_USERNAME/OCI_PASSWORD
 	mkdir -p "$tmp/store"
-	printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\n' \
-		"$tmp/store" >"$tmp/registry.yml"
+	htpasswd -Bbn ci-bot 'Reg-pw-e2e' >"$tmp/htpasswd"
+	printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\nauth: {htpasswd: {realm: jf, path: %s}}\n' \
+		"$tmp/store" "$tmp/htpasswd" >"$tmp/registry.yml"
 	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
-		curl -sf -o /dev/null http://127.0.0.1:5000/v2/ && break
+		[ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/v2/)" = 401 ] && break
 		sleep 0.1
 	done
-	"$jf" bundle push "$board/bundle" 127.0.0.1:5000/jf/virtual-board:v1 >"$tmp/out" 2>&1 ||
-		fail "bundle push"
+	"$jf" bundle push -u ci-bot -p 'Reg-pw-e2e' "$board/bundle" \
+		127.0.0.1:5000/jf/virtual-board:v1 >"$tmp/out" 2>&1 || fail "bundle push"
 	sed -i "s|flasher_bundle: .*|flasher_bundle: 127.0.0.1:5000/jf/virtual-board:v1|" \
 		"$tmp/exporter.yaml"
 	image a.img 4
 	flash "$tmp/a.img"
+	expect_fail 1 "needs a user name and password"
+	export OCI_USERNAME=ci-bot OCI_PASSWORD=Reg-pw-e2e
+	flash "$tmp/a.img"
 	expect_ok
+	! grep -q "Reg-pw-e2e" "$tmp/out" || fail "OCI_PASSWORD was printed"
 	same_bytes "$tmp/a.img" disk1.img
 	# an image published as an OCI artifact, pulled by the host
 	mkdir -p "$tmp/art/data"
@@ -246,7 +252,7 @@ registry)
 	xz -T2 -1 -c "$tmp/b.img" >"$tmp/art/data/b.img.xz"
 	echo "# an image artifact" >"$tmp/art/manifest.yaml"
 	"$jf" bundle push "$tmp/art" 127.0.0.1:5000/jf/os-image:v1 >"$tmp/out" 2>&1 ||
-		fail "push of the image artifact"
+		fail "push of the image artifact (credentials from OCI_USERNAME)"
 	flash oci://127.0.0.1:5000/jf/os-image:v1
 	expect_ok
 	same_bytes "$tmp/b.img" disk1.img
