@@ -17,6 +17,7 @@ qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
+lava-dispatcher python3-jinja2 python3-yaml
 debhelper dpkg-dev lintian man-db bash-completion
 clang-format
 clang libclang-rt-14-dev
@@ -32,6 +33,11 @@ clang libclang-rt-14-dev
 #   the arm64 kernel and busybox itself (apt-get download, never installed);
 #   `make demo` makes an ext4 demo image (e2fsprogs); tests/e2e/netns.sh needs
 #   unshare (util-linux) and ip (iproute2); the e2e scripts use pgrep/pkill.
+# contrib/lava/ (tests/lava/, label lava): Debian's lava-dispatcher runs a
+#   real job with lava-run (no server; about 140 packages, ~1 min to install);
+#   python3-jinja2 renders the device dictionary over lava-server's templates,
+#   which tests/lava/templates.sh unpacks from the lava-server .deb (apt-get
+#   download, never installed).
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
 # packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks
