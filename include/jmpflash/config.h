@@ -142,6 +142,16 @@ void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, c
 /* U-Boot's prompt when the flasher has no uboot child with its own. */
 #define JF_UBOOT_PROMPT_DEFAULT "=> "
 
+/* A flasher's tftp or http child, as the flasher uses it. */
+typedef struct jf_server_config {
+	const char *host;    /* the address boards reach it at; NULL or "": find it */
+	const char *bind;    /* where to listen: an address, "all"; NULL: host if local */
+	uint16_t port;       /* 0: an ephemeral port */
+	bool remove_created; /* remove_created_on_close */
+} jf_server_config;
+
+/* Every value is filled from the exporter (its schema defaults included):
+ * each default is written once, in src/config/drivers.c. */
 typedef struct jf_flasher_config {
 	const char *flasher_bundle;
 	const char *cache_dir;
@@ -154,6 +164,15 @@ typedef struct jf_flasher_config {
 	bool shared_server;         /* a `jmpflash serve` owns the ports; stage per board */
 	const char *board_dir;      /* shared_server: subdirectory; NULL: the exporter's name */
 	const char *uboot_prompt;   /* the uboot child's prompt, else "=> " */
+	unsigned tftp_blocksize;    /* what U-Boot asks the TFTP server for */
+	unsigned tftp_windowsize;
+	unsigned uboot_timeout_s;   /* power on to U-Boot's prompt */
+	unsigned boot_timeout_s;    /* boot command to the login prompt */
+	const char *board_ipaddr;   /* static U-Boot addressing; NULL: dhcp */
+	const char *board_netmask;
+	const char *board_gatewayip;
+	jf_server_config tftp_server;
+	jf_server_config http_server;
 	const jf_driver *serial;
 	const jf_driver *power;
 	const jf_driver *tftp;

@@ -26,23 +26,23 @@ static const jf_param_spec flasher_params[] = {
 	{"board_netmask", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"board_gatewayip", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
-	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
-	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
+	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, "8..65464", NULL},
+	{"tftp_windowsize", JF_PARAM_INT, "16", 0, "1..65535", NULL},
 	/* jmpflash: a shared `jmpflash serve` owns the ports; stage under
 	 * tftp_dir/BOARD and http_dir/BOARD (docs/lab.md) */
 	{"shared_server", JF_PARAM_BOOL, "false", 0, NULL, NULL},
 	{"board_dir", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	/* seconds: power on to U-Boot's prompt; boot command to the login prompt
 	 * (--uboot-timeout / --boot-timeout win) */
-	{"uboot_timeout", JF_PARAM_INT, "60", 0, NULL, NULL},
-	{"boot_timeout", JF_PARAM_INT, "180", 0, NULL, NULL},
+	{"uboot_timeout", JF_PARAM_INT, "60", 0, "1..86400", NULL},
+	{"boot_timeout", JF_PARAM_INT, "180", 0, "1..86400", NULL},
 	END,
 };
 
 static const jf_param_spec pyserial_params[] = {
 	{"url", JF_PARAM_STR, NULL, JF_PSPEC_REQUIRED, NULL,
 	 "url: /dev/ttyUSB0 (or socket://host:port, rfc2217://host:port)"},
-	{"baudrate", JF_PARAM_INT, "115200", 0, NULL, NULL},
+	{"baudrate", JF_PARAM_INT, "115200", 0, "50..4000000", NULL},
 	{"check_present", JF_PARAM_BOOL, "true", 0, NULL, NULL},
 	{"cps", JF_PARAM_FLOAT, NULL, 0, NULL, NULL},
 	{"disable_hupcl", JF_PARAM_BOOL, "false", 0, NULL, NULL},
@@ -62,7 +62,7 @@ static const jf_param_spec ykush_params[] = {
 static const jf_param_spec snmp_params[] = {
 	{"host", JF_PARAM_STR, NULL, JF_PSPEC_REQUIRED, NULL, "host: pdu.lab.example"},
 	{"user", JF_PARAM_STR, NULL, 0, NULL, NULL},
-	{"port", JF_PARAM_INT, "161", 0, NULL, NULL},
+	{"port", JF_PARAM_INT, "161", 0, "1..65535", NULL},
 	{"plug", JF_PARAM_INT, NULL, JF_PSPEC_REQUIRED, NULL, "plug: 3 (the outlet number)"},
 	{"oid", JF_PARAM_STR, "1.3.6.1.4.1.13742.6.4.1.2.1.2.1", 0, NULL, NULL},
 	{"auth_protocol", JF_PARAM_STR, "NONE", 0, "NONE|MD5|SHA|SHA224|SHA256|SHA384|SHA512",
@@ -127,7 +127,7 @@ static const jf_param_spec mock_params[] = {
 static const jf_param_spec tftp_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/lib/tftpboot", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, "", 0, NULL, NULL},
-	{"port", JF_PARAM_INT, "69", 0, NULL, NULL},
+	{"port", JF_PARAM_INT, "69", 0, "0..65535", NULL},
 	/* jmpflash: where to listen; default `host` when it is this machine's */
 	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},
@@ -137,7 +137,7 @@ static const jf_param_spec tftp_params[] = {
 static const jf_param_spec http_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/www", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, NULL, 0, NULL, NULL},
-	{"port", JF_PARAM_INT, "8080", 0, NULL, NULL},
+	{"port", JF_PARAM_INT, "8080", 0, "0..65535", NULL},
 	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"timeout", JF_PARAM_INT, "600", 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},

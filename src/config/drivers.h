@@ -16,7 +16,8 @@ typedef struct jf_param_spec {
 	jf_param_type type;
 	const char *def;     /* default as text, NULL for none */
 	unsigned flags;
-	const char *choices; /* "1|2|3|all": allowed values, NULL for any */
+	const char *choices; /* "1|2|3|all", or "8..65464" for an integer: allowed
+	                      * values, NULL for any */
 	const char *hint;    /* what to write, for "required" errors */
 } jf_param_spec;
 

@@ -105,6 +105,14 @@ static int list_push(jf_param *p, const char *s)
 	return 0;
 }
 
+/* Check a range "lo..hi" (both included). */
+static bool in_range(const char *range, int64_t v)
+{
+	long long lo, hi;
+
+	return sscanf(range, "%lld..%lld", &lo, &hi) == 2 && v >= lo && v <= hi;
+}
+
 /* Check a choice list "a|b|c". */
 static bool in_choices(const char *choices, const char *v)
 {
@@ -132,7 +140,11 @@ static int scalar_value(loader *l, jf_param *p, const jf_param_spec *s, const ch
 	    (s->type == JF_PARAM_FLOAT && jf_yaml_parse_double(v, &p->f) < 0))
 		return jf_yaml_error(&l->doc, l->err, at, "%s.%s must be %s, not '%s'", path,
 				     s->key, type_words[s->type], p->secret ? "***" : v);
-	if (s->choices && !in_choices(s->choices, v))
+	if (s->choices && s->type == JF_PARAM_INT && strstr(s->choices, "..")) {
+		if (!in_range(s->choices, p->i))
+			return jf_yaml_error(&l->doc, l->err, at, "%s.%s: %s is not in %s", path,
+					     s->key, v, s->choices);
+	} else if (s->choices && !in_choices(s->choices, v))
 		return jf_yaml_error(&l->doc, l->err, at, "%s.%s: '%s' is not one of %s", path,
 				     s->key, v, s->choices);
 	if (!(p->str = strdup(v)))

@@ -57,26 +57,15 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 	    (error = jf_power_open(&f->power, f->cfg.power, log, err)) < 0 ||
 	    (error = jf_console_opts_from_driver(&f->con_opts, f->cfg.serial, err)) < 0)
 		goto fail;
-	if (jf_driver_int(f->driver, "tftp_blocksize", 1468) < 8 ||
-	    jf_driver_int(f->driver, "tftp_blocksize", 1468) > 65464 ||
-	    jf_driver_int(f->driver, "tftp_windowsize", 16) < 1 ||
-	    jf_driver_int(f->driver, "tftp_windowsize", 16) > 65535) {
-		error = jf_err_set(err, JF_ECONFIG,
-				   "%s: tftp_blocksize must be 8..65464 and tftp_windowsize "
-				   "1..65535 (RFC 2348, RFC 7440)",
-				   f->driver->path);
-		goto fail;
-	}
-	/* --uboot-timeout / --boot-timeout, else the config's (with its defaults) */
+	/* --uboot-timeout / --boot-timeout, else the config's (range-checked
+	 * when it was loaded) */
 	if (!f->opts.uboot_timeout_s)
-		f->opts.uboot_timeout_s = (unsigned)jf_driver_int(f->driver, "uboot_timeout", 0);
+		f->opts.uboot_timeout_s = f->cfg.uboot_timeout_s;
 	if (!f->opts.boot_timeout_s)
-		f->opts.boot_timeout_s = (unsigned)jf_driver_int(f->driver, "boot_timeout", 0);
-	if (f->opts.uboot_timeout_s < 1 || f->opts.uboot_timeout_s > 86400 ||
-	    f->opts.boot_timeout_s < 1 || f->opts.boot_timeout_s > 86400) {
-		error = jf_err_set(err, JF_ECONFIG,
-				   "%s: uboot_timeout and boot_timeout are seconds from 1 to 86400",
-				   f->driver->path);
+		f->opts.boot_timeout_s = f->cfg.boot_timeout_s;
+	if (f->opts.uboot_timeout_s > 86400 || f->opts.boot_timeout_s > 86400) {
+		error = jf_err_set(err, JF_EINVAL,
+				   "the U-Boot and boot timeouts are seconds from 1 to 86400");
 		goto fail;
 	}
 	/* QEMU's console socket appears only once it runs: power first, and wait

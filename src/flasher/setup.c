@@ -138,13 +138,11 @@ static bool addr_is_local(const char *host)
 
 /* Where a server child listens: its `bind` ("all": every address), else
  * its `host` when that is this machine's, else every address (NULL). */
-static const char *bind_addr(const jf_driver *child)
+static const char *bind_addr(const jf_server_config *c)
 {
-	const char *bind = jf_driver_str(child, "bind"), *host = jf_driver_str(child, "host");
-
-	if (bind)
-		return strcmp(bind, "all") ? bind : NULL;
-	return addr_is_local(host) ? host : NULL;
+	if (c->bind)
+		return strcmp(c->bind, "all") ? c->bind : NULL;
+	return addr_is_local(c->host) ? c->host : NULL;
 }
 
 /* shared_server: no servers of our own; the board's subdirectory of both
@@ -167,7 +165,7 @@ static int use_shared_server(jf_flasher *f, jf_err *err)
 				  "%s: board_dir '%s' must be one directory name of letters, digits, "
 				  "'.', '_' and '-'",
 				  f->driver->path, name);
-	if (!jf_driver_str(f->cfg.http, "host"))
+	if (!f->cfg.http_server.host)
 		return jf_err_set(err, JF_ECONFIG,
 				  "%s: shared_server needs the http child's host: the address the "
 				  "board reaches the shared jmpflash serve at",
@@ -197,8 +195,7 @@ int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err
 	if (snprintf(path, sizeof(path), "%s/%s", f->board_dir ? f->board_dir : "", served) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "served path too long");
-	return jf_http_url(out, jf_driver_str(f->cfg.http, "host"),
-			   (uint16_t)jf_driver_int(f->cfg.http, "port", 8080), path, err);
+	return jf_http_url(out, f->cfg.http_server.host, f->cfg.http_server.port, path, err);
 }
 
 static int start_servers(jf_flasher *f, jf_err *err)
@@ -208,23 +205,23 @@ static int start_servers(jf_flasher *f, jf_err *err)
 	const char *host;
 	int error;
 
-	host = jf_driver_str(f->cfg.tftp, "host");
+	host = f->cfg.tftp_server.host;
 	snprintf(f->serverip, sizeof(f->serverip), "%s", host ? host : "");
 	if (f->cfg.shared_server)
 		return 0;
 	if (!f->tftp) {
 		t.root = f->cfg.tftp_dir;
-		t.bind = bind_addr(f->cfg.tftp);
-		t.port = (uint16_t)jf_driver_int(f->cfg.tftp, "port", 69);
+		t.bind = bind_addr(&f->cfg.tftp_server);
+		t.port = f->cfg.tftp_server.port;
 		t.log = f->log;
 		if ((error = jf_tftp_server_start(&f->tftp, &t, err)) < 0)
 			return jf_err_wrap(err, "TFTP server");
 	}
 	if (!f->http) {
 		h.root = f->cfg.http_dir;
-		h.port = (uint16_t)jf_driver_int(f->cfg.http, "port", 8080);
-		h.host = jf_driver_str(f->cfg.http, "host");
-		h.bind = bind_addr(f->cfg.http);
+		h.port = f->cfg.http_server.port;
+		h.host = f->cfg.http_server.host;
+		h.bind = bind_addr(&f->cfg.http_server);
 		h.log = f->log;
 		if ((error = jf_http_server_start(&f->http, &h, err)) < 0)
 			return jf_err_wrap(err, "HTTP server");
@@ -268,7 +265,7 @@ static void unstage(jf_flasher *f, jf_boot_file *bf)
 {
 	char path[PATH_MAX];
 
-	if (bf->staged && jf_driver_bool(f->cfg.tftp, "remove_created_on_close", true) &&
+	if (bf->staged && f->cfg.tftp_server.remove_created &&
 	    snprintf(path, sizeof(path), "%s/%s", f->cfg.tftp_dir, bf->name) < (int)sizeof(path))
 		unlink(path);
 	bf->staged = false;

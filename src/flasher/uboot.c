@@ -175,7 +175,7 @@ static int dhcp(jf_flasher *f, jf_err *err)
 
 int jf_uboot__network(jf_flasher *f, jf_err *err)
 {
-	const char *ip = jf_driver_str(f->driver, "board_ipaddr");
+	const char *ip = f->cfg.board_ipaddr;
 	jf_buf out = JF_BUF_INIT;
 	char cmd[256], autoload[72];
 	int error;
@@ -189,8 +189,8 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		goto done;
 	if (ip) {
 		/* static addressing from the config */
-		const char *mask = jf_driver_str(f->driver, "board_netmask");
-		const char *gw = jf_driver_str(f->driver, "board_gatewayip");
+		const char *mask = f->cfg.board_netmask;
+		const char *gw = f->cfg.board_gatewayip;
 
 		snprintf(cmd, sizeof(cmd), "setenv ipaddr %s", ip);
 		if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
@@ -232,12 +232,10 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		goto done;
 	/* 1468: the largest block that fits one Ethernet frame (U-Boot does not
 	 * reassemble IP fragments); a U-Boot without windowsize ignores it. */
-	snprintf(cmd, sizeof(cmd), "setenv tftpblocksize %lld",
-		 (long long)jf_driver_int(f->driver, "tftp_blocksize", 1468));
+	snprintf(cmd, sizeof(cmd), "setenv tftpblocksize %u", f->cfg.tftp_blocksize);
 	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
-	snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %lld",
-		 (long long)jf_driver_int(f->driver, "tftp_windowsize", 16));
+	snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %u", f->cfg.tftp_windowsize);
 	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
 	/* After a lost block U-Boot re-ACKs when its timeout fires: 2 s rather
@@ -269,7 +267,7 @@ static int load_once(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
  * before giving the attempt up. */
 static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 {
-	long long window = jf_driver_int(f->driver, "tftp_windowsize", 16);
+	long long window = f->cfg.tftp_windowsize;
 	static const long long fallback[] = {4, 1};
 	char cmd[64];
 	int error;

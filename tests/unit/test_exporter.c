@@ -182,6 +182,7 @@ static void test_exporter_malformed_inputs(void **state)
 					 "is a power (mock)"},
 		{"duplicate-key.yaml", "6:3: duplicate key 'power' (first at line 4); keep only one"},
 		{"bad-choice.yaml", "7:13: power.port: '7' is not one of 1|2|3|4|all"},
+		{"out-of-range.yaml", "8:24: storage.tftp_windowsize: 0 is not in 1..65535"},
 		{"wrong-kind.yaml", "2:7: kind is 'FlashBundleManifest', but an exporter file has "
 				    "kind: ExporterConfig (this is a bundle manifest: use 'jmpflash "
 				    "bundle inspect')"},
