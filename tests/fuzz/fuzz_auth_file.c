@@ -1,6 +1,6 @@
 /* docker config.json / containers auth.json. Input: registry NUL
- * repository NUL file. Oracle: a password found is registered with the
- * log, so no log line can show it. */
+ * repository NUL file. Oracles: a password found is registered with the
+ * log, so no log line can show it; an error never quotes the file. */
 #include "fuzz.h"
 #include "jmpflash/bundle.h"
 
@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		jf_auth_cred_dispose(&cred);
 	} else {
-		JF_FUZZ_CHECK(err.msg[0]);
+		/* no quoting of the file's text, which may hold a secret */
+		JF_FUZZ_CHECK(err.msg[0] && !strstr(err.msg, " near "));
 	}
 	jf_log_dispose(&log);
 	free(registry);
