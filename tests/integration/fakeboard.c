@@ -294,6 +294,9 @@ static int run_write(fakeboard *b)
 	int rc = 0;
 
 	b->err[0] = '\0';
+	pthread_mutex_lock(&b->lock);
+	b->st.writes++;
+	pthread_mutex_unlock(&b->lock);
 	if (!u)
 		return 1;
 	unquote(&url, u);
@@ -364,6 +367,10 @@ static int sh(fakeboard *b, const char *cmd)
 	if (!strncmp(cmd, "printf '%s\\n' ", 14)) {
 		unquote(&b->script, cmd + 14);
 		jf_buf_puts(&b->script, "\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "cat '/sys/class/block/vda/size'")) {
+		out(b, "%zu\r\n", b->o.device_size / 512);
 		return 0;
 	}
 	if (!strcmp(cmd, "cat /tmp/jf.dd")) {

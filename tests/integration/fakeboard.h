@@ -54,6 +54,7 @@ typedef struct fb_stats {
 	int boots;           /* power-ons */
 	char power[128];     /* "off,on,off," */
 	bool powered;        /* on now */
+	int writes;          /* write pipelines started */
 	bool written;        /* the device holds what the last write sent */
 	char last_cmd[256];  /* the last shell command it ran */
 } fb_stats;

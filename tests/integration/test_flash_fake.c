@@ -376,16 +376,21 @@ static void test_fake_lost_exit_status(void **s)
 	teardown(x);
 }
 
-/* The image does not fit the device: the board's dd says so. */
+/* The image does not fit the device: refused from the size the board
+ * reports, before anything is written, and not retried. */
 static void test_fake_image_larger_than_device(void **s)
 {
 	fx *x = setup(FB_OK, 0, (4u << 20) + 512);
 	jf_err err = JF_ERR_INIT;
+	fb_stats st;
 
 	(void)s;
 	assert_int_equal(flash(x, 2, &err), JF_EINVAL);
-	assert_non_null(strstr(err.msg, "larger than the target device"));
+	assert_non_null(strstr(err.msg, "larger than the target device; nothing was written"));
 	assert_int_equal(x->retries_seen, 0);
+	fb_get_stats(x->board, &st);
+	assert_int_equal(st.writes, 0);
+	expect_events(x, "E:write=-1 ");
 	teardown(x);
 }
 
