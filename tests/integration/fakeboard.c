@@ -35,6 +35,7 @@ struct fakeboard {
 	jf_buf line, pending; /* input line; output while no one is connected */
 	char env[8][2][128];
 	char prompt[64];
+	int tftps; /* tftpboot runs in this boot */
 	jf_buf script;                  /* /tmp/jf-w.sh */
 	char dd[128], err[256];         /* /tmp/jf.dd, /tmp/jf.err */
 	char sum[65];                   /* /tmp/jf.sum */
@@ -126,6 +127,7 @@ static void power_on(fakeboard *b)
 	b->st.powered = true;
 	pthread_mutex_unlock(&b->lock);
 	memset(b->env, 0, sizeof(b->env));
+	b->tftps = 0;
 	jf_buf_clear(&b->line);
 	b->echo = true;
 	b->state = S_AUTOBOOT;
@@ -147,6 +149,10 @@ static void uboot_tftp(fakeboard *b, const char *args)
 	    env_get(b, "serverip") ? env_get(b, "serverip") : "?", env_get(b, "ipaddr"), name,
 	    addr);
 	snprintf(path, sizeof(path), "%s/%s", b->o.tftp_dir, name);
+	if (faulty(b, FB_TFTP_TIMEOUT) && b->tftps++ == 0) {
+		out(b, "T T T T T T T T T T \r\nRetry count exceeded; starting again\r\n");
+		return;
+	}
 	if (faulty(b, FB_TFTP_ERROR) || stat(path, &st) < 0) {
 		out(b, "\r\nTFTP error: 'File not found' (1)\r\nNot retrying...\r\n");
 		return;
@@ -476,6 +482,11 @@ static void on_input(fakeboard *b, const char *data, size_t n)
 		if (b->state == S_AUTOBOOT) { /* any key */
 			b->state = S_UBOOT;
 			out(b, "\r\n%s", faulty(b, FB_OTHER_PROMPT) ? "U-Boot> " : "=> ");
+			continue;
+		}
+		if (c == 3 && b->state == S_UBOOT) { /* Ctrl-C at the prompt */
+			jf_buf_clear(&b->line);
+			out(b, "<INTERRUPT>\r\n=> ");
 			continue;
 		}
 		if (c == '\r' || c == '\n') {

@@ -26,6 +26,7 @@ typedef enum fb_fault {
 	FB_CLOSE_IN_BOOT,  /* the console connection drops while the kernel boots */
 	FB_CLOSE_IN_WRITE, /* the console connection drops during the write */
 	FB_TFTP_ERROR,     /* tftpboot: "TFTP error: 'File not found' (1)" */
+	FB_TFTP_TIMEOUT,   /* the first tftpboot of a boot: "Retry count exceeded" */
 	FB_OTHER_PROMPT,   /* a U-Boot whose prompt is "U-Boot> " */
 	FB_BAD_KERNEL,     /* booti: "Bad Linux ARM64 Image magic!" */
 	FB_BAD_READBACK,   /* the device reads back one byte different */

@@ -273,6 +273,25 @@ static void test_fake_retry_after_console_drop_in_write(void **s)
 	retried_once(FB_CLOSE_IN_WRITE, JF_EIO);
 }
 
+/* A TFTP timeout: U-Boot is interrupted and the load is tried again with a
+ * smaller window in the same boot, with no stale prompt taken for the next
+ * command's (that failed the attempt with "did not load all N bytes"). */
+static void test_fake_tftp_timeout_recovers_in_boot(void **s)
+{
+	fx *x = setup(FB_TFTP_TIMEOUT, 0, 4096);
+	jf_err err = JF_ERR_INIT;
+	fb_stats st;
+
+	(void)s;
+	if (flash(x, 0, &err) != 0)
+		fail_msg("flash: %s\nlog:\n%s", err.msg, x->log.text);
+	assert_int_equal(x->retries_seen, 0);
+	assert_non_null(strstr(x->log.text, "again with windowsize 4"));
+	fb_get_stats(x->board, &st);
+	assert_int_equal(st.boots, 1);
+	teardown(x);
+}
+
 /* Slow output and a noisy, ANSI-ridden console still flash cleanly. */
 static void test_fake_slow_and_noisy(void **s)
 {
@@ -445,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_fake_retry_after_tftp_error),
 		cmocka_unit_test(test_fake_retry_after_console_drop_in_boot),
 		cmocka_unit_test(test_fake_retry_after_console_drop_in_write),
+		cmocka_unit_test(test_fake_tftp_timeout_recovers_in_boot),
 		cmocka_unit_test(test_fake_slow_and_noisy),
 		cmocka_unit_test(test_fake_fail_fast_bad_kernel),
 		cmocka_unit_test(test_fake_fail_fast_other_prompt),
