@@ -69,6 +69,12 @@ int jf_write_classify(const char *text, const char **says)
 		int code;
 		const char *says;
 	} known[] = {
+		/* The download first: a cut transfer also makes the decompressor
+		 * complain, but the image is fine and another try may work. */
+		{"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
+		{"short read", JF_EPROTO, "the image download was cut off"},
+		{"Connection reset", JF_EPROTO, "the image download was cut off"},
+		{"error getting response", JF_EPROTO, "the image server did not answer"},
 		{"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
 		{"403", JF_EPERM, "the image URL answered 403 Forbidden"},
 		{"401", JF_EPERM, "the image URL needs credentials (401)"},
