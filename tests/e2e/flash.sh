@@ -332,12 +332,13 @@ write-stall | write-cut)
 	same_bytes "$tmp/a.img" disk1.img
 	;;
 console-drop)
-	# the console connection cut as the kernel starts, then during the
-	# write: each costs an attempt, never a false success
+	# the console connection cut as the kernel starts, then as the write
+	# ends (before its status is read): each costs an attempt, never a false
+	# success
 	sed -i "s|url: $run/console.sock|url: $tmp/proxy.sock|" "$tmp/exporter.yaml"
 	start_helper proxy python3 "$repo/tests/e2e/fault_proxy.py" "unix:$tmp/proxy.sock" \
-		"unix:$run/console.sock" cut-on "Starting kernel" "jf-pos="
-	image a.img 24
+		"unix:$run/console.sock" cut-on "Starting kernel" "jf-done="
+	image a.img 24 # (the write here ends within dd's first progress report)
 	flash --json "$tmp/a.img"
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	[ "$(grep -c "cut at" "$tmp/proxy.err")" -eq 2 ] || fail "the proxy did not cut twice"
