@@ -139,6 +139,23 @@ t.bind(("0.0.0.0",8080))' 2>/dev/null && return 0
 	fail "ports 69/8080 still taken: $(ss -lntup 2>&1 | tr '\n' ' ')"
 }
 
+interrupt_at() { # PATTERN IMAGE: flash, Ctrl-C once PATTERN is in the output;
+	# then: canceled, the board off, the ports free, nothing left staged
+	"$jf" -c "$tmp/exporter.yaml" storage flash --json "$2" >"$tmp/out" 2>&1 &
+	local jpid=$!
+	for _ in $(seq 600); do
+		grep -q "$1" "$tmp/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -INT $jpid
+	wait $jpid
+	rc=$?
+	expect_fail 130 "canceled"
+	ports_free
+	[ -z "$(ls -A "$tmp/www" "$tmp/tftp" 2>/dev/null | grep -v ':$' | grep .)" ] ||
+		fail "Ctrl-C at /$1/ left files staged"
+}
+
 power_command() { # ON OFF: a command power switch instead of QEMU (no board)
 	head -n -5 "$tmp/exporter.yaml" >"$tmp/e.yaml"
 	printf '  power:\n    type: jmpflash.power.command\n    config: {on: "%s", off: "%s", timeout: 2, off_time: 0}\n' \
@@ -270,48 +287,30 @@ kill-qemu)
 	;;
 ctrl-c)
 	image a.img 48
-	"$jf" -c "$tmp/exporter.yaml" storage flash --json "$tmp/a.img" >"$tmp/out" 2>&1 &
-	jpid=$!
-	for _ in $(seq 600); do
-		grep -q '"event":"progress"' "$tmp/out" 2>/dev/null && break
-		sleep 0.1
-	done
-	kill -INT $jpid
-	wait $jpid
-	rc=$?
-	expect_fail 130 "canceled"
-	ports_free
-	[ -z "$(ls -A "$tmp/www" 2>/dev/null)" ] || fail "staged files left in the HTTP root"
+	interrupt_at '"event":"progress"' "$tmp/a.img"
 	;;
 ctrl-c-steps)
 	# Ctrl-C as each boot step starts (the write: case ctrl-c): canceled,
 	# the board off, the ports free, nothing left staged
 	image a.img 2
 	for step in power uboot tftp boot target; do
-		"$jf" -c "$tmp/exporter.yaml" storage flash --json "$tmp/a.img" >"$tmp/out" 2>&1 &
-		jpid=$!
-		for _ in $(seq 600); do
-			grep -q "\"step-start\",\"step\":\"$step\"" "$tmp/out" 2>/dev/null && break
-			sleep 0.05
-		done
-		kill -INT $jpid
-		wait $jpid
-		rc=$?
-		expect_fail 130 "canceled"
-		ports_free
-		[ -z "$(ls -A "$tmp/www" "$tmp/tftp" 2>/dev/null | grep -v ':$' | grep .)" ] ||
-			fail "Ctrl-C at $step left files staged"
+		interrupt_at "\"step-start\",\"step\":\"$step\"" "$tmp/a.img"
 	done
 	;;
 tftp-loss)
 	# 5% of the TFTP packets lost each way (a userspace relay on port 69 in
-	# front of the server on 6969; the kernel here has no netem)
+	# front of the server on 6969; the kernel here has no netem). U-Boot
+	# recovers each loss only by its own timeout and gives up after a few
+	# ("Retry count exceeded"): its 27 MB kernel cannot load at this rate
+	# (docs/reliability.md). What must hold: the smaller windows are tried in
+	# the same boot, then a clear TFTP error, the board off, no success.
 	sed -i "s|host: 127.0.0.1, port: 69}|host: 127.0.0.1, port: 6969}|" "$tmp/exporter.yaml"
 	start_helper relay python3 "$repo/tests/integration/udp_loss_relay.py" 6969 0.05 13 69
-	image a.img 4
-	flash "$tmp/a.img"
-	expect_ok
-	same_bytes "$tmp/a.img" disk1.img
+	image a.img 1
+	flash --retries 0 "$tmp/a.img"
+	expect_fail 1 "TFTP timed out"
+	grep -q "again with windowsize 4" "$tmp/out" || fail "no fallback to a smaller window"
+	grep -q "again with windowsize 1" "$tmp/out" || fail "no fallback to window 1"
 	;;
 write-stall | write-cut)
 	# the board downloads the image itself through a proxy that stalls 2 s
