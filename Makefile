@@ -6,8 +6,10 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
+# `make install PREFIX=/opt/jmpflash DESTDIR=/tmp/stage` (docs/packaging.md)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-asan fuzz lint demo bench board clean format
+.PHONY: all deps build test test-asan fuzz lint demo bench board clean format install deb deb-check
 
 all: build
 
@@ -15,7 +17,7 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -51,6 +53,21 @@ demo: deps build
 
 bench: deps build
 	@for b in bench/*.sh; do echo "== $$b"; $$b $(BUILD) || exit 1; done
+
+# The tool, libjmpflash (.a, .so), headers, jmpflash.pc, man page, bash
+# completion and examples under $(DESTDIR)$(PREFIX).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Debian packages (jmpflash, libjmpflash0, libjmpflash-dev) with debhelper,
+# built from a copy of the tree in out/deb/ and checked with lintian.
+deb: deps
+	scripts/deb.sh out/deb
+
+# Build the .deb, install it on this machine (CI: a fresh container) and run
+# the installed tool.
+deb-check: deb
+	scripts/deb-check.sh out/deb
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

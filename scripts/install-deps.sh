@@ -17,6 +17,8 @@ qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
+debhelper dpkg-dev lintian man-db bash-completion
+clang-format
 clang libclang-rt-14-dev
 "
 # Why each group is here:
@@ -32,6 +34,11 @@ clang libclang-rt-14-dev
 #   unshare (util-linux) and ip (iproute2); the e2e scripts use pgrep/pkill.
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
+# packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks
+#   it, man-db renders and finds the man page (tests/package/, deb-check.sh);
+#   package.completion also runs under bash-completion's _init_completion;
+#   g++ (build-essential) compiles the public headers as C++.
+# clang-format: `make format`, and `make lint` with JF_LINT_FORMAT=1.
 # tests/fuzz/: clang and its libFuzzer runtime (libclang-rt-14-dev) for
 #   `make fuzz`; the replay tests build with gcc.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
