@@ -2,7 +2,8 @@
 # a TCP console, fakeboard.c): every step, retries, fail-fast, cancel. Seconds,
 # no QEMU.
 add_executable(test_flash_fake ${CMAKE_CURRENT_LIST_DIR}/test_flash_fake.c
-  ${CMAKE_CURRENT_LIST_DIR}/fakeboard.c ${CMAKE_CURRENT_LIST_DIR}/../unit/helpers.c)
+  ${CMAKE_CURRENT_LIST_DIR}/fakeboard.c
+  ${CMAKE_CURRENT_LIST_DIR}/fakeboard_shell.c ${CMAKE_CURRENT_LIST_DIR}/../unit/helpers.c)
 target_include_directories(test_flash_fake PRIVATE ${CMAKE_SOURCE_DIR}/src
   ${CMAKE_CURRENT_LIST_DIR}/../unit)
 target_link_libraries(test_flash_fake PRIVATE jmpflash PkgConfig::CMOCKA)
