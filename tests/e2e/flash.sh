@@ -337,7 +337,7 @@ console-drop)
 	sed -i "s|url: $run/console.sock|url: $tmp/proxy.sock|" "$tmp/exporter.yaml"
 	start_helper proxy python3 "$repo/tests/e2e/fault_proxy.py" "unix:$tmp/proxy.sock" \
 		"unix:$run/console.sock" cut-on "Starting kernel" "jf-done="
-	image a.img 24 # (the write here ends within dd's first progress report)
+	image a.img 4 # (a write this size ends within dd's first progress report)
 	flash --json "$tmp/a.img"
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	[ "$(grep -c "cut at" "$tmp/proxy.err")" -eq 2 ] || fail "the proxy did not cut twice"
