@@ -21,12 +21,10 @@ static int open_console(jf_flasher *f, jf_err *err)
 
 	if (f->con)
 		return 0;
-	/* (the message names the console already; formatting err->msg into
-	 * itself garbled it) */
+	/* the console's messages name the serial console already */
 	if ((error = jf_console_open(&f->con, &f->con_opts, f->log, err)) < 0) {
-		error = error == JF_ENOTFOUND ? JF_EUNREACHABLE : error;
-		if (err)
-			err->code = error;
+		if (error == JF_ENOTFOUND)
+			error = err->code = JF_EUNREACHABLE;
 		return error;
 	}
 	jf_console_set_cancel_fd(f->con, f->opts.cancel_fd);

@@ -91,7 +91,7 @@ static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts 
 		return jf_err_set(err, JF_EINVAL, "http_dir path too long");
 	fo.headers = o->headers;
 	fo.bearer = o->bearer;
-	fo.cacert = o->cacert;
+	fo.cacert = o->cacert ? o->cacert : f->cfg.cacert;
 	fo.insecure_tls = o->insecure_tls;
 	fo.cancel_fd = f->opts.cancel_fd;
 	fo.log = f->log;
@@ -124,17 +124,17 @@ static int pull_oci(jf_flasher *f, jf_flash_source *s, const char *ref, jf_err *
 	return (s->oci_file = strdup(path)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
 }
 
+static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+			const char *image, jf_err *err);
+
 int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		       const char *image, jf_err *err)
 {
-	jf_image_info quick;
-	jf_compression comp;
-	unsigned char head[JF_IMAGE_MAGIC_LEN];
-	ssize_t n;
-	int fd, error;
+	int error;
 
 	memset(s, 0, sizeof(*s));
 	s->given = image;
+	s->opts = o;
 	if ((error = read_checksum(s, o, image, err)) < 0)
 		return error;
 	if (is_url(image) && !o->force_exporter_http) {
@@ -143,6 +143,48 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 			return error;
 		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
+	return prepare_file(f, s, o, image, err);
+}
+
+int jf_source__via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
+{
+	char *url = s->url;
+	const char *decompress = s->decompress;
+	int error;
+
+	s->direct = false;
+	s->url = NULL;
+	s->decompress = NULL;
+	if ((error = prepare_file(f, s, s->opts, s->given, err)) == 0) {
+		free(url);
+		return 0;
+	}
+	/* as it was, so that a retry decides again */
+	if (s->hashing)
+		pthread_join(s->hasher, NULL);
+	s->hashing = false;
+	if (s->host_file)
+		unlink(s->host_file);
+	free(s->host_file);
+	s->host_file = NULL;
+	s->local = NULL;
+	s->direct = true;
+	s->url = url;
+	s->decompress = decompress;
+	return error;
+}
+
+/* A local file, an oci:// artifact or a URL the host downloads: checked,
+ * staged in the HTTP root, hashed in the background. */
+static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+			const char *image, jf_err *err)
+{
+	jf_image_info quick;
+	jf_compression comp;
+	unsigned char head[JF_IMAGE_MAGIC_LEN];
+	ssize_t n;
+	int fd, error;
+
 	if (!strncasecmp(image, "oci://", 6)) {
 		if ((error = pull_oci(f, s, image + 6, err)) < 0)
 			return error;
@@ -208,6 +250,11 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 
 int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
+	int error;
+
+	if (s->direct && !strncasecmp(s->given, "https://", 8) &&
+	    (error = jf_source__board_tls(f, s, err)) < 0)
+		return error;
 	if (s->hashing) {
 		jf_info(f->log, JF_COMPONENT,
 			"Waiting until the http image preparation in storage is completed");
@@ -230,6 +277,10 @@ void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
 		pthread_join(s->hasher, NULL); /* it stops early on the cancel fd */
 	if (s->served)
 		jf_image_unstage(s->served, f->cfg.http_dir, NULL);
+	if (s->ca_served)
+		jf_image_unstage(s->ca_served, f->cfg.http_dir, NULL);
+	free(s->ca_served);
+	free(s->fetch);
 	if (s->host_file)
 		unlink(s->host_file);
 	free(s->served);

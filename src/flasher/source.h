@@ -26,6 +26,9 @@ typedef struct jf_flash_source {
 	int hash_error;
 	jf_err hash_err;
 	jf_image_inspect_opts iopts;
+	const struct jf_flash_opts *opts; /* the flash's options (for a late fallback) */
+	char *fetch;            /* the board's downloader for a direct https URL, NULL: wget */
+	char *ca_served;        /* the CA file staged in the HTTP root for the board, NULL: none */
 } jf_flash_source;
 
 struct jf_flasher;
@@ -39,5 +42,10 @@ int jf_source__prepare(struct jf_flasher *f, jf_flash_source *s, const struct jf
 /* Wait for the background hashing (before the write needs its results). */
 int jf_source__ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 void jf_source__dispose(struct jf_flasher *f, jf_flash_source *s);
+/* The board is up: for an https URL it downloads itself, pick the tool that
+ * can check TLS as asked (tls.c), else let the host download it instead. */
+int jf_source__board_tls(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+/* Host side of a URL the board will not fetch: download, then as a file. */
+int jf_source__via_host(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 
 #endif

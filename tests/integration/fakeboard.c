@@ -453,7 +453,7 @@ static int p_off(void *impl, jf_err *err)
 	return switch_to(impl, '0', err);
 }
 
-static const jf_power_ops fb_power_ops = {"fakeboard", p_on, p_off, NULL, NULL, NULL, NULL};
+static const jf_power_ops fb_power_ops = {.name = "fakeboard", .on = p_on, .off = p_off};
 
 int fb_power(jf_power **out_p, fakeboard *b, jf_log *log)
 {

@@ -53,6 +53,7 @@ int fb_power(jf_power **out, fakeboard *b, jf_log *log);
 /* What happened, for assertions (copied under the board's lock). */
 typedef struct fb_stats {
 	int boots;           /* power-ons */
+	int reboots;         /* 'reboot' on the shell */
 	char power[128];     /* "off,on,off," */
 	bool powered;        /* on now */
 	int writes;          /* write pipelines started */

@@ -113,6 +113,8 @@ static int sh(fakeboard *b, const char *cmd)
 	pthread_mutex_unlock(&b->lock);
 	if (!strncmp(cmd, "date -s", 7))
 		return fb__faulty(b, FB_LOST_STATUS) ? -1 : 0;
+	if (!strncmp(cmd, "export ", 7))
+		return 0;
 	if (!strncmp(cmd, "i=0; while", 10) || !strcmp(cmd, "sync") || !strncmp(cmd, "dd if=/dev/zero", 15))
 		return 0;
 	if (!strcmp(cmd, ": >/tmp/jf-w.sh")) {
@@ -169,6 +171,12 @@ void fb__shell_line(fakeboard *b, const char *line)
 	if (ps1 && sscanf(ps1, "PS1='[jf-'$((%u + 1))", &tag) == 1) {
 		snprintf(b->prompt, sizeof(b->prompt), "[jf-%u]# ", tag + 1);
 		fb__out(b, "%s", b->prompt);
+	} else if (!strcmp(line, "reboot")) {
+		pthread_mutex_lock(&b->lock);
+		b->st.reboots++;
+		pthread_mutex_unlock(&b->lock);
+		fb__out(b, "reboot: Restarting system\r\n");
+		b->state = S_DEAD; /* (U-Boot again, then the flashed OS: not imitated) */
 	} else if (!strncmp(line, "rm -f /tmp/jf.rc; sh /tmp/jf-w.sh", 33)) {
 		monitor(b);
 	} else if (len > sl && !strcmp(line + len - sl, rc_suffix)) {

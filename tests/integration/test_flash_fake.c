@@ -215,6 +215,7 @@ static void test_fake_flash_every_step(void **s)
 			 "S:verify E:verify=0 S:power-off E:power-off=0 RESULT:0");
 	fb_get_stats(x->board, &st);
 	assert_int_equal(st.boots, 1);
+	assert_int_equal(st.reboots, 1); /* into what was written, as upstream */
 	assert_string_equal(st.power, "off,on,off,");
 	assert_int_equal(fb_device_cmp(x->board, x->image), 0);
 	assert_null(strstr(x->log.text, "fake-pw")); /* the login password is a secret */
