@@ -436,10 +436,11 @@ console-drop)
 	start_helper proxy python3 "$repo/tests/e2e/fault_proxy.py" "unix:$tmp/proxy.sock" \
 		"unix:$run/console.sock" cut-on "Starting kernel" "jf-done="
 	image a.img 4 # (a write this size ends within dd's first progress report)
-	flash --json "$tmp/a.img"
+	flash --json --retries 5 "$tmp/a.img" # two cuts, and room for a slow boot
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	[ "$(grep -c "cut at" "$tmp/proxy.err")" -eq 2 ] || fail "the proxy did not cut twice"
-	[ "$(grep -c '"event":"retry"' "$tmp/out")" -eq 2 ] || fail "wanted two retries"
+	# (at least: on a loaded machine a boot may time out besides)
+	[ "$(grep -c '"event":"retry"' "$tmp/out")" -ge 2 ] || fail "wanted two retries"
 	same_bytes "$tmp/a.img" disk1.img
 	;;
 power-fail | power-hang)
