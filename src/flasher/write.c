@@ -69,6 +69,12 @@ int jf_write_classify(const char *text, const char **says)
 		int code;
 		const char *says;
 	} known[] = {
+		/* The download first: a cut transfer also makes the decompressor
+		 * complain, but the image is fine and another try may work. */
+		{"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
+		{"short read", JF_EPROTO, "the image download was cut off"},
+		{"Connection reset", JF_EPROTO, "the image download was cut off"},
+		{"error getting response", JF_EPROTO, "the image server did not answer"},
 		{"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
 		{"403", JF_EPERM, "the image URL answered 403 Forbidden"},
 		{"401", JF_EPERM, "the image URL needs credentials (401)"},
@@ -296,6 +302,35 @@ static int verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_e
 	return jf_flasher__step_end(f, "verify", error, err);
 }
 
+/* Refuse an image larger than the device before anything is written, from
+ * the device's size in 512-byte sectors in sysfs. A size the board cannot
+ * tell passes: dd's "No space left" still ends such a write. */
+static int check_fits(jf_flasher *f, const jf_write_job *job, jf_err *err)
+{
+	const char *name = strrchr(job->device, '/');
+	unsigned long long sectors;
+	jf_buf path = JF_BUF_INIT, cmd = JF_BUF_INIT, out = JF_BUF_INIT;
+	int error;
+
+	if (!job->raw_size || !name || !name[1])
+		return 0;
+	if ((error = jf_buf_printf(&path, "/sys/class/block/%s/size", name + 1)) < 0 ||
+	    (error = jf_buf_puts(&cmd, "cat ")) < 0 || (error = quoted(&cmd, path.ptr)) < 0)
+		goto done;
+	if (jf_shell__run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
+	    sscanf(out.ptr + strspn(out.ptr, "\r\n "), "%llu", &sectors) == 1 &&
+	    sectors <= UINT64_MAX / 512 && job->raw_size > sectors * 512)
+		error = jf_err_set(err, JF_EINVAL,
+				   "the image is %llu bytes, but %s holds only %llu: it is larger "
+				   "than the target device; nothing was written",
+				   (unsigned long long)job->raw_size, job->device, sectors * 512);
+done:
+	jf_buf_free(&path);
+	jf_buf_free(&cmd);
+	jf_buf_free(&out);
+	return error;
+}
+
 int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 {
 	jf_buf script = JF_BUF_INIT, out = JF_BUF_INIT;
@@ -307,7 +342,7 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
-	if ((error = jf_write_script(&script, job)) < 0 ||
+	if ((error = check_fits(f, job, err)) < 0 || (error = jf_write_script(&script, job)) < 0 ||
 	    (error = upload_script(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
