@@ -39,7 +39,8 @@ typedef struct jf_agent_args {
 	const char *device; /* block device or regular file */
 	const char *headers[JF_AGENT_MAX_HEADERS + 1];
 	size_t nheaders;
-	const char *bmap;   /* local bmap file, or NULL */
+	const char *bmap;   /* bmap file or http:// URL, or NULL */
+	bool bmap_optional; /* --bmap-optional: a 404 for it means no bmap */
 	const char *sha256; /* expected sha256 of the raw image (optional) */
 	const char *file_sha256; /* expected sha256 of the download as is */
 	uint64_t size;      /* raw size if known, else 0 */

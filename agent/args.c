@@ -5,7 +5,7 @@
 #include "agent.h"
 
 static const char usage[] =
-	"usage: jmpflash-agent [--header 'K: V']... [--bmap FILE] [--size N] [--sha256 HEX] "
+	"usage: jmpflash-agent [--header 'K: V']... [--bmap[-optional] FILE|URL] [--size N] [--sha256 HEX] "
 	"[--file-sha256 HEX] [--retries N] [--interval-ms N] [--no-verify] [--no-direct] "
 	"[--no-zeroout] URL DEVICE";
 
@@ -64,6 +64,9 @@ static int option(jf_agent_args *o, int argc, char *const *argv, int *i, jf_err 
 		if (jf_agent_header_check(v, err) < 0)
 			return JF_EINVAL;
 		o->headers[o->nheaders++] = v;
+	} else if ((v = value(argc, argv, i, "--bmap-optional", &missing))) {
+		o->bmap = v;
+		o->bmap_optional = true;
 	} else if ((v = value(argc, argv, i, "--bmap", &missing)))
 		o->bmap = v;
 	else if ((v = value(argc, argv, i, "--sha256", &missing))) {

@@ -57,36 +57,63 @@ static void *run_main(void *arg)
 	return NULL;
 }
 
-static int load_bmap(job *j)
+/* Read the bmap from a file or an http:// URL into memory (at most 64 MiB). */
+static int read_bmap(job *j, char **xml, size_t *len)
 {
-	FILE *fp = fopen(j->a.bmap, "rb");
-	char *xml = NULL;
-	size_t len = 0, cap = 0;
-	int error;
+	bool url = !strncmp(j->a.bmap, "http://", 7);
+	jf_agent_conn c = {.fd = -1};
+	FILE *fp = NULL;
+	size_t cap = 0;
+	uint64_t skip;
+	int error = 0;
 
-	if (!fp)
+	*xml = NULL;
+	*len = 0;
+	if (url && (error = jf_agent_http_get(&c, &j->a, j->a.bmap, 0, -1, &skip, &j->err)) < 0)
+		return error;
+	if (!url && !(fp = fopen(j->a.bmap, "rb")))
 		return jf_err_sys(&j->err, JF_ENOTFOUND, errno, "cannot open the bmap %s", j->a.bmap);
 	for (;;) {
-		size_t got;
+		long got;
 
-		if (len == cap) {
-			char *n = cap < (64u << 20) ? realloc(xml, cap ? 2 * cap : 65536) : NULL;
+		if (*len == cap) {
+			char *n = cap < (64u << 20) ? realloc(*xml, cap ? 2 * cap : 65536) : NULL;
 
 			if (!n) {
-				free(xml);
-				fclose(fp);
-				return jf_err_set(&j->err, JF_ENOMEM, "the bmap %s is too large",
-						  j->a.bmap);
+				error = jf_err_set(&j->err, JF_ENOMEM, "the bmap is too large");
+				break;
 			}
-			xml = n;
+			*xml = n;
 			cap = cap ? 2 * cap : 65536;
 		}
-		if (!(got = fread(xml + len, 1, cap - len, fp)))
+		got = url ? jf_agent_http_read(&c, *xml + *len, cap - *len, &j->err)
+			  : (long)fread(*xml + *len, 1, cap - *len, fp);
+		if (got <= 0) {
+			error = got < 0 ? (int)got : 0;
 			break;
-		len += got;
+		}
+		*len += (size_t)got;
 	}
-	fclose(fp);
-	error = jf_agent_bmap_parse(&j->bmap, xml, len, &j->err);
+	if (fp)
+		fclose(fp);
+	if (url)
+		jf_agent_http_close(&c);
+	return error;
+}
+
+static int load_bmap(job *j)
+{
+	char *xml;
+	size_t len;
+	int error = read_bmap(j, &xml, &len);
+
+	if (error == JF_ENOTFOUND && j->a.bmap_optional) {
+		free(xml);
+		j->a.bmap = NULL;
+		return 0;
+	}
+	if (!error)
+		error = jf_agent_bmap_parse(&j->bmap, xml, len, &j->err);
 	free(xml);
 	j->have_bmap = error == 0;
 	return error;
@@ -122,7 +149,7 @@ int main(int argc, char **argv)
 		return JF_AGENT_EXIT_USAGE;
 	}
 	if (j.a.bmap && load_bmap(&j) < 0) {
-		code = j.err.code == JF_EINTEGRITY ? JF_AGENT_EXIT_CORRUPT : JF_AGENT_EXIT_USAGE;
+		code = jf_agent_exit_code(j.err.code);
 		printf("jf-agent result error exit=%d msg=%s\n", code, j.err.msg);
 		return code;
 	}
