@@ -26,12 +26,14 @@
 #define MIB (1024.0 * 1024.0)
 #define BOARD_DIR "/tmp/jfa"
 
-/* Where the agents are: --agent-dir, $JMPFLASH_AGENT_DIR, the build tree,
- * the installed tree. @arch is the board's `uname -m`. */
+/* Where the agents are: the option, else $JMPFLASH_AGENT_DIR (each alone:
+ * a test can point it at an empty directory), else the build tree, then the
+ * installed tree. @arch is the board's `uname -m`. */
 static int find_agent(char *path, size_t cap, const char *dir, const char *arch)
 {
-	const char *dirs[] = {dir, getenv("JMPFLASH_AGENT_DIR"), JF_AGENT_BUILD_DIR,
-			      JF_AGENT_INSTALL_DIR};
+	const char *env = getenv("JMPFLASH_AGENT_DIR");
+	const char *dirs[] = {dir ? dir : env, dir || env ? NULL : JF_AGENT_BUILD_DIR,
+			      dir || env ? NULL : JF_AGENT_INSTALL_DIR};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!dirs[i] || !*dirs[i])

@@ -21,7 +21,8 @@ set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED boar
 
 # The flasher end to end: tests/e2e/flash.sh CASE.
 foreach(c raw xz gz zst url url-exporter registry target2 partitions checksum truncated no-uboot bad-kernel
-          kill-qemu ctrl-c shells)
+          kill-qemu ctrl-c shells agent-xz agent-gz agent-zst agent-bmap agent-restart agent-fls
+          agent-fallback)
   add_test(NAME e2e.flash.${c}
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/flash.sh ${c}
             $<TARGET_FILE:jmpflash-cli> ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})

@@ -29,7 +29,11 @@ def pipe(src, dst, slow):
 
 
 def serve(client):
-    upstream = socket.create_connection(("127.0.0.1", TARGET))
+    try:
+        upstream = socket.create_connection(("127.0.0.1", TARGET))
+    except OSError:  # the server is down (a restart test): the client sees a close
+        client.close()
+        return
     threading.Thread(target=pipe, args=(client, upstream, False), daemon=True).start()
     threading.Thread(target=pipe, args=(upstream, client, True), daemon=True).start()
 
