@@ -295,8 +295,8 @@ int jf_agent_bmap_parse(jf_agent_bmap *b, const char *xml, size_t len, jf_err *e
 					(unsigned long)XML_GetCurrentLineNumber(st.s.p),
 					XML_ErrorString(XML_GetErrorCode(st.s.p)));
 	XML_ParserFree(st.s.p);
-	if ((error = st.s.error) < 0 || (error = check(b, err)) < 0 ||
-	    (error = check_file(b, xml, len, err)) < 0)
+	if ((error = st.s.error) < 0 || (error = check_file(b, xml, len, err)) < 0 ||
+	    (error = check(b, err)) < 0)
 		jf_agent_bmap_free(b);
 	return error;
 }
