@@ -150,6 +150,7 @@ typedef struct jf_agent_result {
 	char sha256[65];     /* of the raw stream; "" with a bmap over HTTP ranges */
 	char file_sha256[65];
 	uint64_t write_ms, verify_tail_ms, verify_busy_ms;
+	uint64_t decode_busy_ms, write_busy_ms, hash_busy_ms; /* where the time goes */
 	unsigned resumes;
 	bool direct;
 	char compression[8];

@@ -177,14 +177,18 @@ int main(int argc, char **argv)
 		code = 0;
 		printf("jf-agent result ok bytes=%llu zeroed=%llu verified=%llu downloaded=%llu "
 		       "sha256=%s file_sha256=%s compression=%s direct=%d resumes=%u write_ms=%llu "
-		       "verify_ms=%llu verify_busy_ms=%llu\n",
+		       "verify_ms=%llu verify_busy_ms=%llu decode_busy_ms=%llu write_busy_ms=%llu "
+		       "hash_busy_ms=%llu\n",
 		       (unsigned long long)j.res.written, (unsigned long long)j.res.zeroed,
 		       (unsigned long long)j.res.verified, (unsigned long long)j.res.downloaded,
 		       j.res.sha256[0] ? j.res.sha256 : "-",
 		       j.res.file_sha256[0] ? j.res.file_sha256 : "-", j.res.compression,
 		       j.res.direct, j.res.resumes, (unsigned long long)j.res.write_ms,
 		       (unsigned long long)j.res.verify_tail_ms,
-		       (unsigned long long)j.res.verify_busy_ms);
+		       (unsigned long long)j.res.verify_busy_ms,
+		       (unsigned long long)j.res.decode_busy_ms,
+		       (unsigned long long)j.res.write_busy_ms,
+		       (unsigned long long)j.res.hash_busy_ms);
 	}
 	fflush(stdout);
 	if (j.have_bmap)

@@ -174,12 +174,16 @@ void *jf_decode_main(void *arg)
 	jf_image__dec *dec = NULL;
 	jf_chunk *ch;
 	jf_err err = JF_ERR_INIT;
+	uint64_t busy = 0;
 	int error = 0;
 
 	if (r->spans && (error = check_fits(r, r->bmap->image_size, "bmap ImageSize")) < 0)
 		goto done;
 	while ((ch = jf_agent_queue_pop(&r->chunks))) {
+		uint64_t t0 = jf_run_now_us();
+
 		error = decode_chunk(&d, &dec, ch, &err);
+		busy += jf_run_now_us() - t0;
 		jf_agent_queue_push(&r->free_chunks, ch);
 		if (error < 0)
 			goto done;
@@ -201,6 +205,7 @@ done:
 		if (d.cur)
 			jf_agent_queue_push(&r->free_blocks, d.cur);
 	}
+	r->res->decode_busy_ms = busy / 1000; /* includes waits for free blocks */
 	jf_image__dec_free(dec);
 	jf_agent_queue_close(&r->to_write);
 	jf_agent_queue_close(&r->to_hash);

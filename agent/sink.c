@@ -185,8 +185,13 @@ void *jf_write_main(void *arg)
 	jf_run *r = arg;
 	jf_block *b;
 
+	uint64_t busy = 0;
+
 	while ((b = jf_agent_queue_pop(&r->to_write))) {
+		uint64_t t0 = jf_run_now_us();
 		int error = jf_run_pieces(r, b, write_piece, NULL);
+
+		busy += jf_run_now_us() - t0;
 
 		if (error < 0 || !r->a->verify || jf_agent_queue_push(&r->to_verify, b) < 0)
 			jf_run_release(r, b);
@@ -199,6 +204,7 @@ void *jf_write_main(void *arg)
 		jf_err_sys(&err, JF_EIO, errno, "flushing %s failed", r->a->device);
 		jf_run_fail(r, JF_EIO, &err);
 	}
+	r->res->write_busy_ms = busy / 1000;
 	r->t_write_end_us = jf_run_now_us();
 	jf_agent_queue_close(&r->to_verify);
 	return NULL;
@@ -328,13 +334,19 @@ void *jf_hash_main(void *arg)
 	h.whole = !r->spans && jf_sha256_init(&h.all) == 0;
 	if (r->bmap && (error = jf_agent_digest_new(&h.range, r->bmap->checksum_type, &err)) < 0)
 		jf_run_fail(r, error, &err);
+	uint64_t busy = 0;
+
 	while (!error && (b = jf_agent_queue_pop(&r->to_hash))) {
+		uint64_t t0 = jf_run_now_us();
+
 		if (h.whole)
 			jf_sha256_update(&h.all, b->data, b->len);
 		if (r->bmap)
 			error = jf_run_pieces(r, b, hash_piece, &h);
+		busy += jf_run_now_us() - t0;
 		jf_run_release(r, b);
 	}
+	r->res->hash_busy_ms = busy / 1000;
 	if (!r->stop && r->bmap && h.ri < r->bmap->nranges) {
 		jf_err_set(&err, JF_EINTEGRITY, "the image ends before the bmap's range %llu-%llu",
 			   (unsigned long long)r->bmap->ranges[h.ri].first,

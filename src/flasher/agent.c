@@ -90,8 +90,9 @@ static int board_fetch(jf_flasher *f, const char *url, const char *dest, const c
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 	if (!error)
 		error = jf_shell__run(f, cmd.ptr, 120, &out, err);
-	p = out.ptr ? out.ptr + strspn(out.ptr, " \r\n") : "";
-	if (!error && want && (strlen(p) < 64 || strncmp(p, want, 64)))
+	/* (a kernel message may come first on the console: look for the line) */
+	p = out.ptr && want ? strstr(out.ptr, want) : NULL;
+	if (!error && want && (!p || (p > out.ptr && !strchr(" \r\n", p[-1])) || p[64] != ' '))
 		error = jf_err_set(err, JF_EINTEGRITY, "%s on the board does not have sha256 %s",
 				   dest, want);
 	jf_buf_free(&cmd);
