@@ -68,7 +68,7 @@ else
 fi
 
 # a connection cut every 4 MB, three times: resumed with Range, byte-exact
-python3 "$(dirname "$0")/cut_proxy.py" $((HTTP_PORT + 1)) "$HTTP_PORT" 4000000 3 >"$T/cut.out" 2>&1 &
+python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 1)) "$HTTP_PORT" 0 4000000 3 >"$T/cut.out" 2>&1 &
 PIDS+=($!)
 wait_for "$T/cut.out" "^ready"
 : >"$T/out"
@@ -82,12 +82,9 @@ ok "connection cut 3 times: resumed, byte-exact, nothing downloaded twice"
 # the server killed mid-transfer and restarted on the same port (64 MiB at
 # 8 MB/s: far more than the socket buffers can hold when it dies)
 head -c 64M /dev/urandom >"$W/big"
-python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 2)) "$HTTP_PORT" 8000000 >/dev/null 2>&1 &
+python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 2)) "$HTTP_PORT" 8000000 >"$T/slow.out" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do
-	curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$((HTTP_PORT + 2))/img" && break
-	sleep 0.1
-done
+wait_for "$T/slow.out" "^ready"
 : >"$T/out"
 "$AGENT" "http://127.0.0.1:$((HTTP_PORT + 2))/big" "$T/out" >"$T/agent.out" 2>&1 &
 apid=$!
