@@ -76,10 +76,11 @@ static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 	if ((error = jf_agent_http_get(&c, r->a, r->a->url, *pos, end >= 0 ? end - 1 : -1, &skip,
 				       err)) < 0)
 		return error;
-	if (end < 0 && r->stream_size < 0) {
+	if (end < 0 && r->stream_size < 0 && c.head.content_length >= 0) {
+		/* 206: the whole size, or what is left after *pos; 200: all of it */
 		r->stream_size = c.head.range_total >= 0 ? c.head.range_total
-			       : c.head.content_length >= 0 ? c.head.content_length + (int64_t)*pos
-							    : -1;
+			       : c.head.status == 200     ? c.head.content_length
+							  : c.head.content_length + (int64_t)*pos;
 	}
 	for (;;) {
 		jf_chunk *ch = chunk_at(f, *pos);
