@@ -71,6 +71,7 @@ typedef struct jf_agent_http_head {
 	int64_t range_start;     /* Content-Range first byte, -1: none */
 	int64_t range_total;     /* Content-Range complete length, -1: '*' / none */
 	bool chunked;
+	bool close;              /* Connection: close */
 	char location[2048];     /* redirects */
 	char etag[128];
 	char last_modified[64];
@@ -122,15 +123,20 @@ void jf_agent_digest_free(jf_agent_digest *d);
 /* ---- the HTTP client (http.c) ---- */
 
 typedef struct jf_agent_conn {
-	int fd;
+	int fd;          /* -1: none (JF_AGENT_CONN_INIT) */
+	char origin[300]; /* host:port of the open connection, for reuse */
 	jf_agent_http_head head;
 	char *buf;       /* bytes read past the head */
 	size_t have, pos;
 	int64_t left;    /* body bytes still expected; -1 until close */
 } jf_agent_conn;
 
+#define JF_AGENT_CONN_INIT {.fd = -1}
+
 /* GET @url from byte @from (to @to inclusive when >= 0), following up to
- * 5 redirects. On 200 to a Range request *skip is the number of bytes to
+ * 5 redirects. @c is JF_AGENT_CONN_INIT or a connection whose previous body
+ * was read to its end: then the request reuses it (keep-alive), and a fresh
+ * connection is made if that fails. On 200 to a Range request *skip is the number of bytes to
  * drop (the server ignored Range). Errors: JF_ENOTFOUND (404/410), JF_EPERM
  * (401/403), JF_EUNREACHABLE (connect), JF_EIO (lost, retryable),
  * JF_EPROTO (the server answers nonsense). */

@@ -16,6 +16,7 @@ typedef struct fetch {
 	unsigned fails;
 	jf_sha256 file_hash;
 	bool hashing;
+	jf_agent_conn conn; /* kept alive between the ranges of a bmap */
 } fetch;
 
 static bool retryable(int error)
@@ -69,18 +70,18 @@ static jf_chunk *chunk_at(fetch *f, uint64_t off)
 static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 {
 	jf_run *r = f->r;
-	jf_agent_conn c;
+	jf_agent_conn *c = &f->conn;
 	uint64_t skip = 0;
 	int error;
 
-	if ((error = jf_agent_http_get(&c, r->a, r->a->url, *pos, end >= 0 ? end - 1 : -1, &skip,
+	if ((error = jf_agent_http_get(c, r->a, r->a->url, *pos, end >= 0 ? end - 1 : -1, &skip,
 				       err)) < 0)
 		return error;
-	if (end < 0 && r->stream_size < 0 && c.head.content_length >= 0) {
+	if (end < 0 && r->stream_size < 0 && c->head.content_length >= 0) {
 		/* 206: the whole size, or what is left after *pos; 200: all of it */
-		r->stream_size = c.head.range_total >= 0 ? c.head.range_total
-			       : c.head.status == 200     ? c.head.content_length
-							  : c.head.content_length + (int64_t)*pos;
+		r->stream_size = c->head.range_total >= 0 ? c->head.range_total
+			       : c->head.status == 200     ? c->head.content_length
+							  : c->head.content_length + (int64_t)*pos;
 	}
 	for (;;) {
 		jf_chunk *ch = chunk_at(f, *pos);
@@ -90,7 +91,7 @@ static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 			error = JF_ECANCELED;
 			break;
 		}
-		n = jf_agent_http_read(&c, ch->data + ch->len, JF_CHUNK_SIZE - ch->len, err);
+		n = jf_agent_http_read(c, ch->data + ch->len, JF_CHUNK_SIZE - ch->len, err);
 		if (n <= 0) {
 			error = (int)n;
 			break;
@@ -109,7 +110,8 @@ static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 		*pos += (uint64_t)n;
 		r->prog->downloaded += (uint64_t)n;
 	}
-	jf_agent_http_close(&c);
+	if (error < 0)
+		jf_agent_http_close(c); /* a retry starts a new connection */
 	if (!error && end < 0 && r->stream_size >= 0 && (int64_t)*pos < r->stream_size)
 		error = jf_err_set(err, JF_EIO, "the download ended at byte %llu of %lld",
 				   (unsigned long long)*pos, (long long)r->stream_size);
@@ -142,7 +144,7 @@ static int span(fetch *f, uint64_t start, int64_t end)
 
 void *jf_fetch_main(void *arg)
 {
-	fetch f = {.r = arg};
+	fetch f = {.r = arg, .conn = JF_AGENT_CONN_INIT};
 	jf_run *r = f.r;
 	int error = 0;
 
@@ -171,6 +173,7 @@ void *jf_fetch_main(void *arg)
 			   r->res->file_sha256, r->a->file_sha256);
 		jf_run_fail(r, JF_EINTEGRITY, &err);
 	}
+	jf_agent_http_close(&f.conn);
 	jf_agent_queue_close(&r->chunks);
 	return NULL;
 }

@@ -80,7 +80,7 @@ static int request(int fd, const jf_agent_url *u, const jf_agent_args *a, uint64
 	if (!req)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	n = snprintf(req, HEAD_MAX, "GET %s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: jmpflash-agent\r\n"
-				    "Accept-Encoding: identity\r\nConnection: close\r\n",
+				    "Accept-Encoding: identity\r\nConnection: keep-alive\r\n",
 		     u->path, u->host, strcmp(u->port, "80") ? ":" : "",
 		     strcmp(u->port, "80") ? u->port : "");
 	if (to >= 0)
@@ -142,12 +142,22 @@ static int status_error(int status, const char *path, jf_err *err)
 static int get_once(jf_agent_conn *c, const jf_agent_args *a, const jf_agent_url *u,
 		    uint64_t from, int64_t to, uint64_t *skip, jf_err *err)
 {
+	char origin[sizeof(c->origin)];
 	int error;
 
+	snprintf(origin, sizeof(origin), "%s:%s", u->host, u->port);
+	/* keep-alive: the same server, the last body read to its end */
+	if (c->fd >= 0 && c->left == 0 && !c->head.close && !strcmp(c->origin, origin) &&
+	    request(c->fd, u, a, from, to, err) == 0 && read_head(c, err) == 0)
+		goto got;
+	if (c->fd >= 0)
+		close(c->fd);
 	if ((c->fd = dial(u, err)) < 0)
 		return c->fd;
+	snprintf(c->origin, sizeof(c->origin), "%s", origin);
 	if ((error = request(c->fd, u, a, from, to, err)) < 0 || (error = read_head(c, err)) < 0)
 		return error;
+got:
 	if (c->head.status >= 300 && c->head.status < 400 && c->head.location[0])
 		return 1;
 	if (c->head.chunked)
@@ -174,12 +184,12 @@ int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url,
 	char *cur = strdup(url);
 	int error = 0;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	if (!cur || !(c->buf = malloc(HEAD_MAX))) {
+	if (!c->buf && !(c->buf = malloc(HEAD_MAX))) {
 		free(cur);
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
+	if (!cur)
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	for (int hops = 0;; hops++) {
 		jf_agent_url u;
 
@@ -200,8 +210,11 @@ int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url,
 		} else {
 			cur = strdup(c->head.location);
 		}
-		close(c->fd);
-		c->fd = -1;
+		if (c->head.content_length != 0 || c->head.close) { /* its body is not read */
+			close(c->fd);
+			c->fd = -1;
+		}
+		c->left = 0;
 		if (!cur) {
 			error = jf_err_set(err, JF_ENOMEM, "out of memory");
 			break;

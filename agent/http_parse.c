@@ -128,6 +128,8 @@ static int header(jf_agent_http_head *h, const char *name, size_t nlen, const ch
 	} else if (IS("Content-Range")) {
 		if (content_range(h, val) < 0)
 			return jf_err_set(err, JF_EPROTO, "the server sent a bad Content-Range");
+	} else if (IS("Connection")) {
+		h->close = strcasestr(val, "close") != NULL;
 	} else if (IS("Transfer-Encoding")) {
 		h->chunked = strcasestr(val, "chunked") != NULL;
 	} else if (IS("Location")) {

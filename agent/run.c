@@ -12,7 +12,7 @@
 /* Is the resource a raw image? Reads its first bytes with one Range request. */
 static int probe_raw(const jf_agent_args *a, bool *raw, jf_err *err)
 {
-	jf_agent_conn c;
+	jf_agent_conn c = JF_AGENT_CONN_INIT;
 	unsigned char head[JF_IMAGE_MAGIC_LEN];
 	size_t have = 0;
 	uint64_t skip;
