@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "jmpflash/error.h"
@@ -166,7 +167,7 @@ typedef struct jf_agent_result {
 /* Progress the pipeline makes, read by the main thread under no lock
  * (atomics), printed once per interval. */
 typedef struct jf_agent_progress {
-	volatile uint64_t written, total, downloaded;
+	_Atomic uint64_t written, total, downloaded;
 } jf_agent_progress;
 
 int jf_agent_run(jf_agent_result *out, const jf_agent_args *a, const jf_agent_bmap *bmap,

@@ -45,7 +45,7 @@ typedef struct job {
 	jf_agent_progress prog;
 	jf_err err;
 	int error;
-	volatile int done;
+	_Atomic int done;
 } job;
 
 static void *run_main(void *arg)

@@ -45,7 +45,7 @@ typedef struct jf_run {
 	jf_agent_progress *prog;
 	jf_agent_result *res;
 
-	volatile int stop;
+	_Atomic int stop;
 	pthread_mutex_t lock;
 	jf_err err;    /* the first failure */
 	int error;
@@ -59,7 +59,7 @@ typedef struct jf_run {
 	int fd_direct, fd_buffered; /* the target; fd_direct -1 without O_DIRECT */
 	uint64_t dev_size;          /* 0: no limit (a growing regular file) */
 	bool blkdev, zeroout_ok;
-	volatile int no_direct;     /* O_DIRECT was refused by a write */
+	_Atomic int no_direct;     /* O_DIRECT was refused by a write */
 	uint64_t t_write_end_us;
 } jf_run;
 

@@ -3,7 +3,7 @@
 
 #include "queue.h"
 
-int jf_agent_queue_init(jf_agent_queue *q, size_t cap, volatile const int *stop)
+int jf_agent_queue_init(jf_agent_queue *q, size_t cap, const _Atomic int *stop)
 {
 	q->items = calloc(cap, sizeof(void *));
 	if (!q->items)

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct jf_agent_queue {
@@ -12,10 +13,10 @@ typedef struct jf_agent_queue {
 	void **items;
 	size_t cap, head, n;
 	bool closed;              /* no more pushes: pop drains, then NULL */
-	volatile const int *stop; /* when *stop: push and pop give up at once */
+	const _Atomic int *stop; /* when *stop: push and pop give up at once */
 } jf_agent_queue;
 
-int jf_agent_queue_init(jf_agent_queue *q, size_t cap, volatile const int *stop);
+int jf_agent_queue_init(jf_agent_queue *q, size_t cap, const _Atomic int *stop);
 void jf_agent_queue_dispose(jf_agent_queue *q);
 /* Block while full; -1 when stopped (the item is not queued). */
 int jf_agent_queue_push(jf_agent_queue *q, void *item);

@@ -111,7 +111,7 @@ typedef struct jf_flash_opts {
 #define JF_FLASH_OPTS_VERSION 1
 #define JF_FLASH_OPTS_INIT                                                                  \
 	{JF_FLASH_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, false, NULL, NULL, NULL, \
-	 false, -1, JF_METHOD_SHELL, false, NULL, NULL, NULL}
+	 false, -1, JF_METHOD_AGENT, false, NULL, NULL, NULL}
 
 /* Flash: set up the bundle and servers, boot the flasher shell, write,
  * verify, power off. A failed or unverified write is an error, never a

@@ -41,8 +41,8 @@ static const cli_opt flash_opts[] = {
 	{"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
 	{"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
 	{"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
-	{"method", 0, "shell|agent|fls", "How the board writes the image (default shell; agent: "
-					 "jmpflash-agent, also 'fls')",
+	{"method", 0, "shell|agent|fls", "How the board writes the image (default agent: "
+					 "jmpflash-agent, also 'fls'; shell: busybox tools)",
 	 O_METHOD},
 	{"bmap", 0, "FILE", "bmaptool block map: write only mapped blocks (default: IMAGE.bmap)",
 	 O_BMAP},
