@@ -21,6 +21,9 @@ libexpat1-dev bmap-tools
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 zlib1g-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libbz2-dev:arm64 liblz4-dev:arm64
 libssl-dev:arm64 libexpat1-dev:arm64
+debhelper dpkg-dev lintian man-db bash-completion
+clang-format
+clang libclang-rt-14-dev
 "
 # Why each group is here:
 # console/ (PCRE2 expect patterns) and power/ (hidapi for YKUSH, net-snmp for
@@ -35,6 +38,13 @@ libssl-dev:arm64 libexpat1-dev:arm64
 #   unshare (util-linux) and ip (iproute2); the e2e scripts use pgrep/pkill.
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
+# packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks
+#   it, man-db renders and finds the man page (tests/package/, deb-check.sh);
+#   package.completion also runs under bash-completion's _init_completion;
+#   g++ (build-essential) compiles the public headers as C++.
+# clang-format: `make format`, and `make lint` with JF_LINT_FORMAT=1.
+# tests/fuzz/: clang and its libFuzzer runtime (libclang-rt-14-dev) for
+#   `make fuzz`; the replay tests build with gcc.
 # net/: libmicrohttpd for the HTTP server; curl, wget, atftp, tftp-hpa (the
 #   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
 #   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed

@@ -5,6 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_buf {
 	char *ptr; /* NULL until the first write */
 	size_t len;
@@ -26,5 +30,9 @@ void jf_buf_clear(jf_buf *b);
 /* Hand the string to the caller (who frees it); the buffer becomes empty. */
 char *jf_buf_detach(jf_buf *b);
 void jf_buf_free(jf_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

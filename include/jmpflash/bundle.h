@@ -15,6 +15,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define JF_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define JF_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define JF_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
@@ -130,5 +134,9 @@ int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
  * `oras push` does. out (may be NULL) gets the manifest digest and layers. */
 int jf_bundle_push(jf_bundle_info *out, jf_bundle_client *c, const char *dir, const char *ref,
 		   jf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_deadline {
 	uint64_t at_ms; /* monotonic; UINT64_MAX = never */
 } jf_deadline;
@@ -28,5 +32,9 @@ jf_deadline jf_deadline_min(jf_deadline a, jf_deadline b);
 
 /* "7:26", "1:02:03" for a duration in seconds (as the seed prints it). */
 void jf_format_duration(char *buf, unsigned long size, uint64_t secs);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum jf_driver_kind {
 	JF_DRIVER_COMPOSITE = 0, /* only children */
 	JF_DRIVER_FLASHER,
@@ -144,5 +148,9 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *flasher, jf_e
 /* True when this user can create files in @dir, or create @dir itself
  * (the nearest existing parent is writable). */
 bool jf_dir_usable(const char *dir);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -20,6 +20,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_console jf_console;
 
 /* Receives transcript text (already redacted and timestamped), e.g. the
@@ -109,9 +113,6 @@ int jf_match_group(const jf_match *m, size_t i, jf_buf *out);
 int jf_console_expect(jf_console *c, const jf_pattern *pats, size_t npats, jf_deadline deadline,
                       jf_match *m, jf_err *err);
 
-/* Read whatever arrives until @deadline (into the buffer, the transcript);
- * returns 0 at the deadline. */
-int jf_console_drain(jf_console *c, jf_deadline deadline, jf_err *err);
 /* The bytes received and not yet consumed by a match. */
 const char *jf_console_buffered(const jf_console *c, size_t *len);
 void jf_console_clear(jf_console *c);
@@ -136,5 +137,9 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err);
 
 /* For tests and tools: the endpoint's file descriptor (poll it for input). */
 int jf_console_fd(const jf_console *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

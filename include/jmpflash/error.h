@@ -12,6 +12,10 @@
 extern "C" {
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
 	JF_OK = 0,
 	JF_EINVAL = -1,      /* bad argument or malformed input */
@@ -62,4 +66,8 @@ const char *jf_strerror(int code);
 #ifdef __cplusplus
 }
 #endif
+#ifdef __cplusplus
+}
+#endif
+
 #endif

@@ -19,6 +19,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_flasher jf_flasher;
 
 typedef enum jf_flash_event_kind {
@@ -127,5 +131,9 @@ int jf_busybox_shell(jf_flasher *f, const jf_interact_opts *io, jf_err *err);
 /* True when a failure with @code is worth a power cycle and another try:
  * timeouts, a console that went away, TFTP/DHCP trouble. */
 bool jf_flash_retryable(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_http_server jf_http_server;
 
 typedef struct jf_http_opts {
@@ -52,5 +56,9 @@ int jf_http_server_url(char **out, const jf_http_server *s, const char *board_ad
 /* Stop: close the listening socket and every connection, join the threads,
  * free @s. The port can be bound again as soon as this returns. */
 void jf_http_server_stop(jf_http_server *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -20,6 +20,10 @@
 #include "jmpflash/log.h"
 #include "jmpflash/sha256.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum jf_compression {
 	JF_COMP_NONE = 0,
 	JF_COMP_GZIP,
@@ -173,5 +177,9 @@ int jf_image_fetch(jf_image_info *out, const char *url, const char *dst_path,
  * a message saying what was expected. @filename_hint may be NULL. */
 int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text,
 		      const char *filename_hint, jf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_manifest_file {
 	char *file;      /* relative path inside the bundle ("data/Image") */
 	char *address_s; /* as written ("0x82000000") */
@@ -81,5 +85,9 @@ const char *jf_manifest_target_device(const jf_manifest *m, const char *name);
 /* A bundle-relative file path is acceptable: relative, no "..", no empty
  * parts, no control characters. */
 bool jf_bundle_path_ok(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

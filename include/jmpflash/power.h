@@ -15,6 +15,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_power jf_power;
 
 typedef enum jf_power_state {
@@ -101,5 +105,9 @@ typedef struct jf_ykush_hid {
 /* jf_power_open with a given HID layer (NULL: hidapi). */
 int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid, jf_log *log,
                         jf_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include "jmpflash/clock.h"
 #include "jmpflash/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
 	JF_PROC_PIPE_IN = 1 << 0,  /* in_fd: write end of the child's stdin */
 	JF_PROC_PIPE_OUT = 1 << 1, /* out_fd: read end of the child's stdout */
@@ -63,5 +67,9 @@ typedef struct jf_proc_result {
 int jf_proc_run(jf_proc_result *r, const char *const argv[], const char *input,
 		unsigned long timeout_ms, size_t max_output, jf_err *err);
 void jf_proc_result_free(jf_proc_result *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

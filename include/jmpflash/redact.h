@@ -11,6 +11,10 @@
 
 #include "jmpflash/buf.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_redact jf_redact;
 
 #define JF_REDACT_MASK "***"
@@ -46,5 +50,9 @@ int jf_redact_stream_feed(jf_redact_stream *s, const void *data, size_t len, jf_
 /* Append whatever is still held back (the stream ended). */
 int jf_redact_stream_flush(jf_redact_stream *s, jf_buf *out);
 void jf_redact_stream_free(jf_redact_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

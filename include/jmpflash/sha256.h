@@ -7,6 +7,10 @@
 
 #include "jmpflash/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define JF_SHA256_LEN 32
 #define JF_SHA256_HEX_LEN 64
 
@@ -29,5 +33,9 @@ int jf_sha256_file(char *hex, const char *path, jf_err *err);
 int jf_sha256_hex_valid(const char *s);
 /* Case-insensitive compare of two hex digests; 0 when equal. */
 int jf_sha256_hex_cmp(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

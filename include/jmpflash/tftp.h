@@ -14,6 +14,10 @@
 #include "jmpflash/error.h"
 #include "jmpflash/log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct jf_tftp_server jf_tftp_server;
 
 /* What one finished (or failed) transfer did; given to on_transfer. */
@@ -69,5 +73,9 @@ int jf_tftp_server_map_client(jf_tftp_server *s, const char *client_addr, const 
 /* Stop: abort transfers in flight, close every socket, join the thread and
  * free @s. Returns once the port is free again. NULL is a no-op. */
 void jf_tftp_server_stop(jf_tftp_server *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

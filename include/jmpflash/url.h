@@ -10,6 +10,10 @@
 
 #include "jmpflash/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum jf_url_scheme {
 	JF_URL_FILE = 0, /* a plain path, or file:// */
 	JF_URL_HTTP,
@@ -47,5 +51,9 @@ int jf_url_default_port(jf_url_scheme s);
 /* Percent-decode @len bytes of @s into a new string; NULL on bad escapes
  * ("%zz", a decoded NUL) or no memory. */
 char *jf_url_decode(const char *s, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -104,7 +104,6 @@ int jf_bundle__index_pick(char **digest, const char *json, size_t len, const cha
 int jf_cache__path(char *buf, size_t size, const char *cache, const char *digest,
 		   const char *suffix);
 int jf_cache__mkparent(const char *path, jf_err *err);
-bool jf_cache__has(const char *cache, const char *digest);
 /* Store @len bytes whose sha256 is @digest (checked here). */
 int jf_cache__put_mem(const char *cache, const char *digest, const void *data, size_t len,
 		      jf_err *err);

@@ -41,14 +41,6 @@ int jf_cache__mkparent(const char *path, jf_err *err)
 	return jf_mkdirs(dir, err);
 }
 
-bool jf_cache__has(const char *cache, const char *digest)
-{
-	char path[4096];
-
-	return jf_cache__path(path, sizeof(path), cache, digest, "") == 0 &&
-	       access(path, F_OK) == 0;
-}
-
 /* Write @len bytes to a temp file next to @path and rename it into place. */
 static int write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			jf_err *err)

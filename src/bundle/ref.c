@@ -50,9 +50,7 @@ static bool component_ok(const char *s, size_t len)
 
 static bool repository_ok(const char *s)
 {
-	size_t len = strlen(s);
-
-	if (!len || len > 255)
+	if (!*s)
 		return false;
 	while (*s) {
 		size_t n = strcspn(s, "/");
@@ -221,6 +219,11 @@ int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err)
 	}
 	if ((error = set_repository(out, name)) < 0)
 		goto done;
+	/* The limit holds for the repository as requested, "library/" included. */
+	if (strlen(out->repository) > 255) {
+		error = bad(err, text, "the repository is longer than 255 characters");
+		goto done;
+	}
 	if (!out->tag && !out->digest && !(out->tag = strdup("latest"))) {
 		error = JF_ENOMEM;
 		goto done;

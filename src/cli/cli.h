@@ -3,6 +3,7 @@
 #ifndef JF_CLI_H
 #define JF_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "jmpflash/config.h"
@@ -67,6 +68,28 @@ int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err);
 /* The driver with @role (its flasher's child @child, or -e NAME itself). */
 int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, const char *child,
 		    const jf_driver **out, jf_err *err);
+
+/* Signals as cancellation (cancel.c): between cli_cancel_begin and
+ * cli_cancel_end, SIGINT, SIGTERM, SIGHUP and SIGQUIT make fds[0] readable
+ * (one byte: the signal's number); hand it to whatever waits as its cancel
+ * fd. One at a time per process. */
+#define CLI_CANCEL_NSIG 4
+typedef struct cli_cancel {
+	int fds[2];
+	struct sigaction old[CLI_CANCEL_NSIG];
+} cli_cancel;
+#define CLI_CANCEL_INIT {.fds = {-1, -1}}
+
+int cli_cancel_begin(cli_cancel *c, jf_err *err);
+/* Block until one of the signals arrives; returns its number. */
+int cli_cancel_wait(cli_cancel *c);
+/* Restore the previous handlers and close the pipe (safe on an unstarted
+ * CLI_CANCEL_INIT). */
+void cli_cancel_end(cli_cancel *c);
+/* The signals above, for a thread that must never take them. */
+void cli_cancel_sigset(sigset_t *set);
+/* "SIGINT" for the number cli_cancel_wait returned. */
+const char *cli_cancel_signal_name(int sig);
 
 extern const cli_cmd cli_config_cmds[];
 extern const cli_cmd cli_bundle_cmds[];

@@ -1,11 +1,6 @@
 /* jmpflash serial: attach the terminal to the board's serial console. */
-#define _GNU_SOURCE /* pipe2 */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,20 +20,6 @@ static const cli_cmd serial_cmd = {"serial", "[OPTIONS]",
                                    "Attach to the board's serial console (interactive)",
                                    cli_serial_opts, NULL};
 
-/* The signal handler's end of the self-pipe: the CLI's only global. */
-static int cancel_write_fd = -1;
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	if (cancel_write_fd >= 0 && write(cancel_write_fd, &c, 1) < 0) {
-		/* nothing to do in a signal handler */
-	}
-	errno = saved;
-}
-
 static void tap_stderr(void *user, const char *text, size_t len)
 {
 	(void)user;
@@ -47,33 +28,22 @@ static void tap_stderr(void *user, const char *text, size_t len)
 	}
 }
 
-static int interact(cli_ctx *ctx, jf_console *c, const char *url, jf_err *err)
+/* Attach until the escape sequence, EOF, or a signal (cli_cancel). */
+static int interact(jf_console *c, const char *url, jf_err *err)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	struct sigaction sa, old[4];
 	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0};
+	cli_cancel cancel = CLI_CANCEL_INIT;
 	char esc[64];
-	int fds[2], rc;
+	int rc;
 
-	(void)ctx;
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return jf_err_sys(err, JF_EIO, errno, "pipe");
-	cancel_write_fd = fds[1];
-	io.cancel_fd = fds[0];
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 4; i++)
-		sigaction(sigs[i], &sa, &old[i]);
+	if ((rc = cli_cancel_begin(&cancel, err)) < 0)
+		return rc;
+	io.cancel_fd = cancel.fds[0];
 	fprintf(stderr, "jmpflash: connected to %s; press %s to leave\r\n", url,
 	        jf_interact_escape_text(&io, esc, sizeof(esc)));
 	rc = jf_console_interact(c, &io, err);
 	fprintf(stderr, "\r\njmpflash: disconnected from %s\n", url);
-	for (size_t i = 0; i < 4; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	cancel_write_fd = -1;
-	close(fds[0]);
-	close(fds[1]);
+	cli_cancel_end(&cancel);
 	return rc;
 }
 
@@ -112,7 +82,7 @@ int cli_serial_run(cli_ctx *ctx, int argc, char **argv)
 	    (rc = jf_console_opts_from_driver(&o, d, &err)) < 0 ||
 	    (rc = jf_console_open(&c, &o, &ctx->log, &err)) < 0)
 		goto done;
-	rc = interact(ctx, c, o.url, &err);
+	rc = interact(c, o.url, &err);
 done:
 	jf_console_close(c);
 	jf_exporter_dispose(&e);

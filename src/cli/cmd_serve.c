@@ -1,7 +1,7 @@
 /* jmpflash serve: run the TFTP and HTTP servers until Ctrl-C or SIGTERM. */
 #include <errno.h>
-#include <pthread.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,73 +88,73 @@ static int parse_args(serve_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* Blocks SIGINT/SIGTERM in every thread (the servers' threads inherit the
- * mask) and waits for one here. A handler is installed as well: a
- * background job of a non-interactive shell starts with SIGINT ignored. */
-static void empty_handler(int sig)
+/* Start the servers @a asks for, with @ctx's log. */
+static int start_servers(cli_ctx *ctx, const serve_args *a, jf_tftp_server **tftp,
+			 jf_http_server **http)
 {
-	(void)sig;
+	jf_http_opts ho = JF_HTTP_OPTS_INIT;
+	jf_tftp_opts to = JF_TFTP_OPTS_INIT;
+	jf_err err = JF_ERR_INIT;
+
+	if (a->tftp_root) {
+		to.root = a->tftp_root;
+		to.bind = a->bind;
+		to.port = (uint16_t)a->tftp_port;
+		to.allow_write = a->upload;
+		to.max_upload = a->max_upload;
+		to.log = &ctx->log;
+		if (jf_tftp_server_start(tftp, &to, &err) < 0)
+			return cli_fail(ctx, &err);
+		cli_out(ctx, "tftp: listening on port %u, root %s\n", jf_tftp_server_port(*tftp),
+			a->tftp_root);
+	}
+	if (a->http_root) {
+		ho.root = a->http_root;
+		ho.bind = a->bind;
+		ho.port = (uint16_t)a->http_port;
+		ho.allow_upload = a->upload;
+		ho.token = a->token;
+		ho.max_upload = a->max_upload;
+		ho.log = &ctx->log;
+		if (jf_http_server_start(http, &ho, &err) < 0)
+			return cli_fail(ctx, &err);
+		cli_out(ctx, "http: listening on port %u, root %s\n", jf_http_server_port(*http),
+			a->http_root);
+	}
+	return JF_EXIT_OK;
 }
 
+/* Serve until a signal (cli_cancel). The servers' threads start with the
+ * signals blocked, so only this thread takes them and their system calls
+ * are never interrupted. */
 int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {
 	serve_args a = {NULL, NULL, NULL, NULL, 69, 8080, false, 0};
-	jf_http_opts ho = JF_HTTP_OPTS_INIT;
+	cli_cancel cancel = CLI_CANCEL_INIT;
 	jf_http_server *http = NULL;
-	jf_tftp_opts to = JF_TFTP_OPTS_INIT;
 	jf_tftp_server *tftp = NULL;
 	jf_err err = JF_ERR_INIT;
-	struct sigaction sa;
 	sigset_t set;
-	int rc, sig = 0;
+	int rc, sig;
 
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc == 1 ? JF_EXIT_OK : rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = empty_handler;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	if (cli_cancel_begin(&cancel, &err) < 0)
+		return cli_fail(ctx, &err);
+	cli_cancel_sigset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (a.tftp_root) {
-		to.root = a.tftp_root;
-		to.bind = a.bind;
-		to.port = (uint16_t)a.tftp_port;
-		to.allow_write = a.upload;
-		to.max_upload = a.max_upload;
-		to.log = &ctx->log;
-		if (jf_tftp_server_start(&tftp, &to, &err) < 0) {
-			rc = cli_fail(ctx, &err);
-			goto done;
-		}
-		cli_out(ctx, "tftp: listening on port %u, root %s\n", jf_tftp_server_port(tftp),
-			a.tftp_root);
-	}
-	if (a.http_root) {
-		ho.root = a.http_root;
-		ho.bind = a.bind;
-		ho.port = (uint16_t)a.http_port;
-		ho.allow_upload = a.upload;
-		ho.token = a.token;
-		ho.max_upload = a.max_upload;
-		ho.log = &ctx->log;
-		if (jf_http_server_start(&http, &ho, &err) < 0) {
-			rc = cli_fail(ctx, &err);
-			goto done;
-		}
-		cli_out(ctx, "http: listening on port %u, root %s\n", jf_http_server_port(http),
-			a.http_root);
-	}
+	rc = start_servers(ctx, &a, &tftp, &http);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (rc != JF_EXIT_OK)
+		goto done;
 	cli_out(ctx, "ready\n"); /* scripts wait for this line */
 	fflush(stdout);
-	while (sigwait(&set, &sig) != 0)
-		;
-	jf_info(&ctx->log, "serve", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sig = cli_cancel_wait(&cancel);
+	jf_info(&ctx->log, "serve", "stopping on %s", cli_cancel_signal_name(sig));
 	rc = JF_EXIT_OK;
 done:
 	jf_http_server_stop(http);
 	jf_tftp_server_stop(tftp);
+	cli_cancel_end(&cancel);
 	return rc;
 }

@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 		fputs("jmpflash: out of memory\n", stderr);
 		return JF_EXIT_FAILED;
 	}
+	jf_log_set_sink(&ctx.log, jf_log_stderr_sink, NULL);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:e:vqVh", longs, NULL)) != -1) {
 		switch (c) {

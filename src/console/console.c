@@ -240,16 +240,6 @@ static int read_some(jf_console *c, jf_deadline d, jf_err *err)
 	return 1;
 }
 
-int jf_console_drain(jf_console *c, jf_deadline d, jf_err *err)
-{
-	int rc;
-
-	while (!jf_deadline_expired(d))
-		if ((rc = read_some(c, d, err)) < 0)
-			return rc;
-	return 0;
-}
-
 void jf_match_free(jf_match *m)
 {
 	if (!m)
@@ -347,6 +337,7 @@ static void search(jf_console *c, const jf_pattern *pats, compiled *k, hit *h)
 	size_t len = c->rx.len;
 
 	h->index = -1;
+	h->start = h->end = h->ngroups = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		if (pats[i].kind == JF_PAT_LITERAL) {
 			size_t pl = strlen(pats[i].text);
@@ -383,7 +374,7 @@ static void search(jf_console *c, const jf_pattern *pats, compiled *k, hit *h)
 
 static int take_match(jf_console *c, const hit *h, jf_match *m)
 {
-	const char *s = c->rx.ptr;
+	const char *s = c->rx.ptr ? c->rx.ptr : ""; /* an empty match before any byte */
 	int error = 0;
 
 	if (m) {
@@ -392,7 +383,10 @@ static int take_match(jf_console *c, const hit *h, jf_match *m)
 		m->truncated = c->truncated;
 		m->ngroups = h->ngroups;
 		for (size_t g = 0; g < h->ngroups; g++) {
-			bool unset = h->goff[g] == PCRE2_UNSET;
+			/* A group captured inside a lookaround can lie outside the
+			 * match: it is reported as unset, never read out of bounds. */
+			bool unset = h->goff[g] == PCRE2_UNSET || h->goff[g] < h->start ||
+			             h->gend[g] > h->end || h->gend[g] < h->goff[g];
 
 			m->groups[g].off = unset ? 0 : h->goff[g] - h->start;
 			m->groups[g].len = unset ? SIZE_MAX : h->gend[g] - h->goff[g];

@@ -24,7 +24,7 @@ int jf_log_level_parse(const char *name)
 	return -1;
 }
 
-static void stderr_sink(void *user, const jf_log_line *line)
+void jf_log_stderr_sink(void *user, const jf_log_line *line)
 {
 	char buf[64 + 4096];
 
@@ -37,7 +37,6 @@ int jf_log_init(jf_log *log)
 {
 	memset(log, 0, sizeof(*log));
 	log->threshold = JF_LOG_INFO;
-	log->sink = stderr_sink;
 	return jf_redact_new(&log->redact);
 }
 
@@ -49,7 +48,7 @@ void jf_log_dispose(jf_log *log)
 
 void jf_log_set_sink(jf_log *log, jf_log_sink sink, void *user)
 {
-	log->sink = sink ? sink : stderr_sink;
+	log->sink = sink;
 	log->user = user;
 }
 
@@ -64,7 +63,7 @@ void jf_log_vprintf(jf_log *log, jf_log_level level, const char *component, cons
 	jf_buf raw = JF_BUF_INIT, clean = JF_BUF_INIT;
 	jf_log_line line;
 
-	if (!log || level < log->threshold)
+	if (!log || !log->sink || level < log->threshold)
 		return;
 	if (jf_buf_vprintf(&raw, fmt, ap) < 0 ||
 	    jf_redact_str(log->redact, &clean, raw.ptr, raw.len) < 0)

@@ -164,6 +164,26 @@ static size_t match_url_userinfo(const char *s, size_t len, size_t *vlen)
 	return colon + 1;
 }
 
+/* Copy @s to @out with every registered secret in it masked. */
+static int put_masked(const jf_redact *r, jf_buf *out, const char *s, size_t len)
+{
+	size_t i = 0, start = 0, m;
+	int error, partial;
+
+	while (i < len) {
+		if (!(m = match_secret(r, s + i, len - i, &partial))) {
+			i++;
+			continue;
+		}
+		if ((error = jf_buf_put(out, s + start, i - start)) < 0 ||
+		    (error = jf_buf_puts(out, JF_REDACT_MASK)) < 0)
+			return error;
+		i += m;
+		start = i;
+	}
+	return jf_buf_put(out, s + start, len - start);
+}
+
 static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len);
 
 int jf_redact_str(const jf_redact *r, jf_buf *out, const char *s, size_t len)
@@ -196,7 +216,10 @@ static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len
 			i++;
 			continue;
 		}
-		if ((error = jf_buf_put(out, s + start, i + keep - start)) < 0 ||
+		/* The part kept visible (a scheme word, a URL's user) may itself
+		 * be a registered secret: it goes through the registry too. */
+		if ((error = jf_buf_put(out, s + start, i - start)) < 0 ||
+		    (error = put_masked(r, out, s + i, keep)) < 0 ||
 		    (error = jf_buf_puts(out, JF_REDACT_MASK)) < 0)
 			return error;
 		i += keep + vlen;

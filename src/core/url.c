@@ -159,6 +159,8 @@ static int parse_authority(jf_url *u, const char *text, const char *a, size_t le
 	}
 	if (!u->host)
 		return JF_ENOMEM;
+	if (!*u->host) /* "http://user@/", "http://:80/" */
+		return bad(err, text, "the host is missing");
 	for (const char *p = u->host; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-_:%", *p))
 			return bad(err, text, "the host name has a character hosts cannot have");

@@ -65,16 +65,18 @@ static int bind_error(int e, const char *where, uint16_t port, jf_err *err)
 			  port);
 }
 
-static int open_listener(jf_tftp_server *s, jf_err *err)
+/* Open and bind the listening socket on @bind_to (an address or host name; NULL
+ * for all addresses, IPv6 and IPv4). */
+static int open_listener(jf_tftp_server *s, const char *bind_to, jf_err *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	const char *where = s->o.bind ? s->o.bind : "all addresses";
+	const char *where = bind_to ? bind_to : "all addresses";
 	int one = 1, zero = 0, big = 4 << 20, error;
 
 	memset(&ss, 0, sizeof(ss));
-	if (s->o.bind) {
-		if ((error = resolve_bind(&ss, &len, s->o.bind, s->o.port, err)) < 0)
+	if (bind_to) {
+		if ((error = resolve_bind(&ss, &len, bind_to, s->o.port, err)) < 0)
 			return error;
 	} else {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
@@ -87,7 +89,7 @@ static int open_listener(jf_tftp_server *s, jf_err *err)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		s->family = ss.ss_family;
 		s->lsock = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (s->lsock < 0 && !s->o.bind && errno == EAFNOSUPPORT) {
+		if (s->lsock < 0 && !bind_to && errno == EAFNOSUPPORT) {
 			/* no IPv6 on this host: all IPv4 addresses */
 			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
@@ -145,10 +147,7 @@ int jf_tftp_server_start(jf_tftp_server **out, const jf_tftp_opts *opts, jf_err 
 				   "TFTP root '%s'", s->root);
 		goto done;
 	}
-	s->o.bind = opts->bind;
-	error = open_listener(s, err);
-	s->o.bind = NULL;
-	if (error < 0)
+	if ((error = open_listener(s, opts->bind, err)) < 0)
 		goto done;
 	if (!(s->pfds = calloc(2, sizeof(*s->pfds)))) {
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");

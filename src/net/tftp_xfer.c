@@ -1,7 +1,8 @@
 /* One TFTP transfer: its own connected UDP socket, a window of DATA blocks
- * in flight (RRQ) or being received (WRQ), retransmission with backoff, and a
- * give-up deadline. Everything here runs on the server thread. */
-#define _GNU_SOURCE /* sendmmsg */
+ * in flight (RRQ, sent by tftp_read.c) or being received (WRQ, here),
+ * retransmission with backoff, and a give-up deadline. Everything here runs
+ * on the server thread. */
+#define _GNU_SOURCE /* IP_MTU */
 #include "tftp_int.h"
 
 #include <errno.h>
@@ -25,52 +26,6 @@
 #define RTO_QUIET_MS 5500u
 #define QUICK_RETRIES 2u
 #define DALLY_MS 1000u
-enum { X_OACK, X_DATA, X_DALLY };
-
-struct jf_tftp_xfer {
-	jf_tftp_server *srv;
-	int sock, fd;
-	bool upload, netascii;
-	int state;
-	jf_tftp_params p;
-	char peer[64];
-	char name[256];
-	struct sockaddr_storage origin_peer;
-	/* RRQ: the stream (file bytes, or their netascii form) */
-	uint64_t size;       /* octet: file size */
-	uint64_t acked;      /* blocks acknowledged; 0 before block 1 */
-	uint64_t last;       /* number of the final block; 0 while unknown */
-	uint64_t send_next, send_end; /* blocks still to push (socket was full) */
-	uint64_t max_sent;   /* highest block number sent so far */
-	uint8_t *cache;
-	size_t cap, len;
-	uint64_t coff;       /* stream offset of cache[0] */
-	bool eof;            /* cache reaches the end of the stream */
-	uint64_t raw_off;    /* netascii: file offset read so far */
-	int pending;         /* netascii: half of a pair */
-	/* WRQ */
-	jf_net_upload up;
-	uint64_t received, wr_off;
-	bool cr, reacked;
-	/* control packet to repeat on timeout: OACK, or the last ACK (WRQ) */
-	uint8_t ctl[512];
-	size_t ctl_len;
-	/* timing */
-	uint64_t start_us, sent_at_us, srtt_us;
-	bool timing;
-	unsigned rto_base_ms; /* from the measured round trip */
-	unsigned rto_ms;      /* the wait now, after backoff */
-	unsigned stuck;       /* retransmissions since the last progress */
-	unsigned retransmits;
-	uint64_t due_ms, give_up_at_ms;
-	uint64_t window_at_ms; /* when the current window was last (re)sent */
-	unsigned give_up_ms;
-	uint64_t bytes;
-	bool finished; /* completed successfully */
-	int result;
-	char error[200];
-};
-
 int jf_tftp__xfer_fd(const jf_tftp_xfer *x)
 {
 	return x->sock;
@@ -78,7 +33,7 @@ int jf_tftp__xfer_fd(const jf_tftp_xfer *x)
 
 short jf_tftp__xfer_events(const jf_tftp_xfer *x)
 {
-	return (short)(POLLIN | (x->send_next && x->send_next <= x->send_end ? POLLOUT : 0));
+	return (short)(POLLIN | (x->rd.send_next && x->rd.send_next <= x->rd.send_end ? POLLOUT : 0));
 }
 
 uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x)
@@ -86,7 +41,7 @@ uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x)
 	return x->due_ms < x->give_up_at_ms ? x->due_ms : x->give_up_at_ms;
 }
 
-static bool fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
+bool jf_tftp__xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
 {
 	uint8_t pkt[256];
 	size_t n;
@@ -95,12 +50,12 @@ static bool fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
 		x->result = code;
 		snprintf(x->error, sizeof(x->error), "%s", msg);
 	}
-	if (tftp_code != (unsigned)-1 && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
+	if (tftp_code != JF_TFTP_NO_ERROR_PACKET && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
 		(void)send(x->sock, pkt, n, MSG_DONTWAIT);
 	return true;
 }
 
-static void arm_timer(jf_tftp_xfer *x, bool progress)
+void jf_tftp__xfer_arm(jf_tftp_xfer *x, bool progress)
 {
 	uint64_t now = jf_clock_mono_ms();
 
@@ -121,7 +76,7 @@ static unsigned rto_max(const jf_tftp_xfer *x)
 }
 
 /* New RTT sample (Karn: only from windows sent once). */
-static void rtt_sample(jf_tftp_xfer *x)
+void jf_tftp__xfer_rtt(jf_tftp_xfer *x)
 {
 	uint64_t sample = jf_clock_mono_us() - x->sent_at_us, rto;
 
@@ -130,197 +85,6 @@ static void rtt_sample(jf_tftp_xfer *x)
 	rto = (4 * x->srtt_us) / 1000 + 10;
 	x->rto_base_ms =
 		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
-}
-
-/* ---- the stream cache (RRQ) ---- */
-
-static int fill_netascii(jf_tftp_xfer *x)
-{
-	uint8_t raw[16384];
-
-	while (x->len < x->cap && !x->eof) {
-		size_t used, n;
-		ssize_t r = 0;
-
-		if (x->pending < 0) {
-			size_t want = x->cap - x->len;
-
-			r = pread(x->fd, raw, want < sizeof(raw) ? want : sizeof(raw),
-				  (off_t)x->raw_off);
-			if (r < 0)
-				return -errno;
-			if (r == 0) {
-				x->eof = true;
-				break;
-			}
-		}
-		n = jf_tftp__netascii_encode(x->cache + x->len, x->cap - x->len, raw, (size_t)r,
-					     &used, &x->pending);
-		x->len += n;
-		x->raw_off += used;
-	}
-	return 0;
-}
-
-/* Make the cache hold the stream from @from (never before x->coff) for a
- * whole window, or up to the end of the stream. */
-static int cache_fill(jf_tftp_xfer *x, uint64_t from, uint64_t to)
-{
-	if (to <= x->coff + x->len || (x->eof && from <= x->coff + x->len))
-		return 0;
-	if (from > x->coff) {
-		uint64_t drop = from - x->coff < x->len ? from - x->coff : x->len;
-
-		memmove(x->cache, x->cache + drop, x->len - (size_t)drop);
-		x->len -= (size_t)drop;
-		x->coff += drop;
-	}
-	if (x->netascii)
-		return fill_netascii(x);
-	if (from > x->coff + x->len) { /* octet: jump */
-		x->coff = from;
-		x->len = 0;
-	}
-	while (x->len < x->cap && x->coff + x->len < x->size) {
-		uint64_t want = x->size - (x->coff + x->len);
-		ssize_t r = pread(x->fd, x->cache + x->len,
-				  want < x->cap - x->len ? (size_t)want : x->cap - x->len,
-				  (off_t)(x->coff + x->len));
-
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO; /* shrank under us */
-		x->len += (size_t)r;
-	}
-	x->eof = x->coff + x->len >= x->size;
-	return 0;
-}
-
-/* Block @k as it goes on the wire: after 65535 comes 0 (the common
- * convention) or 1 (opts.rollover = 1, for old clients). */
-static uint16_t wire_no(const jf_tftp_xfer *x, uint64_t k)
-{
-	if (x->srv->o.rollover == 1)
-		return (uint16_t)((k - 1) % 65535 + 1);
-	return (uint16_t)k;
-}
-
-/* Push blocks x->send_next..x->send_end with sendmmsg; stops (and waits for
- * POLLOUT) when the socket buffer is full. */
-static bool push_blocks(jf_tftp_xfer *x)
-{
-	struct mmsghdr msgs[JF_TFTP_WINDOW_HARD];
-	struct iovec iov[JF_TFTP_WINDOW_HARD][2];
-	uint8_t hdr[JF_TFTP_WINDOW_HARD][4];
-	uint64_t bs = x->p.blksize, from = x->send_next, k;
-	unsigned n = 0;
-	int r;
-
-	if ((r = cache_fill(x, (from - 1) * bs, x->send_end * bs)) < 0)
-		return fail(x, JF_EIO, JF_TFTP_EUNDEF, strerror(-r));
-	for (k = from; k <= x->send_end && n < JF_TFTP_WINDOW_HARD; k++, n++) {
-		uint64_t off = (k - 1) * bs, end = x->coff + x->len;
-		size_t len = end > off ? (size_t)(end - off < bs ? end - off : bs) : 0;
-
-		if (off < x->coff || (len < bs && !x->eof))
-			return fail(x, JF_EIO, JF_TFTP_EUNDEF, "internal: block not in cache");
-		if (len < bs)
-			x->last = k;
-		uint16_t wire = wire_no(x, k);
-		hdr[n][0] = 0;
-		hdr[n][1] = JF_TFTP_DATA;
-		hdr[n][2] = (uint8_t)(wire >> 8);
-		hdr[n][3] = (uint8_t)wire;
-		iov[n][0] = (struct iovec){hdr[n], 4};
-		iov[n][1] = (struct iovec){x->cache + (off - x->coff), len};
-		memset(&msgs[n], 0, sizeof(msgs[n]));
-		msgs[n].msg_hdr.msg_iov = iov[n];
-		msgs[n].msg_hdr.msg_iovlen = 2;
-		if (len < bs) {
-			n++;
-			break;
-		}
-	}
-	if (x->last && x->send_end > x->last)
-		x->send_end = x->last;
-	for (unsigned done = 0; done < n;) {
-		r = sendmmsg(x->sock, msgs + done, n - done, MSG_DONTWAIT);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ECONNREFUSED)
-				return fail(x, JF_EUNREACHABLE, (unsigned)-1, "client went away");
-			return fail(x, JF_EIO, (unsigned)-1, strerror(errno));
-		}
-		done += (unsigned)r;
-		x->send_next += (unsigned)r;
-	}
-	if (x->send_next - 1 > x->max_sent)
-		x->max_sent = x->send_next - 1;
-	return false;
-}
-
-/* (Re)send the window that starts after the last acknowledged block. */
-static bool send_window(jf_tftp_xfer *x, bool retransmit)
-{
-	x->send_next = x->acked + 1;
-	x->send_end = x->acked + x->p.windowsize;
-	x->window_at_ms = jf_clock_mono_ms();
-	if (x->last && x->send_end > x->last)
-		x->send_end = x->last;
-	if (!retransmit) {
-		x->sent_at_us = jf_clock_mono_us();
-		x->timing = true;
-	}
-	return push_blocks(x);
-}
-
-static bool on_ack(jf_tftp_xfer *x, uint16_t wire)
-{
-	uint64_t n;
-
-	if (x->state == X_OACK) {
-		if (wire != 0)
-			return false;
-		x->state = X_DATA;
-		if (x->timing)
-			rtt_sample(x);
-		arm_timer(x, true);
-		return send_window(x, false);
-	}
-	/* Only an ACK that moves forward within what was sent counts: a
-	 * duplicate never triggers a send (no Sorcerer's Apprentice). The
-	 * window is short, so search it rather than unwrap arithmetically. */
-	for (n = x->acked + 1; n <= x->max_sent && wire_no(x, n) != wire; n++)
-		;
-	if (n > x->max_sent) {
-		/* RFC 7440: a windowed receiver that lost a block times out and
-		 * ACKs the last block it has, expecting the window after it again.
-		 * Answer that at once, but only when the ACK cannot be an echo of
-		 * the window just sent (at most once per round-trip timeout). */
-		if (x->p.windowsize > 1 && x->acked && wire == wire_no(x, x->acked) &&
-		    jf_clock_mono_ms() - x->window_at_ms >= x->rto_base_ms) {
-			x->retransmits++;
-			arm_timer(x, false);
-			return send_window(x, true);
-		}
-		return false;
-	}
-	x->bytes = n * x->p.blksize;
-	x->acked = n;
-	if (x->timing && n == x->send_end)
-		rtt_sample(x);
-	x->timing = false;
-	if (x->last && n == x->last) {
-		x->bytes = x->netascii ? x->raw_off : x->size;
-		x->finished = true;
-		return true;
-	}
-	arm_timer(x, true);
-	return send_window(x, false);
 }
 
 /* ---- WRQ ---- */
@@ -333,47 +97,47 @@ static void send_ack(jf_tftp_xfer *x, uint64_t block)
 
 static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 {
-	uint64_t k = jf_tftp__unwrap(x->received, wire);
+	uint64_t k = jf_tftp__unwrap(x->wr.received, wire);
 	uint64_t limit = x->srv->o.max_upload;
 	jf_err err = JF_ERR_INIT;
 
-	if (x->state == X_DALLY || k != x->received + 1) {
+	if (x->state == JF_TFTP_X_DALLY || k != x->wr.received + 1) {
 		/* A repeat (our ACK was lost) or a gap: ACK what we have, once per
 		 * progress with windows so a burst does not cause a burst. */
-		if (x->p.windowsize == 1 || !x->reacked)
-			send_ack(x, x->received);
-		x->reacked = true;
+		if (x->p.windowsize == 1 || !x->wr.reacked)
+			send_ack(x, x->wr.received);
+		x->wr.reacked = true;
 		return false;
 	}
 	if (len > x->p.blksize)
-		return fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
+		return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
 	bool final = len < x->p.blksize;
-	x->state = X_DATA;
-	x->received = k;
-	x->reacked = false;
+	x->state = JF_TFTP_X_DATA;
+	x->wr.received = k;
+	x->wr.reacked = false;
 	if (x->netascii) {
-		len = jf_tftp__netascii_decode(data, len, &x->cr);
-		if (final && x->cr) /* a CR that ends the file stands for itself */
+		len = jf_tftp__netascii_decode(data, len, &x->wr.cr);
+		if (final && x->wr.cr) /* a CR that ends the file stands for itself */
 			data[len++] = '\r';
 	}
-	if (limit && x->wr_off + len > limit)
-		return fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
+	if (limit && x->wr.wr_off + len > limit)
+		return jf_tftp__xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
 	for (size_t at = 0; at < len;) {
-		ssize_t w = pwrite(x->up.fd, data + at, len - at, (off_t)(x->wr_off + at));
+		ssize_t w = pwrite(x->wr.up.fd, data + at, len - at, (off_t)(x->wr.wr_off + at));
 
 		if (w < 0)
-			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
 		at += (size_t)w;
 	}
-	x->wr_off += len;
-	x->bytes = x->wr_off;
-	arm_timer(x, true);
+	x->wr.wr_off += len;
+	x->bytes = x->wr.wr_off;
+	jf_tftp__xfer_arm(x, true);
 	if (final) {
-		if (jf_net__upload_commit(&x->up, &err) < 0)
-			return fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
+		if (jf_net__upload_commit(&x->wr.up, &err) < 0)
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
 		send_ack(x, k);
 		x->finished = true;
-		x->state = X_DALLY;
+		x->state = JF_TFTP_X_DALLY;
 		x->due_ms = jf_clock_mono_ms() + DALLY_MS;
 		return false;
 	}
@@ -387,7 +151,7 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 {
 	uint8_t *buf = x->srv->rx;
 
-	if ((revents & POLLOUT) && x->send_next && x->send_next <= x->send_end && push_blocks(x))
+	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end && jf_tftp__read_push(x))
 		return true;
 	if (!(revents & (POLLIN | POLLERR)))
 		return false;
@@ -400,12 +164,12 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 				return false;
 			if (errno == EINTR)
 				continue;
-			if (errno == ECONNREFUSED && x->state == X_DALLY)
+			if (errno == ECONNREFUSED && x->state == JF_TFTP_X_DALLY)
 				return true;
 			if (errno == ECONNREFUSED) /* ICMP: the client is gone */
-				return fail(x, JF_EUNREACHABLE, (unsigned)-1,
+				return jf_tftp__xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET,
 					    "client port unreachable");
-			return fail(x, JF_EIO, (unsigned)-1, strerror(errno));
+			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
 		}
 		if (n < 4)
 			continue;
@@ -416,10 +180,10 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 			buf[n] = 0;
 			snprintf(msg, sizeof(msg), "client sent error %u: %.100s",
 				 (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
-			return fail(x, JF_EPROTO, (unsigned)-1, msg);
+			return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_NO_ERROR_PACKET, msg);
 		}
 		if (!x->upload && op == JF_TFTP_ACK) {
-			if (on_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
+			if (jf_tftp__read_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
 				return true;
 			/* One ACK per wake-up: in lock-step the next recv would only
 			 * say EAGAIN, a system call per block for nothing; anything
@@ -438,14 +202,14 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 {
 	char msg[96];
 
-	if (x->state == X_DALLY && now_ms >= x->due_ms)
+	if (x->state == JF_TFTP_X_DALLY && now_ms >= x->due_ms)
 		return true;
 	if (now_ms >= x->give_up_at_ms) {
 		snprintf(msg, sizeof(msg), "no answer from the client for %u ms, giving up",
 			 x->give_up_ms);
-		return fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
+		return jf_tftp__xfer_fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
 	}
-	if (now_ms < x->due_ms || x->state == X_DALLY)
+	if (now_ms < x->due_ms || x->state == JF_TFTP_X_DALLY)
 		return false;
 	x->retransmits++;
 	if (++x->stuck < QUICK_RETRIES)
@@ -454,13 +218,13 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
 				    ? x->p.timeout_s * 1000u + 500u
 				    : RTO_QUIET_MS;
-	arm_timer(x, false);
+	jf_tftp__xfer_arm(x, false);
 	x->timing = false;
-	if (x->upload || x->state == X_OACK) {
+	if (x->upload || x->state == JF_TFTP_X_OACK) {
 		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 		return false;
 	}
-	return send_window(x, true);
+	return jf_tftp__read_window(x, true);
 }
 
 /* ---- setup and teardown ---- */
@@ -510,7 +274,7 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 
 static void refuse(jf_tftp_xfer *x, unsigned code, const char *what, const char *why)
 {
-	fail(x, JF_EPERM, code, why);
+	jf_tftp__xfer_fail(x, JF_EPERM, code, why);
 	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer,
 		why);
 }
@@ -542,9 +306,9 @@ static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
 		return false;
 	}
 	if (x->upload)
-		error = jf_net__upload_begin(&x->up, rootfd, r->filename, &err);
+		error = jf_net__upload_begin(&x->wr.up, rootfd, r->filename, &err);
 	else
-		error = jf_net__open_read(&x->fd, &st, rootfd, r->filename, &err);
+		error = jf_net__open_read(&x->rd.fd, &st, rootfd, r->filename, &err);
 	if (rootfd != s->rootfd)
 		close(rootfd);
 	if (error < 0) {
@@ -565,8 +329,8 @@ static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
 	lim.max_window = s->o.max_window ? s->o.max_window : 64;
 	if (lim.max_window > JF_TFTP_WINDOW_HARD)
 		lim.max_window = JF_TFTP_WINDOW_HARD;
-	x->size = x->upload ? 0 : (uint64_t)st.st_size;
-	jf_tftp__negotiate(&x->p, r, &lim, x->size, !x->upload && !x->netascii);
+	x->rd.size = x->upload ? 0 : (uint64_t)st.st_size;
+	jf_tftp__negotiate(&x->p, r, &lim, x->rd.size, !x->upload && !x->netascii);
 	return true;
 }
 
@@ -581,27 +345,27 @@ static bool begin(jf_tftp_xfer *x)
 	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 6000u)
 		x->give_up_ms = x->p.timeout_s * 6000u;
 	x->start_us = jf_clock_mono_us();
-	arm_timer(x, true);
+	jf_tftp__xfer_arm(x, true);
 	if (!x->upload) {
-		x->cap = window > CACHE_MIN ? window : CACHE_MIN;
-		if (!(x->cache = malloc(x->cap)))
-			return fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
-		x->last = x->netascii ? 0 : x->size / x->p.blksize + 1;
+		x->rd.cap = window > CACHE_MIN ? window : CACHE_MIN;
+		if (!(x->rd.cache = malloc(x->rd.cap)))
+			return jf_tftp__xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
+		x->rd.last = x->netascii ? 0 : x->rd.size / x->p.blksize + 1;
 	}
 	if (x->p.oack) {
 		x->ctl_len = jf_tftp__build_oack(x->ctl, sizeof(x->ctl), &x->p);
-		x->state = X_OACK;
+		x->state = JF_TFTP_X_OACK;
 		x->sent_at_us = jf_clock_mono_us();
 		x->timing = true;
 		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 		return false;
 	}
-	x->state = X_DATA;
+	x->state = JF_TFTP_X_DATA;
 	if (x->upload) {
 		send_ack(x, 0);
 		return false;
 	}
-	return send_window(x, false);
+	return jf_tftp__read_window(x, false);
 }
 
 static void report(jf_tftp_xfer *x)
@@ -646,9 +410,9 @@ int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_ori
 	if (!x)
 		return JF_ENOMEM;
 	x->srv = s;
-	x->fd = -1;
-	x->pending = -1;
-	x->up = (jf_net_upload)JF_NET_UPLOAD_INIT;
+	x->rd.fd = -1;
+	x->rd.pending = -1;
+	x->wr.up = (jf_net_upload)JF_NET_UPLOAD_INIT;
 	x->origin_peer = o->peer;
 	jf_net__addr_str(x->peer, sizeof(x->peer), (const struct sockaddr *)&o->peer);
 	strcpy(x->name, "?");
@@ -687,15 +451,15 @@ void jf_tftp__xfer_free(jf_tftp_xfer *x, const char *abort_msg)
 		return;
 	if (abort_msg) {
 		if (!x->finished)
-			fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
+			jf_tftp__xfer_fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
 		report(x);
 	}
-	jf_net__upload_abort(&x->up);
-	if (x->fd >= 0)
-		close(x->fd);
+	jf_net__upload_abort(&x->wr.up);
+	if (x->rd.fd >= 0)
+		close(x->rd.fd);
 	if (x->sock >= 0)
 		close(x->sock);
-	free(x->cache);
+	free(x->rd.cache);
 	free(x);
 }
 

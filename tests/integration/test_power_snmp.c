@@ -137,30 +137,20 @@ static int agent_stop(void **state)
 	return 0;
 }
 
-static int open_snmp(jf_exporter *e, jf_power **p, const char *config, test_log *t, jf_err *err)
+/* Open the snmp driver for the test agent, with @config's extra keys. */
+static int open_snmp(test_power *c, const char *config)
 {
-	char yaml[4096];
-
-	snprintf(yaml, sizeof(yaml),
-	         "apiVersion: jumpstarter.dev/v1alpha1\n"
-	         "kind: ExporterConfig\n"
-	         "metadata: {name: lab, namespace: default}\n"
-	         "endpoint: grpc.example:443\n"
-	         "token: abc\n"
-	         "export:\n"
-	         "  power:\n"
-	         "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-	         "    config:\n"
-	         "      host: 127.0.0.1\n"
-	         "      port: %d\n"
-	         "      oid: " BASE_OID "\n"
-	         "      plug: 3\n"
-	         "      timeout: 1\n"
-	         "%s",
-	         ag.port, config);
-	if (jf_exporter_load_string(e, "pdu.yaml", yaml, &t->log, err) < 0)
-		fail_msg("%s", err->msg);
-	return jf_power_open(p, jf_exporter_find(e, "power"), &t->log, err);
+	return test_power_open(c, "power",
+	                       "  power:\n"
+	                       "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	                       "    config:\n"
+	                       "      host: 127.0.0.1\n"
+	                       "      port: %d\n"
+	                       "      oid: " BASE_OID "\n"
+	                       "      plug: 3\n"
+	                       "      timeout: 1\n"
+	                       "%s",
+	                       ag.port, config);
 }
 
 static char *sets(void)
@@ -173,150 +163,107 @@ static char *sets(void)
 
 static void test_snmp_v2c_sets_outlet(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
+	test_power *c = *state;
 	jf_power_state st;
-	jf_power *p;
-	test_log t;
 	char *log;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_snmp(&e, &p,
+	assert_int_equal(open_snmp(c,
 	                           "      version: 2c\n"
 	                           "      community: private\n"
 	                           "      on_value: 1\n"
-	                           "      off_value: 2\n",
-	                           &t, &err),
+	                           "      off_value: 2\n"),
 	                 0);
-	jf_power_set_off_time(p, 0);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	jf_power_set_off_time(c->p, 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_ON);
-	assert_int_equal(jf_power_cycle(p, &err), 0);
+	assert_int_equal(jf_power_cycle(c->p, &c->err), 0);
 	log = sets();
 	assert_string_equal(log, "." BASE_OID ".3 integer 1\n"
 	                         "." BASE_OID ".3 integer 2\n"
 	                         "." BASE_OID ".3 integer 1\n");
 	free(log);
-	assert_null(strstr(t.text, "private"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_null(strstr(c->t.text, "private"));
 }
 
 static void test_snmp_v3_authpriv_sets_outlet(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	test_power *c = *state;
 	char *log;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_snmp(&e, &p,
+	assert_int_equal(open_snmp(c,
 	                           "      user: jfuser\n"
 	                           "      auth_protocol: SHA\n"
 	                           "      auth_key: authpass123\n"
 	                           "      priv_protocol: AES\n"
-	                           "      priv_key: privpass123\n",
-	                           &t, &err),
+	                           "      priv_key: privpass123\n"),
 	                 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	log = sets();
 	assert_non_null(strstr(log, "." BASE_OID ".3 integer 0\n"));
 	free(log);
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
 }
 
 static void test_snmp_wrong_community_is_a_clear_error(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_snmp(&e, &p,
+	assert_int_equal(open_snmp(c,
 	                           "      version: 2c\n"
-	                           "      community: not-the-one\n",
-	                           &t, &err),
+	                           "      community: not-the-one\n"),
 	                 0);
-	assert_int_equal(jf_power_on(p, &err), JF_EUNREACHABLE);
-	jf_log_redact_err(&t.log, &err);
-	assert_non_null(strstr(err.msg, "got no answer"));
-	assert_non_null(strstr(err.msg, "check host, port and community"));
-	assert_null(strstr(err.msg, "not-the-one"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_int_equal(jf_power_on(c->p, &c->err), JF_EUNREACHABLE);
+	jf_log_redact_err(&c->t.log, &c->err);
+	assert_non_null(strstr(c->err.msg, "got no answer"));
+	assert_non_null(strstr(c->err.msg, "check host, port and community"));
+	assert_null(strstr(c->err.msg, "not-the-one"));
 }
 
 static void test_snmp_wrong_v3_key_is_a_clear_error(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_snmp(&e, &p,
+	assert_int_equal(open_snmp(c,
 	                           "      user: jfuser\n"
 	                           "      auth_protocol: SHA\n"
 	                           "      auth_key: wrongpass99\n"
 	                           "      priv_protocol: AES\n"
-	                           "      priv_key: privpass123\n",
-	                           &t, &err),
+	                           "      priv_key: privpass123\n"),
 	                 0);
-	assert_true(jf_power_on(p, &err) < 0);
-	assert_non_null(strstr(err.msg, "127.0.0.1"));
-	assert_non_null(strstr(err.msg, "Authentication failure"));
-	assert_null(strstr(err.msg, "wrongpass99"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_true(jf_power_on(c->p, &c->err) < 0);
+	assert_non_null(strstr(c->err.msg, "127.0.0.1"));
+	assert_non_null(strstr(c->err.msg, "Authentication failure"));
+	assert_null(strstr(c->err.msg, "wrongpass99"));
 }
 
 static void test_snmp_preset_values(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	test_power *c = *state;
 	char *log;
 
-	(void)state;
-	test_log_init(&t);
 	/* The APC preset's off value (immediateOff = 2) applies; the oid given
 	 * in the file wins over the preset's. */
-	assert_int_equal(open_snmp(&e, &p,
+	assert_int_equal(open_snmp(c,
 	                           "      version: 2c\n"
 	                           "      community: private\n"
-	                           "      preset: apc\n",
-	                           &t, &err),
+	                           "      preset: apc\n"),
 	                 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	log = sets();
 	assert_non_null(strstr(log, "." BASE_OID ".3 integer 2\n"));
 	free(log);
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
 }
+
+#define SNMP_CASE(fn) cmocka_unit_test_setup_teardown(fn, test_power_setup, test_power_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_snmp_v2c_sets_outlet),
-	    cmocka_unit_test(test_snmp_v3_authpriv_sets_outlet),
-	    cmocka_unit_test(test_snmp_wrong_community_is_a_clear_error),
-	    cmocka_unit_test(test_snmp_wrong_v3_key_is_a_clear_error),
-	    cmocka_unit_test(test_snmp_preset_values),
+	    SNMP_CASE(test_snmp_v2c_sets_outlet),
+	    SNMP_CASE(test_snmp_v3_authpriv_sets_outlet),
+	    SNMP_CASE(test_snmp_wrong_community_is_a_clear_error),
+	    SNMP_CASE(test_snmp_wrong_v3_key_is_a_clear_error),
+	    SNMP_CASE(test_snmp_preset_values),
 	};
 
 	return cmocka_run_group_tests(tests, agent_start, agent_stop);

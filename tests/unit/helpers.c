@@ -74,3 +74,74 @@ const char *test_write(const char *dir, const char *name, const char *text, size
 	fclose(f);
 	return path;
 }
+
+int test_power_setup(void **state)
+{
+	test_power *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	test_log_init(&c->t);
+	c->err = (jf_err)JF_ERR_INIT;
+	c->dir = test_tmpdir();
+	*state = c;
+	return 0;
+}
+
+void test_power_reset(test_power *c)
+{
+	jf_power_close(c->p);
+	c->p = NULL;
+	if (c->loaded)
+		jf_exporter_dispose(&c->e);
+	c->loaded = false;
+}
+
+int test_power_teardown(void **state)
+{
+	test_power *c = *state;
+
+	test_power_reset(c);
+	test_log_dispose(&c->t);
+	test_tmpdir_remove(c->dir);
+	free(c);
+	return 0;
+}
+
+static void power_load(test_power *c, const char *body_fmt, va_list ap)
+{
+	static const char head[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
+				   "kind: ExporterConfig\n"
+				   "metadata: {name: lab, namespace: default}\n"
+				   "endpoint: grpc.example:443\n"
+				   "token: abc\n"
+				   "export:\n";
+	char yaml[20000];
+	size_t n = strlen(head);
+
+	test_power_reset(c);
+	memcpy(yaml, head, n);
+	assert_true(vsnprintf(yaml + n, sizeof(yaml) - n, body_fmt, ap) < (int)(sizeof(yaml) - n));
+	if (jf_exporter_load_string(&c->e, "test.yaml", yaml, &c->t.log, &c->err) < 0)
+		fail_msg("yaml: %s", c->err.msg);
+	c->loaded = true;
+}
+
+void test_power_load(test_power *c, const char *body_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, body_fmt);
+	power_load(c, body_fmt, ap);
+	va_end(ap);
+}
+
+int test_power_open(test_power *c, const char *name, const char *body_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, body_fmt);
+	power_load(c, body_fmt, ap);
+	va_end(ap);
+	return jf_power_open(&c->p, jf_exporter_find(&c->e, name), &c->t.log, &c->err);
+}

@@ -76,6 +76,30 @@ static void test_bundle_ref_rejects_malformed(void **s)
 	}
 }
 
+/* The 255-character limit holds for the repository as it is requested:
+ * a Docker Hub short name gets "library/" first. */
+static void test_bundle_ref_length_counts_library_prefix(void **s)
+{
+	char name[300], full[320], buf[400];
+	jf_err err = JF_ERR_INIT;
+	jf_bundle_ref r;
+
+	(void)s;
+	memset(name, 'a', 247);
+	name[247] = '\0';
+	assert_int_equal(jf_bundle_ref_parse(&r, name, &err), 0);
+	assert_int_equal(strlen(r.repository), 255);
+	jf_bundle_ref_format(buf, sizeof(buf), &r);
+	jf_bundle_ref_dispose(&r);
+	assert_int_equal(jf_bundle_ref_parse(&r, buf, &err), 0); /* round trip */
+	jf_bundle_ref_dispose(&r);
+	strcat(name, "a");
+	assert_int_equal(jf_bundle_ref_parse(&r, name, &err), JF_EINVAL);
+	assert_non_null(strstr(err.msg, "longer than 255"));
+	snprintf(full, sizeof(full), "docker.io/library/%s", name);
+	assert_int_equal(jf_bundle_ref_parse(&r, full, &err), JF_EINVAL);
+}
+
 static void test_bundle_ref_format(void **s)
 {
 	jf_bundle_ref r;
@@ -347,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_bundle_ref_docker_hub),
 		cmocka_unit_test(test_bundle_ref_rejects_malformed),
 		cmocka_unit_test(test_bundle_ref_format),
+		cmocka_unit_test(test_bundle_ref_length_counts_library_prefix),
 		cmocka_unit_test(test_bundle_challenge_bearer),
 		cmocka_unit_test(test_bundle_challenge_basic),
 		cmocka_unit_test(test_bundle_challenge_rejects_malformed),

@@ -86,22 +86,64 @@ static jf_console *open_pty_console(board *b, test_log *t, jf_console_opts *o)
 	return c;
 }
 
+/* A board (pty pair) and a console on it: the fixture of most tests here.
+ * pty_setup opens both with default options; board_setup only the board
+ * (the test opens pc->c with its own options). The teardown closes what is
+ * open, also after a failed assertion. */
+typedef struct pty_case {
+	board b;
+	jf_console *c;
+} pty_case;
+
+static int board_setup(void **state)
+{
+	pty_case *pc = calloc(1, sizeof(*pc));
+
+	if (!pc)
+		return -1;
+	board_open(&pc->b);
+	*state = pc;
+	return 0;
+}
+
+static int pty_setup(void **state)
+{
+	pty_case *pc;
+
+	if (board_setup(state) < 0)
+		return -1;
+	pc = *state;
+	pc->c = open_pty_console(&pc->b, NULL, NULL);
+	return 0;
+}
+
+static int pty_teardown(void **state)
+{
+	pty_case *pc = *state;
+
+	jf_console_close(pc->c);
+	board_close(&pc->b);
+	free(pc);
+	return 0;
+}
+
+#define PTY_CASE(fn) cmocka_unit_test_setup_teardown(fn, pty_setup, pty_teardown)
+#define BOARD_CASE(fn) cmocka_unit_test_setup_teardown(fn, board_setup, pty_teardown)
+
 static void test_console_expect_spans_reads(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
-	jf_console *c;
-	board b;
 	int rc;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
-	board_say(&b, "U-Boot 2023.01\r\nHit any key to stop aut", 39);
+	board_say(b, "U-Boot 2023.01\r\nHit any key to stop aut", 39);
 	rc = jf_console_expect(c, (jf_pattern[]){JF_LIT("autoboot")}, 1, jf_deadline_in(150), &m,
 	                       &err);
 	assert_int_equal(rc, JF_ETIMEOUT); /* half of it is buffered, not matched */
-	board_say(&b, "oboot: 3 ", 9);
+	board_say(b, "oboot: 3 ", 9);
 	rc = jf_console_expect(c, (jf_pattern[]){JF_LIT("zzz"), JF_LIT("autoboot")}, 2,
 	                       jf_deadline_in(5000), &m, &err);
 	assert_int_equal(rc, 1);
@@ -110,21 +152,17 @@ static void test_console_expect_spans_reads(void **state)
 	assert_string_equal(m.match.ptr, "autoboot");
 	assert_string_equal(m.after.ptr, ": 3 ");
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_expect_earliest_wins(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
-	board_say(&b, "login: Password:", 16);
+	board_say(b, "login: Password:", 16);
 	assert_int_equal(jf_console_expect(c,
 	                                   (jf_pattern[]){JF_LIT("Password:"), JF_RE("log[a-z]+:")},
 	                                   2, jf_deadline_in(5000), &m, &err),
@@ -134,21 +172,17 @@ static void test_console_expect_earliest_wins(void **state)
 	                 0);
 	assert_string_equal(m.before.ptr, " ");
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_expect_deadline_expires(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	jf_err err = JF_ERR_INIT;
 	uint64_t t0, ms;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
-	board_say(&b, "Starting kernel ...\r\n", 21);
+	board_say(b, "Starting kernel ...\r\n", 21);
 	t0 = jf_clock_mono_ms();
 	assert_int_equal(
 	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ")}, 1, jf_deadline_in(200), NULL, &err),
@@ -157,22 +191,18 @@ static void test_console_expect_deadline_expires(void **state)
 	assert_true(ms >= 190 && ms < 3000);
 	assert_non_null(strstr(err.msg, "'=> '"));
 	assert_non_null(strstr(err.msg, "Starting kernel ...\\r\\n"));
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_regex_groups(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
 	jf_buf g = JF_BUF_INIT;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
-	board_say(&b, "DHCP client bound to address 10.0.2.15 (3 ms)\r\n", 47);
+	board_say(b, "DHCP client bound to address 10.0.2.15 (3 ms)\r\n", 47);
 	assert_int_equal(jf_console_expect(c,
 	                                   (jf_pattern[]){JF_RE("address ([0-9.]+) \\((\\d+) ms\\)"
 	                                                        "(x)?")},
@@ -191,22 +221,51 @@ static void test_console_regex_groups(void **state)
 	assert_non_null(strstr(err.msg, "(unclosed"));
 	jf_buf_free(&g);
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
+}
+
+/* Groups captured inside a lookaround lie outside the match: they are
+ * reported unset, never read outside the buffer; an empty-matching pattern
+ * before any byte arrived matches cleanly at offset 0. */
+static void test_console_groups_outside_the_match(void **state)
+{
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
+	jf_err err = JF_ERR_INIT;
+	jf_match m = JF_MATCH_INIT;
+	jf_buf g = JF_BUF_INIT;
+
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_int_equal(m.match.len, 0);
+	board_say(b, "012345", 6);
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("(?<=(4))5")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_string_equal(m.match.ptr, "5");
+	assert_int_equal(jf_match_group(&m, 1, &g), JF_ENOTFOUND);
+	board_say(b, "5678", 4);
+	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("5(?=(678))")}, 1,
+	                                   jf_deadline_in(5000), &m, &err),
+	                 0);
+	assert_int_equal(jf_match_group(&m, 0, &g), 0);
+	assert_string_equal(g.ptr, "5");
+	assert_int_equal(jf_match_group(&m, 1, &g), JF_ENOTFOUND);
+	jf_buf_free(&g);
+	jf_match_free(&m);
 }
 
 static void test_console_nul_and_invalid_utf8(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	static const char junk[] = "\x00\xff\xfe\xc3(garbage\x00\x80=> ";
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
-	board_say(&b, junk, sizeof(junk) - 1);
+	board_say(b, junk, sizeof(junk) - 1);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("g.rbage\\x00.=")}, 1,
 	                                   jf_deadline_in(5000), &m, &err),
 	                 0);
@@ -219,8 +278,6 @@ static void test_console_nul_and_invalid_utf8(void **state)
 	assert_int_equal(m.before.len, 1);
 	assert_int_equal(m.before.ptr[0], '>');
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 typedef struct flood {
@@ -249,18 +306,17 @@ static void *flood_writer(void *arg)
 
 static void test_console_flood_stays_bounded(void **state)
 {
+	pty_case *pc = *state;
+	board *b = &pc->b;
+	jf_console *c;
 	jf_console_opts o = {.max_buffer = 8192};
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
 	flood f;
 	pthread_t th;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, &o);
-	f.b = &b;
+	c = pc->c = open_pty_console(b, NULL, &o);
+	f.b = b;
 	f.bytes = 2 * 1024 * 1024;
 	assert_int_equal(pthread_create(&th, NULL, flood_writer, &f), 0);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("READY> ")}, 1,
@@ -272,33 +328,28 @@ static void test_console_flood_stays_bounded(void **state)
 	assert_true(m.before.len >= 8192 - 7 - 4096);
 	assert_int_equal(m.before.ptr[0], 'x');
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_strips_ansi(void **state)
 {
+	pty_case *pc = *state;
+	board *b = &pc->b;
+	jf_console *c;
 	static const char colored[] = "\x1b[1;32m=>\x1b[0m \x1b]0;title\x07ok\x1b(Bdone";
 	jf_console_opts o = {.strip_ansi = true};
 	jf_err err = JF_ERR_INIT;
 	jf_match m = JF_MATCH_INIT;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, &o);
-	board_say(&b, colored, 10); /* split inside an escape sequence */
+	c = pc->c = open_pty_console(b, NULL, &o);
+	board_say(b, colored, 10); /* split inside an escape sequence */
 	assert_int_equal(
 	    jf_console_expect(c, (jf_pattern[]){JF_LIT("=> ok")}, 1, jf_deadline_in(150), &m, &err),
 	    JF_ETIMEOUT);
-	board_say(&b, colored + 10, sizeof(colored) - 11);
+	board_say(b, colored + 10, sizeof(colored) - 11);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_LIT("=> okdone")}, 1,
 	                                   jf_deadline_in(5000), &m, &err),
 	                 0);
 	jf_match_free(&m);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static char *read_file(const char *path)
@@ -377,29 +428,26 @@ static void test_console_transcript_redacts_across_reads(void **state)
 
 static void test_console_sendline_ending_and_pacing(void **state)
 {
+	pty_case *pc = *state;
+	board *b = &pc->b;
+	jf_console *c;
 	jf_console_opts o = {.line_ending = "\r", .cps = 200};
 	jf_err err = JF_ERR_INIT;
 	char heard[16];
 	uint64_t t0;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, &o);
+	c = pc->c = open_pty_console(b, NULL, &o);
 	t0 = jf_clock_mono_ms();
 	assert_int_equal(jf_console_sendline(c, "boot", &err), 0);
 	/* "boot" at 200 cps: at least 3 pauses of 5 ms. */
 	assert_true(jf_clock_mono_ms() - t0 >= 14);
-	assert_int_equal(board_hear(&b, heard, 5), 5);
+	assert_int_equal(board_hear(b, heard, 5), 5);
 	assert_memory_equal(heard, "boot\r", 5);
 	jf_console_set_line_ending(c, "\r\n");
 	jf_console_set_char_delay(c, 0);
 	assert_int_equal(jf_console_sendline(c, "x", &err), 0);
-	assert_int_equal(board_hear(&b, heard, 3), 3);
+	assert_int_equal(board_hear(b, heard, 3), 3);
 	assert_memory_equal(heard, "x\r\n", 3);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_tty_is_exclusive(void **state)
@@ -548,27 +596,25 @@ static void test_console_unix_socket(void **state)
 
 static void test_console_interact_escape_sequence(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
+	board *b = &pc->b;
 	jf_err err = JF_ERR_INIT;
 	jf_interact_opts io = {0};
 	int in[2], out[2];
 	char heard[16], seen[64], text[64];
 	ssize_t n;
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
-	board_say(&b, "=> ", 3);
+	board_say(b, "=> ", 3);
 	/* One Ctrl-B alone reaches the board; three in a row leave. */
 	assert_int_equal(write(in[1], "ls\x02x\n\x02\x02\x02", 8), 8);
 	io.in_fd = in[0];
 	io.out_fd = out[1];
 	io.cancel_fd = -1;
 	assert_int_equal(jf_console_interact(c, &io, &err), 0);
-	assert_int_equal(board_hear(&b, heard, 5), 5);
+	assert_int_equal(board_hear(b, heard, 5), 5);
 	assert_memory_equal(heard, "ls\x02x\n", 5);
 	n = read(out[0], seen, sizeof(seen));
 	assert_true(n >= 3);
@@ -578,22 +624,17 @@ static void test_console_interact_escape_sequence(void **state)
 	close(in[1]);
 	close(out[0]);
 	close(out[1]);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_interact_restores_terminal(void **state)
 {
+	pty_case *pc = *state;
+	jf_console *c = pc->c;
 	jf_err err = JF_ERR_INIT;
 	jf_interact_opts io = {0};
 	struct termios before, after;
 	int term_m, term_s, cancel[2], devnull = open("/dev/null", O_WRONLY);
-	jf_console *c;
-	board b;
 
-	(void)state;
-	board_open(&b);
-	c = open_pty_console(&b, NULL, NULL);
 	/* The "user's terminal" is another pty, in its default cooked mode. */
 	assert_int_equal(openpty(&term_m, &term_s, NULL, NULL, NULL), 0);
 	assert_int_equal(tcgetattr(term_s, &before), 0);
@@ -613,8 +654,6 @@ static void test_console_interact_restores_terminal(void **state)
 	close(term_m);
 	close(term_s);
 	close(devnull);
-	jf_console_close(c);
-	board_close(&b);
 }
 
 static void test_console_rejects_bad_urls(void **state)
@@ -735,21 +774,22 @@ static void test_console_cancel_fd_stops_expect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_console_expect_spans_reads),
-	    cmocka_unit_test(test_console_expect_earliest_wins),
-	    cmocka_unit_test(test_console_expect_deadline_expires),
-	    cmocka_unit_test(test_console_regex_groups),
-	    cmocka_unit_test(test_console_nul_and_invalid_utf8),
-	    cmocka_unit_test(test_console_flood_stays_bounded),
-	    cmocka_unit_test(test_console_strips_ansi),
+	    PTY_CASE(test_console_expect_spans_reads),
+	    PTY_CASE(test_console_expect_earliest_wins),
+	    PTY_CASE(test_console_expect_deadline_expires),
+	    PTY_CASE(test_console_regex_groups),
+	    PTY_CASE(test_console_groups_outside_the_match),
+	    PTY_CASE(test_console_nul_and_invalid_utf8),
+	    BOARD_CASE(test_console_flood_stays_bounded),
+	    BOARD_CASE(test_console_strips_ansi),
 	    cmocka_unit_test(test_console_transcript_redacts_across_reads),
-	    cmocka_unit_test(test_console_sendline_ending_and_pacing),
+	    BOARD_CASE(test_console_sendline_ending_and_pacing),
 	    cmocka_unit_test(test_console_tty_is_exclusive),
 	    cmocka_unit_test(test_console_tty_baud_rates),
 	    cmocka_unit_test(test_console_reopens_vanished_tty),
 	    cmocka_unit_test(test_console_unix_socket),
-	    cmocka_unit_test(test_console_interact_escape_sequence),
-	    cmocka_unit_test(test_console_interact_restores_terminal),
+	    PTY_CASE(test_console_interact_escape_sequence),
+	    PTY_CASE(test_console_interact_restores_terminal),
 	    cmocka_unit_test(test_console_rejects_bad_urls),
 	    cmocka_unit_test(test_console_opts_from_exporter),
 	    cmocka_unit_test(test_console_telnet_decoder),

@@ -1,6 +1,8 @@
 #include "helpers.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jmpflash/log.h"
 
@@ -59,6 +61,48 @@ static void test_log_format_has_utc_timestamp(void **state)
 	assert_string_equal(buf, "2025-11-25T14:20:49.123Z ERROR cli: boom");
 }
 
+/* Run @fn with fd 2 redirected to a temp file; return what reached it. */
+static size_t stderr_bytes_during(void (*fn)(jf_log *), jf_log *log)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	long n;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fileno(tmp), 2), 2);
+	fn(log);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	assert_int_equal(fseek(tmp, 0, SEEK_END), 0);
+	n = ftell(tmp);
+	fclose(tmp);
+	return (size_t)n;
+}
+
+static void log_a_warning(jf_log *log)
+{
+	jf_warn(log, "tftp", "a warning nobody asked to see");
+}
+
+/* An embedding program that set no sink hears nothing on its stderr; the
+ * explicit stderr sink writes the formatted line. */
+static void test_log_default_is_silent_stderr_is_explicit(void **state)
+{
+	jf_log log;
+
+	(void)state;
+	assert_int_equal(jf_log_init(&log), 0);
+	assert_int_equal(stderr_bytes_during(log_a_warning, &log), 0);
+	jf_log_set_sink(&log, jf_log_stderr_sink, NULL);
+	assert_true(stderr_bytes_during(log_a_warning, &log) > strlen("WARN  tftp: a warning"));
+	jf_log_set_sink(&log, NULL, NULL);
+	assert_int_equal(stderr_bytes_during(log_a_warning, &log), 0);
+	jf_log_dispose(&log);
+}
+
 static void test_log_level_parse(void **state)
 {
 	(void)state;
@@ -106,6 +150,7 @@ int main(void)
 		cmocka_unit_test(test_log_redacts_registered_secrets),
 		cmocka_unit_test(test_log_redacts_error_messages),
 		cmocka_unit_test(test_log_format_has_utc_timestamp),
+		cmocka_unit_test(test_log_default_is_silent_stderr_is_explicit),
 		cmocka_unit_test(test_log_level_parse),
 		cmocka_unit_test(test_err_helpers),
 		cmocka_unit_test(test_err_wrap_keeps_within_bounds),

@@ -13,25 +13,6 @@
 #include "jmpflash/clock.h"
 #include "jmpflash/power.h"
 
-static const char head[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
-                           "kind: ExporterConfig\n"
-                           "metadata: {name: lab, namespace: default}\n"
-                           "endpoint: grpc.example:443\n"
-                           "token: abc\n"
-                           "export:\n";
-
-/* Load "export:\n" + @body and open the power driver @name. */
-static int open_power(jf_exporter *e, jf_power **p, const char *body, const char *name, test_log *t,
-                      jf_err *err)
-{
-	char yaml[20000];
-
-	snprintf(yaml, sizeof(yaml), "%s%s", head, body);
-	if (jf_exporter_load_string(e, "test.yaml", yaml, &t->log, err) < 0)
-		fail_msg("yaml: %s", err->msg);
-	return jf_power_open(p, jf_exporter_find(e, name), &t->log, err);
-}
-
 static void test_power_cycle_logs_sequence(void **state)
 {
 	jf_power_mock m = {JF_POWER_UNKNOWN, 0, 0, 0, {0}};
@@ -87,155 +68,119 @@ static void test_power_release_only_what_we_switched_on(void **state)
 
 static void test_power_command_runs_and_reports_stderr(void **state)
 {
-	char *dir = test_tmpdir(), body[16384], path[4200];
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
+	test_power *c = *state;
 	jf_power_state st;
-	jf_power *p;
-	test_log t;
+	char path[4200], line[64];
 	FILE *f;
-	char line[64];
 
-	(void)state;
-	test_log_init(&t);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	snprintf(body, sizeof(body),
-	         "  power:\n"
-	         "    type: jmpflash.power.command\n"
-	         "    config:\n"
-	         "      on: echo on > %s\n"
-	         "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
-	         "      state: cat %s\n"
-	         "      off_time: 0.1\n",
-	         path, path, path);
-	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
-	assert_int_equal(jf_power_off_time(p), 100);
-	assert_int_equal(jf_power_on(p, &err), 0);
+	snprintf(path, sizeof(path), "%s/state", c->dir);
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.command\n"
+	                                 "    config:\n"
+	                                 "      on: echo on > %s\n"
+	                                 "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
+	                                 "      state: cat %s\n"
+	                                 "      off_time: 0.1\n",
+	                                 path, path, path),
+	                 0);
+	assert_int_equal(jf_power_off_time(c->p), 100);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
 	fclose(f);
 	assert_string_equal(line, "on\n");
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_ON);
-	assert_int_equal(jf_power_off(p, &err), JF_EIO);
-	assert_non_null(strstr(err.msg, "exit code 4"));
-	assert_non_null(strstr(err.msg, "relay 3 is stuck"));
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), JF_EIO);
+	assert_non_null(strstr(c->err.msg, "exit code 4"));
+	assert_non_null(strstr(c->err.msg, "relay 3 is stuck"));
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_OFF);
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
-	test_tmpdir_remove(dir);
 }
 
 static void test_power_command_timeout_and_cycle(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
+	test_power *c = *state;
 	jf_power_state st;
-	jf_power *p;
 	uint64_t t0;
-	test_log t;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_power(&e, &p,
-	                            "  power:\n"
-	                            "    type: jmpflash.power.command\n"
-	                            "    config:\n"
-	                            "      on: sleep 20\n"
-	                            "      off: 'true'\n"
-	                            "      cycle: 'true'\n"
-	                            "      state: echo maybe\n"
-	                            "      timeout: 0.3\n",
-	                            "power", &t, &err),
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.command\n"
+	                                 "    config:\n"
+	                                 "      on: sleep 20\n"
+	                                 "      off: 'true'\n"
+	                                 "      cycle: 'true'\n"
+	                                 "      state: echo maybe\n"
+	                                 "      timeout: 0.3\n"),
 	                 0);
 	t0 = jf_clock_mono_ms();
-	assert_int_equal(jf_power_on(p, &err), JF_ETIMEOUT);
+	assert_int_equal(jf_power_on(c->p, &c->err), JF_ETIMEOUT);
 	assert_true(jf_clock_mono_ms() - t0 < 5000);
-	assert_non_null(strstr(err.msg, "sleep 20"));
-	assert_int_equal(jf_power_cycle(p, &err), 0); /* its own cycle command: no wait */
-	assert_non_null(strstr(t.text, "Power cycle sequence complete"));
-	assert_null(strstr(t.text, "Waiting"));
-	assert_int_equal(jf_power_state_get(p, &st, &err), JF_EPROTO);
-	assert_non_null(strstr(err.msg, "'maybe'"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_non_null(strstr(c->err.msg, "sleep 20"));
+	assert_int_equal(jf_power_cycle(c->p, &c->err), 0); /* its own cycle command: no wait */
+	assert_non_null(strstr(c->t.text, "Power cycle sequence complete"));
+	assert_null(strstr(c->t.text, "Waiting"));
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), JF_EPROTO);
+	assert_non_null(strstr(c->err.msg, "'maybe'"));
 }
 
 static void test_power_upstream_shell_driver(void **state)
 {
-	char *dir = test_tmpdir(), body[2048];
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
+	test_power *c = *state;
 	jf_power_state st;
-	jf_power *p;
-	test_log t;
 
-	(void)state;
-	test_log_init(&t);
-	snprintf(body, sizeof(body),
-	         "  power:\n"
-	         "    type: jumpstarter_driver_shell.driver.Shell\n"
-	         "    config:\n"
-	         "      cwd: %s\n"
-	         "      shell: [sh, -c]\n"
-	         "      methods:\n"
-	         "        on: echo on > relay\n"
-	         "        off: echo off > relay\n"
-	         "        state: cat relay\n",
-	         dir);
-	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0); /* relay is in cwd */
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jumpstarter_driver_shell.driver.Shell\n"
+	                                 "    config:\n"
+	                                 "      cwd: %s\n"
+	                                 "      shell: [sh, -c]\n"
+	                                 "      methods:\n"
+	                                 "        on: echo on > relay\n"
+	                                 "        off: echo off > relay\n"
+	                                 "        state: cat relay\n",
+	                                 c->dir),
+	                 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0); /* relay is in cwd */
 	assert_int_equal(st, JF_POWER_ON);
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	assert_int_equal(open_power(&e, &p,
-	                            "  power:\n"
-	                            "    type: jumpstarter_driver_shell.driver.Shell\n"
-	                            "    config:\n"
-	                            "      methods: {reset: 'true'}\n",
-	                            "power", &t, &err),
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jumpstarter_driver_shell.driver.Shell\n"
+	                                 "    config:\n"
+	                                 "      methods: {reset: 'true'}\n"),
 	                 JF_ECONFIG);
-	assert_non_null(strstr(err.msg, "needs methods 'on' and 'off'"));
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
-	test_tmpdir_remove(dir);
+	assert_non_null(strstr(c->err.msg, "needs methods 'on' and 'off'"));
 }
 
 static void test_power_qemu_starts_stops_and_reports_death(void **state)
 {
-	char *dir = test_tmpdir(), body[16384], pidpath[4200];
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
+	test_power *c = *state;
 	jf_power_state st;
-	jf_power *p;
-	test_log t;
+	char pidpath[4200];
 	FILE *f;
-	int pid = 0;
+	int pid = 0, rc;
 
-	(void)state;
-	test_log_init(&t);
 	/* The stand-in "QEMU" records its pid and runs until stopped. */
-	snprintf(pidpath, sizeof(pidpath), "%s/pid", dir);
-	snprintf(body, sizeof(body),
-	         "  power:\n"
-	         "    type: jmpflash.power.qemu\n"
-	         "    config:\n"
-	         "      command: [sh, -c, 'echo $$ > %s; exec sleep 60']\n"
-	         "      cwd: %s\n"
-	         "      stop_timeout: 2\n",
-	         pidpath, dir);
-	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	snprintf(pidpath, sizeof(pidpath), "%s/pid", c->dir);
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.qemu\n"
+	                                 "    config:\n"
+	                                 "      command: [sh, -c, 'echo $$ > %s; exec sleep 60']\n"
+	                                 "      cwd: %s\n"
+	                                 "      stop_timeout: 2\n",
+	                                 pidpath, c->dir),
+	                 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_OFF);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_ON);
-	assert_int_equal(jf_power_check(p, &err), 0);
+	assert_int_equal(jf_power_check(c->p, &c->err), 0);
 	for (jf_deadline d = jf_deadline_in(5000); !pid && !jf_deadline_expired(d);) {
 		if ((f = fopen(pidpath, "r"))) {
 			if (fscanf(f, "%d", &pid) != 1)
@@ -245,76 +190,55 @@ static void test_power_qemu_starts_stops_and_reports_death(void **state)
 	}
 	assert_true(pid > 0);
 	assert_int_equal(kill(pid, 0), 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	assert_int_equal(kill(pid, 0), -1); /* gone, and reaped */
-	assert_int_equal(jf_power_state_get(p, &st, &err), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
 	assert_int_equal(st, JF_POWER_OFF);
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
 
 	/* A QEMU that dies while on is reported with its last words. */
-	assert_int_equal(
-	    open_power(&e, &p,
-	               "  power:\n"
-	               "    type: jmpflash.power.qemu\n"
-	               "    config:\n"
-	               "      command: [sh, -c, 'echo \"qemu: could not load kernel\" >&2; "
-	               "exit 1']\n",
-	               "power", &t, &err),
-	    0);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	{
-		jf_deadline d = jf_deadline_in(5000);
-		int rc;
-
-		while ((rc = jf_power_check(p, &err)) == 0 && !jf_deadline_expired(d))
-			poll(NULL, 0, 10);
-		assert_int_equal(rc, JF_EUNREACHABLE);
-	}
-	assert_non_null(strstr(err.msg, "QEMU exited with code 1"));
-	assert_non_null(strstr(err.msg, "could not load kernel"));
-	assert_int_equal(jf_power_check(p, &err), 0); /* reported once */
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
-	test_tmpdir_remove(dir);
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.qemu\n"
+	                                 "    config:\n"
+	                                 "      command: [sh, -c, 'echo \"qemu: could not load "
+	                                 "kernel\" >&2; exit 1']\n"),
+	                 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	for (jf_deadline d = jf_deadline_in(5000);
+	     (rc = jf_power_check(c->p, &c->err)) == 0 && !jf_deadline_expired(d);)
+		poll(NULL, 0, 10);
+	assert_int_equal(rc, JF_EUNREACHABLE);
+	assert_non_null(strstr(c->err.msg, "QEMU exited with code 1"));
+	assert_non_null(strstr(c->err.msg, "could not load kernel"));
+	assert_int_equal(jf_power_check(c->p, &c->err), 0); /* reported once */
 }
 
 static void test_power_qemu_quits_through_monitor(void **state)
 {
-	char *dir = test_tmpdir(), body[16384], sock[4200];
-	jf_err err = JF_ERR_INIT;
+	test_power *c = *state;
 	jf_deadline d = jf_deadline_in(10000);
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	char sock[4200];
 
-	(void)state;
 	if (access("/usr/bin/socat", X_OK) != 0)
 		fail_msg("socat is not installed (scripts/install-deps.sh installs it)");
-	test_log_init(&t);
 	/* The stand-in "QEMU" exits (code 7) when its monitor gets "quit". */
-	snprintf(body, sizeof(body),
-	         "  power:\n"
-	         "    type: jmpflash.power.qemu\n"
-	         "    config:\n"
-	         "      command: [sh, -c, 'socat -u UNIX-LISTEN:mon.sock STDOUT | grep -q quit "
-	         "&& exit 7; exit 1']\n"
-	         "      cwd: %s\n"
-	         "      monitor: unix:mon.sock\n",
-	         dir);
-	snprintf(sock, sizeof(sock), "%s/mon.sock", dir);
-	assert_int_equal(open_power(&e, &p, body, "power", &t, &err), 0);
-	assert_int_equal(jf_power_on(p, &err), 0);
+	snprintf(sock, sizeof(sock), "%s/mon.sock", c->dir);
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.qemu\n"
+	                                 "    config:\n"
+	                                 "      command: [sh, -c, 'socat -u UNIX-LISTEN:mon.sock "
+	                                 "STDOUT | grep -q quit && exit 7; exit 1']\n"
+	                                 "      cwd: %s\n"
+	                                 "      monitor: unix:mon.sock\n",
+	                                 c->dir),
+	                 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
 	while (access(sock, F_OK) != 0 && !jf_deadline_expired(d))
 		poll(NULL, 0, 10);
 	assert_int_equal(access(sock, F_OK), 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
-	assert_non_null(strstr(t.text, "QEMU quit through its monitor"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
-	test_tmpdir_remove(dir);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
+	assert_non_null(strstr(c->t.text, "QEMU quit through its monitor"));
 }
 
 /* A fake HID layer: one hub with serial YK12345 and pid @pid. */
@@ -364,33 +288,34 @@ static void fake_close(void *user, void *handle)
 	((fake_hid *)user)->closes++;
 }
 
+static int ykush_open(test_power *c, const char *name, jf_ykush_hid *hid)
+{
+	jf_power_close(c->p);
+	c->p = NULL;
+	return jf_power_open_ykush(&c->p, jf_exporter_find(&c->e, name), hid, &c->t.log, &c->err);
+}
+
 static void test_power_ykush_command_bytes(void **state)
 {
-	fake_hid f = {.pid = JF_YKUSH3_PID, .answer = 0x01};
-	jf_ykush_hid hid = {fake_open, fake_xfer, fake_close, &f};
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
-	char yaml[1024];
+	/* static: the fixture's teardown may close a driver that points at them */
+	static fake_hid f;
+	static jf_ykush_hid hid;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	snprintf(yaml, sizeof(yaml), "%s%s", head,
-	         "  power:\n"
-	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-	         "    config: {serial: YK12345, port: '2'}\n"
-	         "  hub:\n"
-	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-	         "    config: {port: all}\n"
-	         "  other:\n"
-	         "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-	         "    config: {serial: YK99999, port: '1'}\n");
-	assert_int_equal(jf_exporter_load_string(&e, "t.yaml", yaml, &t.log, &err), 0);
-	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "power"), &hid, &t.log, &err),
-	                 0);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
+	f = (fake_hid){.pid = JF_YKUSH3_PID, .answer = 0x01};
+	hid = (jf_ykush_hid){fake_open, fake_xfer, fake_close, &f};
+	test_power_load(c, "  power:\n"
+	                   "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	                   "    config: {serial: YK12345, port: '2'}\n"
+	                   "  hub:\n"
+	                   "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	                   "    config: {port: all}\n"
+	                   "  other:\n"
+	                   "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	                   "    config: {serial: YK99999, port: '1'}\n");
+	assert_int_equal(ykush_open(c, "power", &hid), 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	assert_int_equal(f.nsent, 2);
 	assert_int_equal(f.sent[0][0], 0x00); /* report id */
 	assert_int_equal(f.sent[0][1], 0x12);
@@ -398,115 +323,83 @@ static void test_power_ykush_command_bytes(void **state)
 	assert_int_equal(f.sent[1][1], 0x02);
 	assert_int_equal(f.sent[1][3], 0x00);
 	assert_int_equal(f.opens, f.closes);
-	jf_power_close(p);
 
-	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "hub"), &hid, &t.log, &err),
-	                 0);
-	assert_int_equal(jf_power_on(p, &err), 0);
-	assert_int_equal(jf_power_off(p, &err), 0);
+	assert_int_equal(ykush_open(c, "hub", &hid), 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	assert_int_equal(f.sent[2][1], 0x1A);
 	assert_int_equal(f.sent[3][1], 0x0A);
 	f.answer = 0x7e; /* the hub says something else */
-	assert_int_equal(jf_power_on(p, &err), JF_EPROTO);
-	jf_power_close(p);
+	assert_int_equal(jf_power_on(c->p, &c->err), JF_EPROTO);
 
-	assert_int_equal(jf_power_open_ykush(&p, jf_exporter_find(&e, "other"), &hid, &t.log, &err),
-	                 0);
-	assert_int_equal(jf_power_on(p, &err), JF_ENOTFOUND);
-	assert_non_null(strstr(err.msg, "YK99999"));
-	assert_false(jf_power_powered_by_us(p));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_int_equal(ykush_open(c, "other", &hid), 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), JF_ENOTFOUND);
+	assert_non_null(strstr(c->err.msg, "YK99999"));
+	assert_false(jf_power_powered_by_us(c->p));
 }
 
 static void test_power_ykush_real_hidapi_finds_no_hub(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p;
-	test_log t;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_power(&e, &p,
-	                            "  power:\n"
-	                            "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
-	                            "    config: {serial: YK00000, port: '1'}\n",
-	                            "power", &t, &err),
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jumpstarter_driver_yepkit.driver.Ykush\n"
+	                                 "    config: {serial: YK00000, port: '1'}\n"),
 	                 0);
-	assert_int_equal(jf_power_on(p, &err), JF_ENOTFOUND); /* no hardware here */
-	assert_non_null(strstr(err.msg, "no YKUSH hub with serial YK00000 found"));
-	jf_power_close(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_int_equal(jf_power_on(c->p, &c->err), JF_ENOTFOUND); /* no hardware here */
+	assert_non_null(strstr(c->err.msg, "no YKUSH hub with serial YK00000 found"));
 }
 
 static void test_power_snmp_config_errors(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p = NULL;
-	test_log t;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_power(&e, &p,
-	                            "  power:\n"
-	                            "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-	                            "    config: {host: 127.0.0.1, plug: 3, version: 2c}\n",
-	                            "power", &t, &err),
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	                                 "    config: {host: 127.0.0.1, plug: 3, version: 2c}\n"),
 	                 JF_ECONFIG);
-	assert_non_null(strstr(err.msg, "needs 'community'"));
-	jf_exporter_dispose(&e);
-	assert_int_equal(open_power(&e, &p,
-	                            "  power:\n"
-	                            "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-	                            "    config: {host: 127.0.0.1, plug: 3, user: admin,\n"
-	                            "             auth_protocol: SHA, auth_key: short}\n",
-	                            "power", &t, &err),
+	assert_non_null(strstr(c->err.msg, "needs 'community'"));
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	                                 "    config: {host: 127.0.0.1, plug: 3, user: admin,\n"
+	                                 "             auth_protocol: SHA, auth_key: short}\n"),
 	                 JF_ECONFIG);
-	assert_non_null(strstr(err.msg, "auth_key must be at least 8"));
-	assert_null(strstr(err.msg, "short"));
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_non_null(strstr(c->err.msg, "auth_key must be at least 8"));
+	assert_null(strstr(c->err.msg, "short"));
 }
 
 static void test_power_rejects_non_power_driver(void **state)
 {
-	jf_err err = JF_ERR_INIT;
-	jf_exporter e;
-	jf_power *p = NULL;
-	test_log t;
+	test_power *c = *state;
 
-	(void)state;
-	test_log_init(&t);
-	assert_int_equal(open_power(&e, &p,
-	                            "  serial:\n"
-	                            "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-	                            "    config: {url: /dev/ttyUSB0}\n",
-	                            "serial", &t, &err),
+	assert_int_equal(test_power_open(c, "serial",
+	                                 "  serial:\n"
+	                                 "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	                                 "    config: {url: /dev/ttyUSB0}\n"),
 	                 JF_ECONFIG);
-	assert_non_null(strstr(err.msg, "not a power switch"));
-	assert_null(p);
-	jf_exporter_dispose(&e);
-	test_log_dispose(&t);
+	assert_non_null(strstr(c->err.msg, "not a power switch"));
+	assert_null(c->p);
 }
+
+#define POWER_CASE(fn) cmocka_unit_test_setup_teardown(fn, test_power_setup, test_power_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_power_cycle_logs_sequence),
 	    cmocka_unit_test(test_power_release_only_what_we_switched_on),
-	    cmocka_unit_test(test_power_command_runs_and_reports_stderr),
-	    cmocka_unit_test(test_power_command_timeout_and_cycle),
-	    cmocka_unit_test(test_power_upstream_shell_driver),
-	    cmocka_unit_test(test_power_qemu_starts_stops_and_reports_death),
-	    cmocka_unit_test(test_power_qemu_quits_through_monitor),
-	    cmocka_unit_test(test_power_ykush_command_bytes),
-	    cmocka_unit_test(test_power_ykush_real_hidapi_finds_no_hub),
-	    cmocka_unit_test(test_power_snmp_config_errors),
-	    cmocka_unit_test(test_power_rejects_non_power_driver),
+	    POWER_CASE(test_power_command_runs_and_reports_stderr),
+	    POWER_CASE(test_power_command_timeout_and_cycle),
+	    POWER_CASE(test_power_upstream_shell_driver),
+	    POWER_CASE(test_power_qemu_starts_stops_and_reports_death),
+	    POWER_CASE(test_power_qemu_quits_through_monitor),
+	    POWER_CASE(test_power_ykush_command_bytes),
+	    POWER_CASE(test_power_ykush_real_hidapi_finds_no_hub),
+	    POWER_CASE(test_power_snmp_config_errors),
+	    POWER_CASE(test_power_rejects_non_power_driver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

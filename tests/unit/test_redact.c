@@ -128,6 +128,47 @@ static void test_redact_stream_one_byte_at_a_time(void **state)
 	jf_redact_free(r);
 }
 
+/* The parts the one-shot redactor keeps visible (a URL's user, an
+ * Authorization scheme word) are still searched for registered secrets. */
+static void test_redact_visible_prefix_still_searched(void **state)
+{
+	const char *s[] = {"tok", "Bearer", NULL};
+	jf_redact *r = make(s);
+
+	(void)state;
+	assert_string_equal(redact(r, "git https://tok:x-oauth-basic@host/"),
+			    "git https://***:***@host/");
+	assert_string_equal(redact(r, "Authorization: Bearer abc"), "Authorization: *** ***");
+	assert_string_equal(redact(r, "https://bob:pw@host/"), "https://bob:***@host/");
+	jf_redact_free(r);
+}
+
+/* An oracle: whatever surrounds a registered secret, it never survives. */
+static void test_redact_secret_never_survives(void **state)
+{
+	static const char *secrets[] = {"tok", "Basic", "a:b", "@h", "//", "x y"};
+	static const char *frames[] = {
+		"https://%s:pw@h/",        "https://u:%s@h/",  "Authorization: %s v",
+		"Authorization: Basic %s", "%s://u:p@h",       "Proxy-Authorization:%s",
+		"a%s%s b",                 "https://%s@h/%s",  "Authorization:  %s\r\n",
+	};
+	char in[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++) {
+		const char *one[] = {secrets[i], NULL};
+		jf_redact *r = make(one);
+
+		for (size_t f = 0; f < sizeof(frames) / sizeof(*frames); f++) {
+			snprintf(in, sizeof(in), frames[f], secrets[i], secrets[i]);
+			if (strstr(redact(r, in), secrets[i]))
+				fail_msg("'%s' survives in '%s' -> '%s'", secrets[i], in,
+					 redact(r, in));
+		}
+		jf_redact_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +179,8 @@ int main(void)
 		cmocka_unit_test(test_redact_inplace_truncates_safely),
 		cmocka_unit_test(test_redact_stream_across_writes),
 		cmocka_unit_test(test_redact_stream_one_byte_at_a_time),
+		cmocka_unit_test(test_redact_visible_prefix_still_searched),
+		cmocka_unit_test(test_redact_secret_never_survives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

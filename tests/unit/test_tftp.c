@@ -364,8 +364,8 @@ static void send_ack(int fd, const struct sockaddr_storage *to, uint16_t block)
 }
 
 /* Download @name with windowsize 1 and blksize @blksize (0: no options);
- * returns the bytes and checks that every block number is the expected one,
- * rolling over to 0 after 65535. */
+ * returns the bytes and checks that every new block number is the expected
+ * one, rolling over to 0 after 65535. */
 static size_t get_file(const char *addr, uint16_t port, const char *name, unsigned blksize,
 		       uint8_t *out, size_t cap)
 {
@@ -390,6 +390,10 @@ static size_t get_file(const char *addr, uint16_t port, const char *name, unsign
 
 		assert_true(r >= 4);
 		assert_int_equal(buf[1], JF_TFTP_DATA);
+		/* On a loaded machine the server may time out and send the block
+		 * we just ACKed again: a retransmission, not an error. */
+		if (block > 1 && (buf[2] << 8 | buf[3]) == (uint16_t)(block - 1))
+			continue;
 		assert_int_equal(buf[2] << 8 | buf[3], (uint16_t)block);
 		assert_true(total + (size_t)(r - 4) <= cap);
 		memcpy(out + total, buf + 4, (size_t)(r - 4));

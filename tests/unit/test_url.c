@@ -113,6 +113,9 @@ static void test_url_rejects_bad_input_without_leaking(void **state)
 		{"http://u:hunter2@h:x/", "invalid URL 'http://***@h:x': the port must be a number "
 					  "from 1 to 65535"},
 		{"http:///path", "invalid URL 'http://': the host is missing"},
+		/* found by fuzzing: the user or port was there, the host was not */
+		{"http://user@/path", "invalid URL 'http://***@': the host is missing"},
+		{"http://:8080/", "invalid URL 'http://:8080': the host is missing"},
 		{"http://[::1/x", "invalid URL 'http://[::1': missing ']' after an IPv6 address"},
 		{"http://h o/", "invalid URL 'http://h o': the host name has a character hosts "
 				"cannot have"},
