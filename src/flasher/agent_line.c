@@ -37,6 +37,15 @@ static void text(char *dst, size_t cap, const char *v, size_t n)
 	dst[j] = '\0';
 }
 
+/* @n bytes of lowercase hex (the line is not NUL-terminated). */
+static bool hex(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static bool key(const char *k, size_t klen, const char *want)
 {
 	return strlen(want) == klen && !memcmp(k, want, klen);
@@ -69,7 +78,7 @@ static int field(jf_agent_line *o, const char *k, size_t klen, const char *v, si
 	} else if (key(k, klen, "sha256")) {
 		if (vlen == 1 && *v == '-')
 			o->sha256[0] = '\0';
-		else if (vlen == 64 && strspn(v, "0123456789abcdef") >= 64)
+		else if (vlen == 64 && hex(v, vlen))
 			text(o->sha256, sizeof(o->sha256), v, vlen);
 		else
 			return -1;
