@@ -29,6 +29,8 @@ typedef enum jf_driver_kind {
 	JF_DRIVER_POWER_MOCK,
 	JF_DRIVER_TFTP,
 	JF_DRIVER_HTTP,
+	JF_DRIVER_UBOOT,    /* upstream's UbootConsole: the flasher's U-Boot prompt */
+	JF_DRIVER_UNDRIVEN, /* a type jmpflash does not drive (video, CAN, ...): kept as is */
 } jf_driver_kind;
 
 /* The role a driver plays for the flasher. */
@@ -39,6 +41,7 @@ typedef enum jf_driver_role {
 	JF_ROLE_POWER,
 	JF_ROLE_TFTP,
 	JF_ROLE_HTTP,
+	JF_ROLE_UBOOT,
 } jf_driver_role;
 
 typedef enum jf_param_type {
@@ -77,6 +80,8 @@ struct jf_driver {
 	char *ref;           /* set for a `ref:` entry */
 	jf_driver *target;   /* what `ref` resolves to (not owned) */
 	bool auto_created;   /* tftp/http children added for a flasher */
+	char *opaque;        /* UNDRIVEN: its config: as one line of flow YAML, secret-looking
+			      * values shown as ***; NULL when it has none */
 	jf_param *params;
 	size_t nparams;
 	jf_driver **children;
@@ -124,10 +129,19 @@ bool jf_driver_bool(const jf_driver *d, const char *key, bool def);
 const char *jf_driver_kind_name(jf_driver_kind kind);
 jf_driver_role jf_driver_kind_role(jf_driver_kind kind);
 const char *jf_driver_role_name(jf_driver_role role);
+/* The types that can fill @role ("a, b, c"), for messages. */
+const char *jf_driver_role_types(jf_driver_role role);
+/* Every export jmpflash loaded but does not drive, depth first, refs
+ * not followed: calls @fn for each. */
+void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, const jf_driver *d),
+				  void *user);
 
 /* The flasher's settings with the seed's defaults applied. Strings are owned
  * by the driver. A default directory that is not writable by this user is
  * replaced by a per-user one (see docs/config.md), noted in *_fallback. */
+/* U-Boot's prompt when the flasher has no uboot child with its own. */
+#define JF_UBOOT_PROMPT_DEFAULT "=> "
+
 typedef struct jf_flasher_config {
 	const char *flasher_bundle;
 	const char *cache_dir;
@@ -137,10 +151,12 @@ typedef struct jf_flasher_config {
 	const char *manifest;       /* "manifest.yaml" */
 	const char *default_target; /* NULL: the manifest's default */
 	const char *cacert;         /* NULL: none */
+	const char *uboot_prompt;   /* the uboot child's prompt, else "=> " */
 	const jf_driver *serial;
 	const jf_driver *power;
 	const jf_driver *tftp;
 	const jf_driver *http;
+	const jf_driver *uboot;     /* NULL when the flasher has no uboot child */
 } jf_flasher_config;
 
 int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *flasher, jf_err *err);

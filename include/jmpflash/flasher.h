@@ -61,8 +61,8 @@ typedef struct jf_flasher_opts {
 	bool console_debug;       /* transcript to the log at INFO */
 	const char *transcript;   /* file for the console transcript; NULL: none */
 	int cancel_fd;            /* readable => stop everything (JF_ECANCELED); -1: none */
-	unsigned uboot_timeout_s; /* power on to "=>"; 0: 60 */
-	unsigned boot_timeout_s;  /* bootcmd to login prompt; 0: 180 */
+	unsigned uboot_timeout_s; /* power on to U-Boot's prompt; 0: config uboot_timeout (60) */
+	unsigned boot_timeout_s;  /* bootcmd to login prompt; 0: config boot_timeout (180) */
 	jf_flash_event_cb on_event;
 	void *user;
 } jf_flasher_opts;

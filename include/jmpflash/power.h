@@ -39,6 +39,9 @@ typedef struct jf_power_ops {
 	 * crashed). NULL: nothing to check. */
 	int (*check)(void *impl, jf_err *err);
 	void (*close)(void *impl);
+	/* Leave the board as it is when closed (QEMU: the process outlives
+	 * jmpflash). NULL: a real switch keeps its state anyway. */
+	int (*keep)(void *impl, jf_err *err);
 } jf_power_ops;
 
 /* Build the power switch for driver @d (refs followed): command (also
@@ -67,8 +70,14 @@ unsigned jf_power_off_time(const jf_power *p);
  * switched it off since: the board is ours to switch off on Ctrl-C or a
  * fatal error. */
 bool jf_power_powered_by_us(const jf_power *p);
-/* Switch off if jf_power_powered_by_us(); else nothing. */
+/* Switch off if jf_power_powered_by_us() and not kept; else nothing. */
 int jf_power_release(jf_power *p, jf_err *err);
+/* From now on the board stays as it is when @p is released or closed: for
+ * QEMU the process outlives this program, and a later jf_power_off (from any
+ * process, e.g. `jmpflash power off`) stops it. Call it before or after
+ * switching on. JF_ECONFIG when the driver could not find the board again
+ * (QEMU without a monitor or pidfile). */
+int jf_power_keep(jf_power *p, jf_err *err);
 const char *jf_power_name(const jf_power *p);
 
 /* The mock driver, for tests: records calls, can be told to fail. */

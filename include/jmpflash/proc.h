@@ -51,6 +51,8 @@ void jf_proc_kill(jf_proc *p, unsigned grace_ms);
 
 /* Close the pipes; kills the child first if it was never reaped. */
 void jf_proc_dispose(jf_proc *p);
+/* Close the pipes and let the child run on (it outlives this program). */
+void jf_proc_forget(jf_proc *p);
 
 typedef struct jf_proc_result {
 	int exit_code;    /* -1 when killed by a signal or timed out */

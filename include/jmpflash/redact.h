@@ -7,6 +7,7 @@
 #ifndef JMPFLASH_REDACT_H
 #define JMPFLASH_REDACT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "jmpflash/buf.h"
@@ -22,6 +23,12 @@ typedef struct jf_redact jf_redact;
 int jf_redact_new(jf_redact **out);
 void jf_redact_free(jf_redact *r);
 
+/* Every occurrence of a secret is masked, also inside other words: a
+ * secret shorter than this would mangle ordinary text (a one-letter token
+ * masks that letter everywhere). Loaders refuse such secrets, or warn where
+ * refusing would stop a board from working (a bundle's login password). */
+#define JF_REDACT_MIN_LEN 4
+
 /* Register @secret (copied). Empty strings and duplicates are ignored.
  * 0 or JF_ENOMEM. */
 int jf_redact_add(jf_redact *r, const char *secret);
@@ -32,6 +39,13 @@ size_t jf_redact_count(const jf_redact *r);
  * "scheme://user:password@" URL, registered or not. @r may be NULL (then only
  * the patterns apply). */
 int jf_redact_str(const jf_redact *r, jf_buf *out, const char *s, size_t len);
+
+/* printf into @out, redacting only the values: the text of @fmt is copied
+ * as it is and every %s argument is redacted on its own (see above), so a
+ * secret that equals a word jmpflash writes never masks that word. Numbers
+ * are not redacted. 0, JF_ENOMEM, or JF_EINVAL for a conversion it does not
+ * know (%n, wide strings). */
+int jf_redact_vformat(const jf_redact *r, jf_buf *out, const char *fmt, va_list ap);
 
 /* Redact the NUL-terminated @s in place, truncating to @cap bytes. */
 void jf_redact_inplace(const jf_redact *r, char *s, size_t cap);

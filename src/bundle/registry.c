@@ -148,10 +148,12 @@ static int read_text(char **out, const char *path)
 	return 0;
 }
 
-/* Candidate auth files, most specific first (containers' order, then docker). */
-static int auth_files(char paths[4][512], const jf_bundle_opts *o)
+/* Candidate auth files in upstream's order: $REGISTRY_AUTH_FILE, then
+ * containers' ($XDG_RUNTIME_DIR, ~/.config), then docker's ($DOCKER_CONFIG,
+ * ~/.docker). An explicit --authfile is the only one. */
+static int auth_files(char paths[5][512], const jf_bundle_opts *o)
 {
-	const char *env;
+	const char *env, *home = getenv("HOME");
 	int n = 0;
 
 	if (o->auth_file) {
@@ -160,16 +162,16 @@ static int auth_files(char paths[4][512], const jf_bundle_opts *o)
 	}
 	if ((env = getenv("REGISTRY_AUTH_FILE")) && *env)
 		snprintf(paths[n++], 512, "%s", env);
-	if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
-		if (snprintf(paths[n], 512, "%s/containers/auth.json", env) < 512)
-			n++;
-	if ((env = getenv("DOCKER_CONFIG")) && *env) {
-		if (snprintf(paths[n], 512, "%s/config.json", env) < 512)
-			n++;
-	} else if ((env = getenv("HOME")) && *env) {
-		if (snprintf(paths[n], 512, "%s/.docker/config.json", env) < 512)
-			n++;
-	}
+	if ((env = getenv("XDG_RUNTIME_DIR")) && *env &&
+	    snprintf(paths[n], 512, "%s/containers/auth.json", env) < 512)
+		n++;
+	if (home && *home && snprintf(paths[n], 512, "%s/.config/containers/auth.json", home) < 512)
+		n++;
+	if ((env = getenv("DOCKER_CONFIG")) && *env &&
+	    snprintf(paths[n], 512, "%s/config.json", env) < 512)
+		n++;
+	if (home && *home && snprintf(paths[n], 512, "%s/.docker/config.json", home) < 512)
+		n++;
 	return n;
 }
 
@@ -186,7 +188,8 @@ static int set_cred(jf_auth_cred *cr, const char *user, const char *pass, const 
 static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 {
 	const char *eu = getenv("JMPFLASH_REGISTRY_USER"), *ep = getenv("JMPFLASH_REGISTRY_PASSWORD");
-	char paths[4][512];
+	const char *ou = getenv("OCI_USERNAME"), *op = getenv("OCI_PASSWORD");
+	char paths[5][512];
 	int n, error = 0;
 
 	if (c->cred_loaded)
@@ -194,6 +197,8 @@ static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 	c->cred_loaded = true;
 	if (c->opts.username && c->opts.password)
 		error = set_cred(&c->cred, c->opts.username, c->opts.password, "--username");
+	else if (ou && *ou && op)
+		error = set_cred(&c->cred, ou, op, "$OCI_USERNAME"); /* upstream's names */
 	else if (eu && ep)
 		error = set_cred(&c->cred, eu, ep, "$JMPFLASH_REGISTRY_USER");
 	if (error < 0)

@@ -57,12 +57,30 @@ static void print_driver(cli_ctx *ctx, const jf_driver *d, int indent)
 	cli_out(ctx, "\n");
 	for (size_t i = 0; i < d->nparams; i++)
 		print_param(ctx, &d->params[i], indent + 4);
+	if (d->opaque)
+		cli_out(ctx, "%*sconfig: %s\n", indent + 4, "", d->opaque);
 	for (size_t i = 0; i < d->nchildren; i++)
 		print_driver(ctx, d->children[i], indent + 2);
 }
 
+typedef struct undriven_list {
+	cli_ctx *ctx;
+	size_t n;
+} undriven_list;
+
+static void list_undriven(void *user, const jf_driver *d)
+{
+	undriven_list *u = user;
+
+	if (!u->n++)
+		cli_out(u->ctx, "not driven by jmpflash (kept as they are):\n");
+	cli_out(u->ctx, "  %s [%s] (line %d)\n", d->path, d->type, d->line);
+}
+
 static int check_run(cli_ctx *ctx, int argc, char **argv)
 {
+	undriven_list undriven = {ctx, 0};
+
 	jf_err err = JF_ERR_INIT;
 	jf_exporter e;
 	int c;
@@ -87,6 +105,7 @@ static int check_run(cli_ctx *ctx, int argc, char **argv)
 	cli_out(ctx, "export:\n");
 	for (size_t i = 0; i < e.nexports; i++)
 		print_driver(ctx, e.exports[i], 2);
+	jf_exporter_foreach_undriven(&e, list_undriven, &undriven);
 	if (ctx->export_name && !jf_exporter_find(&e, ctx->export_name)) {
 		jf_exporter_dispose(&e);
 		return cli_usage_error("-e %s: no such export in %s", ctx->export_name,

@@ -32,6 +32,14 @@ const cli_cmd cli_power_cmds[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* A flasher's child, or its uboot child's (upstream's UbootConsole). */
+static const jf_driver *flasher_child(const jf_driver *f, const char *name)
+{
+	const jf_driver *c = jf_driver_child(f, name);
+
+	return c ? c : jf_driver_child(jf_driver_child(f, "uboot"), name);
+}
+
 /* The driver with @role for this command: -e/--export names it directly or
  * names a flasher whose child @child it is; without a name, the first
  * flasher's child, else the only export with that role. */
@@ -47,9 +55,9 @@ int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, con
 			return jf_err_set(err, JF_ENOTFOUND, "no export '%s' in %s",
 			                  ctx->export_name, e->path);
 		if (jf_driver_kind_role(d->kind) == JF_ROLE_FLASHER)
-			d = jf_driver_child(d, child);
+			d = flasher_child(d, child);
 	} else if ((d = jf_exporter_first_flasher(e))) {
-		d = jf_driver_child(d, child);
+		d = flasher_child(d, child);
 	} else {
 		for (size_t i = 0; i < e->nexports; i++) {
 			const jf_driver *x = jf_driver_resolve(e->exports[i]);
@@ -65,6 +73,12 @@ int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, con
 			                  n, jf_driver_role_name(role));
 		d = only;
 	}
+	if (d && d->kind == JF_DRIVER_UNDRIVEN)
+		return jf_err_set(err, JF_ECONFIG,
+		                  "export '%s' is '%s', which jmpflash does not drive; name a %s "
+		                  "(%s) with -e NAME",
+		                  d->path, d->type, jf_driver_role_name(role),
+		                  jf_driver_role_types(role));
 	if (!d || jf_driver_kind_role(d->kind) != role)
 		return jf_err_set(err, JF_ECONFIG, "no %s found%s%s in %s; name one with -e NAME",
 		                  jf_driver_role_name(role), ctx->export_name ? " under " : "",
@@ -122,17 +136,13 @@ static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 		return cli_fail(ctx, &err);
 	if ((rc = cli_find_driver(ctx, &e, JF_ROLE_POWER, "power", &d, &err)) < 0)
 		goto fail;
-	if (d->kind == JF_DRIVER_POWER_QEMU && act != ACT_STATE) {
-		/* jmpflash owns the QEMU process it starts and stops it on exit. */
-		jf_exporter_dispose(&e);
-		return cli_usage_error(
-		    "'%s' is a qemu power driver: QEMU runs only while jmpflash "
-		    "does; use 'jmpflash storage flash' or 'jmpflash serial' with "
-		    "it instead of 'power %s'",
-		    d->path, names[act]);
-	}
 	if ((rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
 		goto fail;
+	/* The board stays as switched after we exit (QEMU outlives us). */
+	if ((act == ACT_ON || act == ACT_CYCLE) && (rc = jf_power_keep(p, &err)) < 0) {
+		jf_err_wrap(&err, "power %s: %s", names[act], d->path);
+		goto fail;
+	}
 	if (off_time >= 0)
 		jf_power_set_off_time(p, (unsigned)(off_time * 1000 + 0.5));
 	switch (act) {

@@ -21,7 +21,7 @@ enum {
 	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
 	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_BMAP, O_FLS_URL, O_FLS_VERSION, O_POWER_OFF,
 	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_TRANSCRIPT,
-	O_UBOOT_TIMEOUT,
+	O_UBOOT_TIMEOUT, O_BOOT_TIMEOUT,
 };
 
 static const cli_opt flash_opts[] = {
@@ -60,6 +60,8 @@ static const cli_opt flash_opts[] = {
 	{"transcript", 0, "FILE", "Append the console transcript to FILE", O_TRANSCRIPT},
 	{"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
 	 O_UBOOT_TIMEOUT},
+	{"boot-timeout", 0, "SECONDS",
+	 "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
 	CLI_OPT_END,
 };
 
@@ -73,6 +75,8 @@ static const cli_opt shell_opts[] = {
 	{"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
 	{"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
 	 O_UBOOT_TIMEOUT},
+	{"boot-timeout", 0, "SECONDS",
+	 "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
 	CLI_OPT_END,
 };
 
@@ -169,6 +173,11 @@ static int common_opt(common_args *a, int c)
 		if (parse_uint("--uboot-timeout", optarg, 3600, &v))
 			return JF_EXIT_USAGE;
 		a->fo.uboot_timeout_s = v;
+		return 0;
+	case O_BOOT_TIMEOUT:
+		if (parse_uint("--boot-timeout", optarg, 86400, &v))
+			return JF_EXIT_USAGE;
+		a->fo.boot_timeout_s = v;
 		return 0;
 	}
 	return -1;

@@ -6,18 +6,19 @@
 #include "cli.h"
 #include "jmpflash/buf.h"
 
+/* Standard output: the format's own words are written as they are and every
+ * %s value is redacted on its own (jf_redact_vformat), so a secret that
+ * happens to be a word jmpflash uses ("password") masks only the value. */
 void cli_out(cli_ctx *ctx, const char *fmt, ...)
 {
-	jf_buf raw = JF_BUF_INIT, clean = JF_BUF_INIT;
+	jf_buf out = JF_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (jf_buf_vprintf(&raw, fmt, ap) == 0 &&
-	    jf_redact_str(ctx->log.redact, &clean, raw.ptr, raw.len) == 0)
-		fwrite(clean.ptr, 1, clean.len, stdout);
+	if (jf_redact_vformat(ctx->log.redact, &out, fmt, ap) == 0)
+		fwrite(out.ptr, 1, out.len, stdout);
 	va_end(ap);
-	jf_buf_free(&raw);
-	jf_buf_free(&clean);
+	jf_buf_free(&out);
 }
 
 int cli_exit_code(int code)

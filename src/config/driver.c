@@ -101,13 +101,42 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *er
 	out->manifest = jf_driver_str(f, "manifest");
 	out->default_target = jf_driver_str(f, "default_target");
 	out->cacert = jf_driver_str(f, "cacert");
+	out->uboot = jf_driver_child(f, "uboot");
+	if (out->uboot && out->uboot->kind != JF_DRIVER_UBOOT)
+		out->uboot = NULL;
+	out->uboot_prompt = out->uboot ? jf_driver_str(out->uboot, "prompt") : NULL;
+	if (!out->uboot_prompt || !*out->uboot_prompt)
+		out->uboot_prompt = JF_UBOOT_PROMPT_DEFAULT;
 	out->serial = jf_driver_child(f, "serial");
 	out->power = jf_driver_child(f, "power");
+	/* upstream's UbootConsole carries its own serial and power refs */
+	if (!out->serial)
+		out->serial = jf_driver_child(out->uboot, "serial");
+	if (!out->power)
+		out->power = jf_driver_child(out->uboot, "power");
 	out->tftp = jf_driver_child(f, "tftp");
 	out->http = jf_driver_child(f, "http");
 	if (!out->flasher_bundle || !out->serial || !out->power || !out->tftp || !out->http)
 		return jf_err_set(err, JF_EINVAL, "%s: flasher config is incomplete", f->path);
 	return 0;
+}
+
+static void each_undriven(const jf_driver *d, void (*fn)(void *user, const jf_driver *d),
+			  void *user)
+{
+	if (d->ref)
+		return;
+	if (d->kind == JF_DRIVER_UNDRIVEN)
+		fn(user, d);
+	for (size_t i = 0; i < d->nchildren; i++)
+		each_undriven(d->children[i], fn, user);
+}
+
+void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, const jf_driver *d),
+				  void *user)
+{
+	for (size_t i = 0; i < e->nexports; i++)
+		each_undriven(e->exports[i], fn, user);
 }
 
 bool jf_dir_usable(const char *dir)

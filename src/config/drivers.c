@@ -28,6 +28,10 @@ static const jf_param_spec flasher_params[] = {
 	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
 	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
 	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
+	/* seconds: power on to U-Boot's prompt; boot command to the login prompt
+	 * (--uboot-timeout / --boot-timeout win) */
+	{"uboot_timeout", JF_PARAM_INT, "60", 0, NULL, NULL},
+	{"boot_timeout", JF_PARAM_INT, "180", 0, NULL, NULL},
 	END,
 };
 
@@ -97,10 +101,18 @@ static const jf_param_spec qemu_params[] = {
 	{"command", JF_PARAM_LIST, NULL, JF_PSPEC_REQUIRED, NULL,
 	 "command: [qemu-system-aarch64, -M, virt, ...]"},
 	{"monitor", JF_PARAM_STR, NULL, 0, NULL, NULL},
+	/* jmpflash: where a QEMU kept running after jmpflash exits leaves its pid */
+	{"pidfile", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"cwd", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"off_time", JF_PARAM_FLOAT, "0", 0, NULL, NULL},
 	/* jmpflash: seconds between SIGTERM and SIGKILL on power off */
 	{"stop_timeout", JF_PARAM_FLOAT, "5", 0, NULL, NULL},
+	END,
+};
+
+/* Upstream's UbootConsole: children serial and power, and its prompt. */
+static const jf_param_spec uboot_params[] = {
+	{"prompt", JF_PARAM_STR, JF_UBOOT_PROMPT_DEFAULT, 0, NULL, NULL},
 	END,
 };
 
@@ -139,6 +151,7 @@ static const jf_driver_spec specs[] = {
 	{"jumpstarter_driver_tftp.driver.Tftp", JF_DRIVER_TFTP, tftp_params, NULL},
 	{"jumpstarter_driver_tftp.driver.TftpServer", JF_DRIVER_TFTP, tftp_params, NULL},
 	{"jumpstarter_driver_http.driver.HttpServer", JF_DRIVER_HTTP, http_params, NULL},
+	{"jumpstarter_driver_uboot.driver.UbootConsole", JF_DRIVER_UBOOT, uboot_params, NULL},
 	/* jmpflash's own names */
 	{"jmpflash.flasher", JF_DRIVER_FLASHER, flasher_params, NULL},
 	{"jmpflash.serial", JF_DRIVER_SERIAL, pyserial_params, NULL},
@@ -149,6 +162,7 @@ static const jf_driver_spec specs[] = {
 	{"jmpflash.power.mock", JF_DRIVER_POWER_MOCK, mock_params, NULL},
 	{"jmpflash.tftp", JF_DRIVER_TFTP, tftp_params, NULL},
 	{"jmpflash.http", JF_DRIVER_HTTP, http_params, NULL},
+	{"jmpflash.uboot", JF_DRIVER_UBOOT, uboot_params, NULL},
 };
 
 static const jf_driver_spec other_flasher = {NULL, JF_DRIVER_FLASHER, flasher_params, NULL};
@@ -203,16 +217,6 @@ int jf_user_dir(char *buf, size_t size, const char *key)
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
-const char *jf_driver_known_types(void)
-{
-	return "jumpstarter_driver_flashers.driver.*Flasher, "
-	       "jumpstarter_driver_pyserial.driver.PySerial, "
-	       "jumpstarter_driver_yepkit.driver.Ykush, "
-	       "jumpstarter_driver_snmp.driver.SNMPServer, jumpstarter_driver_shell.driver.Shell, "
-	       "jumpstarter_driver_tftp.driver.Tftp, jumpstarter_driver_http.driver.HttpServer, "
-	       "jmpflash.power.{command,qemu,ykush,snmp}";
-}
-
 const char *jf_driver_kind_name(jf_driver_kind kind)
 {
 	switch (kind) {
@@ -226,6 +230,8 @@ const char *jf_driver_kind_name(jf_driver_kind kind)
 	case JF_DRIVER_POWER_MOCK: return "power (mock)";
 	case JF_DRIVER_TFTP: return "tftp server";
 	case JF_DRIVER_HTTP: return "http server";
+	case JF_DRIVER_UBOOT: return "u-boot console";
+	case JF_DRIVER_UNDRIVEN: return "not driven by jmpflash";
 	}
 	return "?";
 }
@@ -242,15 +248,37 @@ jf_driver_role jf_driver_kind_role(jf_driver_kind kind)
 	case JF_DRIVER_POWER_MOCK: return JF_ROLE_POWER;
 	case JF_DRIVER_TFTP: return JF_ROLE_TFTP;
 	case JF_DRIVER_HTTP: return JF_ROLE_HTTP;
-	case JF_DRIVER_COMPOSITE: break;
+	case JF_DRIVER_UBOOT: return JF_ROLE_UBOOT;
+	case JF_DRIVER_COMPOSITE:
+	case JF_DRIVER_UNDRIVEN: break;
 	}
 	return JF_ROLE_NONE;
 }
 
 const char *jf_driver_role_name(jf_driver_role role)
 {
-	static const char *const names[] = {"none", "flasher", "serial console", "power switch",
-					    "tftp server", "http server"};
+	static const char *const names[] = {"none",	   "flasher",	  "serial console",
+					    "power switch", "tftp server", "http server",
+					    "u-boot console"};
 
-	return role <= JF_ROLE_HTTP ? names[role] : "?";
+	return role <= JF_ROLE_UBOOT ? names[role] : "?";
+}
+
+const char *jf_driver_role_types(jf_driver_role role)
+{
+	switch (role) {
+	case JF_ROLE_FLASHER: return FLASHERS "*Flasher, jmpflash.flasher";
+	case JF_ROLE_SERIAL: return "jumpstarter_driver_pyserial.driver.PySerial, jmpflash.serial";
+	case JF_ROLE_POWER:
+		return "jumpstarter_driver_yepkit.driver.Ykush, "
+		       "jumpstarter_driver_snmp.driver.SNMPServer, "
+		       "jumpstarter_driver_shell.driver.Shell, "
+		       "jumpstarter_driver_power.driver.MockPower, "
+		       "jmpflash.power.{command,qemu,ykush,snmp,mock}";
+	case JF_ROLE_TFTP: return "jumpstarter_driver_tftp.driver.Tftp (or TftpServer), jmpflash.tftp";
+	case JF_ROLE_HTTP: return "jumpstarter_driver_http.driver.HttpServer, jmpflash.http";
+	case JF_ROLE_UBOOT: return "jumpstarter_driver_uboot.driver.UbootConsole, jmpflash.uboot";
+	case JF_ROLE_NONE: break;
+	}
+	return "(none)";
 }

@@ -35,7 +35,5 @@ const jf_param_spec *jf_param_spec_find(const jf_driver_spec *spec, const char *
 bool jf_param_is_common(const char *key);
 /* The user-level directory to use instead of @key's default ("cache_dir"). */
 int jf_user_dir(char *buf, size_t size, const char *key);
-/* "PySerial, Ykush, ..." for "unknown type" messages. */
-const char *jf_driver_known_types(void);
 
 #endif

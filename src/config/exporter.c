@@ -7,16 +7,13 @@
 #include <string.h>
 
 #include "drivers.h"
+#include "exporter_int.h"
+#include "jmpflash/redact.h"
 #include "yaml.h"
 
 #define MAX_DEPTH 16
 
-typedef struct loader {
-	jf_ydoc doc;
-	jf_exporter *e;
-	jf_log *log;
-	jf_err *err;
-} loader;
+typedef jf_exporter_loader loader;
 
 static void warn_at(loader *l, const jf_ynode *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -76,10 +73,11 @@ static void driver_free(jf_driver *d)
 	free(d->type);
 	free(d->description);
 	free(d->ref);
+	free(d->opaque);
 	free(d);
 }
 
-static jf_param *param_add(jf_driver *d, const char *key)
+jf_param *jf_exporter__param_add(jf_driver *d, const char *key)
 {
 	jf_param *p = realloc(d->params, (d->nparams + 1) * sizeof(*p));
 
@@ -145,7 +143,7 @@ static int scalar_value(loader *l, jf_param *p, const jf_param_spec *s, const ch
 static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_ynode *n,
 			   const char *path)
 {
-	jf_param *p = param_add(d, s->key);
+	jf_param *p = jf_exporter__param_add(d, s->key);
 	const char *v = NULL;
 	int error;
 
@@ -194,6 +192,12 @@ static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_y
 		return jf_yaml_error(&l->doc, l->err, n, "%s.%s must be a single value, not %s",
 				     path, s->key, jf_yaml_kind_name(n));
 	v = (const char *)n->data.scalar.value;
+	if (p->secret && *v && strlen(v) < JF_REDACT_MIN_LEN)
+		return jf_yaml_error(&l->doc, l->err, n,
+				     "%s.%s: a secret of %zu character%s is too short to keep out of "
+				     "messages (every occurrence would be masked); use %d or more",
+				     path, s->key, strlen(v), strlen(v) == 1 ? "" : "s",
+				     JF_REDACT_MIN_LEN);
 	if (p->secret && l->log && jf_log_secret(l->log, v) < 0)
 		return nomem(l);
 	if ((error = scalar_value(l, p, s, v, n, path)) < 0)
@@ -204,7 +208,8 @@ static int param_from_node(loader *l, jf_driver *d, const jf_param_spec *s, jf_y
 }
 
 /* Add the default of every key the file did not give; fail on required. */
-static int apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec, const jf_ynode *at)
+int jf_exporter__apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec,
+				const jf_ynode *at)
 {
 	for (const jf_param_spec *s = spec->params; s->key; s++) {
 		const char *def = s->def;
@@ -232,7 +237,7 @@ static int apply_defaults(loader *l, jf_driver *d, const jf_driver_spec *spec, c
 					s->key, def, dir);
 			def = dir;
 		}
-		if (!(p = param_add(d, s->key)))
+		if (!(p = jf_exporter__param_add(d, s->key)))
 			return nomem(l);
 		p->type = s->type;
 		p->defaulted = true;
@@ -286,7 +291,7 @@ static int parse_config(loader *l, jf_driver *d, const jf_driver_spec *spec, jf_
 				return error;
 		}
 	}
-	return apply_defaults(l, d, spec, cfg && !jf_yaml_is_null(cfg) ? cfg : NULL);
+	return jf_exporter__apply_defaults(l, d, spec, cfg && !jf_yaml_is_null(cfg) ? cfg : NULL);
 }
 
 static int parse_driver(loader *l, jf_driver **out, const char *name, const char *parent_path,
@@ -391,15 +396,18 @@ static int parse_driver(loader *l, jf_driver **out, const char *name, const char
 
 		if ((error = jf_yaml_scalar(&l->doc, type, "type", &t, l->err)) < 0)
 			return error;
-		if (!(spec = jf_driver_spec_find(t)))
-			return jf_yaml_error(&l->doc, l->err, type,
-					     "%s: unknown driver type '%s'; jmpflash drives %s",
-					     d->path, t, jf_driver_known_types());
 		if (!(d->type = strdup(t)))
 			return nomem(l);
-		d->kind = spec->kind;
-		if ((error = parse_config(l, d, spec, cfg)) < 0)
-			return error;
+		if ((spec = jf_driver_spec_find(t))) {
+			d->kind = spec->kind;
+			if ((error = parse_config(l, d, spec, cfg)) < 0)
+				return error;
+		} else {
+			/* video, CAN, GPIO, ssh ...: kept, shown, never driven */
+			d->kind = JF_DRIVER_UNDRIVEN;
+			if (cfg && !jf_yaml_is_null(cfg) && jf_yaml_flow(&l->doc, cfg, &d->opaque) < 0)
+				return nomem(l);
+		}
 	} else if (cfg && !jf_yaml_is_null(cfg)) {
 		return jf_yaml_error(&l->doc, l->err, cfg,
 				     "%s has a config but no type; add 'type:' naming its driver",
@@ -411,197 +419,6 @@ static int parse_driver(loader *l, jf_driver **out, const char *name, const char
 	if (jf_yaml_is_null(n))
 		return 0;
 	return parse_entries(l, &d->children, &d->nchildren, d->path, n, "children", depth + 1);
-}
-
-/* ---- refs and flasher children ---------------------------------------- */
-
-static jf_driver *find_child(jf_driver **list, size_t n, const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(list[i]->name) == len && !strncmp(list[i]->name, name, len))
-			return list[i];
-	return NULL;
-}
-
-/* Walk a dotted path from the exports; refs on the way are followed. */
-static jf_driver *walk(const jf_exporter *e, const char *path)
-{
-	jf_driver **list = e->exports, *d = NULL;
-	size_t n = e->nexports;
-
-	for (const char *p = path;;) {
-		size_t len = strcspn(p, ".");
-
-		if (!(d = find_child(list, n, p, len)))
-			return NULL;
-		if (!p[len])
-			return d;
-		d = (jf_driver *)jf_driver_resolve(d);
-		if (!d)
-			return NULL;
-		list = d->children;
-		n = d->nchildren;
-		p += len + 1;
-	}
-}
-
-/* True when @node is @root or lies below it. */
-static bool contains(const jf_driver *root, const jf_driver *node)
-{
-	if (root == node)
-		return true;
-	for (size_t i = 0; i < root->nchildren; i++)
-		if (contains(root->children[i], node))
-			return true;
-	return false;
-}
-
-static int resolve_one(loader *l, jf_driver *d)
-{
-	jf_driver *t = walk(l->e, d->ref);
-	char names[256] = "";
-
-	if (!t) {
-		for (size_t i = 0; i < l->e->nexports; i++) {
-			size_t len = strlen(names);
-
-			snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
-				 l->e->exports[i]->name);
-		}
-		return jf_err_set(l->err, JF_ECONFIG,
-				  "%s:%d:%d: %s: ref '%s' names no driver; the exports are: %s",
-				  l->doc.name, d->line, d->col, d->path, d->ref,
-				  names[0] ? names : "(none)");
-	}
-	d->target = t;
-	return 0;
-}
-
-static int resolve_refs(loader *l, jf_driver *d)
-{
-	int error;
-
-	if (d->ref && !d->target && (error = resolve_one(l, d)) < 0)
-		return error;
-	for (size_t i = 0; i < d->nchildren; i++)
-		if ((error = resolve_refs(l, d->children[i])) < 0)
-			return error;
-	return 0;
-}
-
-/* A chain of refs that comes back to itself, or a ref to its own ancestor. */
-static int check_cycles(loader *l, jf_driver *d)
-{
-	int error;
-
-	if (d->ref) {
-		const jf_driver *t = d;
-		size_t steps = 0;
-
-		while (t->ref && t->target) {
-			t = t->target;
-			if (t == d || ++steps > 64)
-				return jf_err_set(l->err, JF_ECONFIG,
-						  "%s:%d:%d: %s: ref cycle: '%s' leads back to "
-						  "itself; point the ref at a real driver",
-						  l->doc.name, d->line, d->col, d->path, d->ref);
-		}
-		if (t != d && contains(t, d))
-			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s: ref cycle: '%s' is a parent of "
-					  "this entry",
-					  l->doc.name, d->line, d->col, d->path, d->ref);
-	}
-	for (size_t i = 0; i < d->nchildren; i++)
-		if ((error = check_cycles(l, d->children[i])) < 0)
-			return error;
-	return 0;
-}
-
-static int add_auto_child(loader *l, jf_driver *f, const char *name, const char *type,
-			  const char *dir_key)
-{
-	const jf_driver_spec *spec = jf_driver_spec_find(type);
-	jf_driver **c, *d;
-	jf_param *p;
-	size_t len;
-
-	if (!(c = realloc(f->children, (f->nchildren + 1) * sizeof(*c))))
-		return nomem(l);
-	f->children = c;
-	if (!(d = calloc(1, sizeof(*d))))
-		return nomem(l);
-	c[f->nchildren++] = d;
-	len = strlen(f->path) + strlen(name) + 2;
-	d->name = strdup(name);
-	d->type = strdup(type);
-	d->path = malloc(len);
-	if (!d->name || !d->type || !d->path)
-		return nomem(l);
-	snprintf(d->path, len, "%s.%s", f->path, name);
-	d->kind = spec->kind;
-	d->auto_created = true;
-	d->line = f->line;
-	d->col = f->col;
-	if (!(p = param_add(d, "root_dir")) || !(p->str = strdup(jf_driver_str(f, dir_key))))
-		return nomem(l);
-	p->type = JF_PARAM_STR;
-	p->defaulted = true;
-	return apply_defaults(l, d, spec, NULL);
-}
-
-static int check_flasher(loader *l, jf_driver *f)
-{
-	static const struct {
-		const char *name;
-		jf_driver_role role;
-	} needs[] = {{"serial", JF_ROLE_SERIAL}, {"power", JF_ROLE_POWER},
-		     {"tftp", JF_ROLE_TFTP},     {"http", JF_ROLE_HTTP}};
-	int error;
-
-	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
-		jf_driver *c = jf_driver_child(f, needs[i].name);
-		jf_driver_role role;
-
-		if (!c && needs[i].role == JF_ROLE_TFTP) {
-			if ((error = add_auto_child(l, f, "tftp", "jmpflash.tftp", "tftp_dir")) < 0)
-				return error;
-			continue;
-		}
-		if (!c && needs[i].role == JF_ROLE_HTTP) {
-			if ((error = add_auto_child(l, f, "http", "jmpflash.http", "http_dir")) < 0)
-				return error;
-			continue;
-		}
-		if (!c)
-			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s needs a '%s' child (a %s); add "
-					  "'children: {%s: {ref: NAME}}' naming an export",
-					  l->doc.name, f->line, f->col, f->path, needs[i].name,
-					  jf_driver_role_name(needs[i].role), needs[i].name);
-		role = jf_driver_kind_role(c->kind);
-		if (role != needs[i].role)
-			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s.%s must be a %s, but '%s' is a %s",
-					  l->doc.name, c->line, c->col, f->path, needs[i].name,
-					  jf_driver_role_name(needs[i].role), c->path,
-					  jf_driver_kind_name(c->kind));
-	}
-	return 0;
-}
-
-static int check_flashers(loader *l, jf_driver *d)
-{
-	int error;
-
-	if (d->ref)
-		return 0;
-	if (d->kind == JF_DRIVER_FLASHER && (error = check_flasher(l, d)) < 0)
-		return error;
-	for (size_t i = 0; i < d->nchildren; i++)
-		if (!d->children[i]->auto_created && (error = check_flashers(l, d->children[i])) < 0)
-			return error;
-	return 0;
 }
 
 /* ---- the exporter ----------------------------------------------------- */
@@ -647,6 +464,12 @@ static int parse_top(loader *l)
 	    (error = jf_yaml_str(&l->doc, root, "description", "description", false,
 				 &e->description, l->err)) < 0)
 		return error;
+	if (e->token && *e->token && strlen(e->token) < JF_REDACT_MIN_LEN)
+		return jf_yaml_error(&l->doc, l->err, jf_yaml_get(&l->doc, root, "token"),
+				     "token: a secret of %zu character%s is too short to keep out "
+				     "of messages (every occurrence would be masked); use %d or more",
+				     strlen(e->token), strlen(e->token) == 1 ? "" : "s",
+				     JF_REDACT_MIN_LEN);
 	if (e->token && l->log && jf_log_secret(l->log, e->token) < 0)
 		return nomem(l);
 
@@ -657,16 +480,7 @@ static int parse_top(loader *l)
 				     "offers under it");
 	if ((error = parse_entries(l, &e->exports, &e->nexports, NULL, exp, "export", 0)) < 0)
 		return error;
-	for (size_t i = 0; i < e->nexports; i++)
-		if ((error = resolve_refs(l, e->exports[i])) < 0)
-			return error;
-	for (size_t i = 0; i < e->nexports; i++)
-		if ((error = check_cycles(l, e->exports[i])) < 0)
-			return error;
-	for (size_t i = 0; i < e->nexports; i++)
-		if ((error = check_flashers(l, e->exports[i])) < 0)
-			return error;
-	return 0;
+	return jf_exporter__check_tree(l);
 }
 
 static int load(jf_exporter *out, jf_log *log, jf_err *err, int loaded, loader *l)

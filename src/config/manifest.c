@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jmpflash/redact.h"
 #include "yaml.h"
 
 typedef struct mloader {
@@ -168,6 +169,18 @@ static int load_login(mloader *l, jf_ynode *spec)
 			return error;
 		if (lg->password && l->log && jf_log_secret(l->log, lg->password) < 0)
 			return jf_err_set(l->err, JF_ENOMEM, "out of memory");
+		/* refusing would make the board unusable: say why logs look odd */
+		if (lg->password && *lg->password && strlen(lg->password) < JF_REDACT_MIN_LEN &&
+		    l->log) {
+			jf_ynode *pw = jf_yaml_get(&l->doc, n, "password");
+
+			jf_warn(l->log, "config",
+				"%s:%d:%d: spec.login.password has %zu character%s: too short to "
+				"mask safely, every occurrence of it in logs and transcripts "
+				"shows as ***; use %d or more",
+				l->doc.name, jf_yaml_line(pw), jf_yaml_col(pw), strlen(lg->password),
+				strlen(lg->password) == 1 ? "" : "s", JF_REDACT_MIN_LEN);
+		}
 		if (lg->password && !lg->username)
 			return jf_yaml_error(&l->doc, l->err, n,
 					     "spec.login has a password but no username; add "

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "yaml.h"
 
 #include <ctype.h>
@@ -341,6 +342,101 @@ done:
 	fclose(f);
 	free(text);
 	return error;
+}
+
+static bool secret_key(const char *k)
+{
+	static const char *const words[] = {"password", "passwd", "token", "secret", "key",
+					    "community", "credential"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(k, words[i]))
+			return true;
+	return false;
+}
+
+/* A plain scalar when that reads back the same, else double-quoted. */
+static void flow_scalar(jf_buf *b, const char *v)
+{
+	bool plain = *v && !strpbrk(v, ",:{}[]#&*!|>'\"%@`\n\r\t") && v[0] != '-' &&
+		     v[0] != '?' && v[0] != ' ' && v[strlen(v) - 1] != ' ';
+
+	if (plain) {
+		jf_buf_puts(b, v);
+		return;
+	}
+	jf_buf_puts(b, "\"");
+	for (const char *c = v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			jf_buf_printf(b, "\\%c", *c);
+		else if ((unsigned char)*c < 0x20)
+			jf_buf_printf(b, "\\x%02x", (unsigned char)*c);
+		else
+			jf_buf_put(b, c, 1);
+	}
+	jf_buf_puts(b, "\"");
+}
+
+static void flow_node(jf_ydoc *d, jf_buf *b, jf_ynode *n, bool hide, int depth)
+{
+	bool first = true;
+
+	if (!n || depth > 16) {
+		jf_buf_puts(b, "...");
+		return;
+	}
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		if (hide)
+			jf_buf_puts(b, "***");
+		else
+			flow_scalar(b, (const char *)n->data.scalar.value);
+		return;
+	case YAML_SEQUENCE_NODE:
+		jf_buf_puts(b, "[");
+		jf_yaml_foreach_item(d, n, it)
+		{
+			jf_buf_puts(b, first ? "" : ", ");
+			flow_node(d, b, jf_yaml_node(d, *it), hide, depth + 1);
+			first = false;
+		}
+		jf_buf_puts(b, "]");
+		return;
+	case YAML_MAPPING_NODE:
+		jf_buf_puts(b, "{");
+		jf_yaml_foreach_pair(d, n, pair)
+		{
+			jf_ynode *k = jf_yaml_node(d, pair->key);
+			const char *key = k && k->type == YAML_SCALAR_NODE
+						  ? (const char *)k->data.scalar.value
+						  : "?";
+
+			jf_buf_puts(b, first ? "" : ", ");
+			flow_scalar(b, key);
+			jf_buf_puts(b, ": ");
+			flow_node(d, b, jf_yaml_node(d, pair->value), hide || secret_key(key),
+				  depth + 1);
+			first = false;
+		}
+		jf_buf_puts(b, "}");
+		return;
+	default:
+		jf_buf_puts(b, "~");
+	}
+}
+
+int jf_yaml_flow(jf_ydoc *d, jf_ynode *n, char **out)
+{
+	jf_buf b = JF_BUF_INIT;
+
+	flow_node(d, &b, n, false, 0);
+	if (jf_buf_puts(&b, "") < 0 || !b.ptr) {
+		jf_buf_free(&b);
+		*out = NULL;
+		return JF_ENOMEM;
+	}
+	*out = jf_buf_detach(&b);
+	return *out ? 0 : JF_ENOMEM;
 }
 
 void jf_yaml_dispose(jf_ydoc *d)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#include "jmpflash/buf.h"
 #include "jmpflash/error.h"
 
 typedef struct jf_ydoc {
@@ -27,6 +28,12 @@ int jf_yaml_load_file(jf_ydoc *d, const char *path, jf_err *err);
 int jf_yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t len,
 			jf_err *err);
 void jf_yaml_dispose(jf_ydoc *d);
+
+/* @n as one line of flow YAML ("{url: x, list: [a, b]}") into *out (the
+ * caller frees it). A value under a key that looks like a secret (password,
+ * token, key, secret, community) is written as ***; so is every value of a
+ * key-less scalar when @n is one. Deeper than 16 levels is cut off as "...". */
+int jf_yaml_flow(jf_ydoc *d, jf_ynode *n, char **out);
 
 jf_ynode *jf_yaml_root(jf_ydoc *d);
 jf_ynode *jf_yaml_node(jf_ydoc *d, int id);

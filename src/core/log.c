@@ -60,13 +60,13 @@ int jf_log_secret(jf_log *log, const char *secret)
 void jf_log_vprintf(jf_log *log, jf_log_level level, const char *component, const char *fmt,
 		    va_list ap)
 {
-	jf_buf raw = JF_BUF_INIT, clean = JF_BUF_INIT;
+	jf_buf clean = JF_BUF_INIT;
 	jf_log_line line;
 
 	if (!log || !log->sink || level < log->threshold)
 		return;
-	if (jf_buf_vprintf(&raw, fmt, ap) < 0 ||
-	    jf_redact_str(log->redact, &clean, raw.ptr, raw.len) < 0)
+	/* the message's own words stay; its values are redacted */
+	if (jf_redact_vformat(log->redact, &clean, fmt, ap) < 0)
 		goto done; /* out of memory: drop the line rather than leak */
 	while (clean.len && (clean.ptr[clean.len - 1] == '\n' || clean.ptr[clean.len - 1] == '\r'))
 		clean.ptr[--clean.len] = '\0';
@@ -76,7 +76,6 @@ void jf_log_vprintf(jf_log *log, jf_log_level level, const char *component, cons
 	line.message = clean.ptr;
 	log->sink(log->user, &line);
 done:
-	jf_buf_free(&raw);
 	jf_buf_free(&clean);
 }
 

@@ -165,6 +165,15 @@ void jf_proc_dispose(jf_proc *p)
 	close_fd(&p->pidfd);
 }
 
+void jf_proc_forget(jf_proc *p)
+{
+	close_fd(&p->in_fd);
+	close_fd(&p->out_fd);
+	close_fd(&p->err_fd);
+	close_fd(&p->pidfd);
+	p->pid = -1;
+}
+
 /* Read what is there from @fd into @b (up to @max); 0 at EOF, 1 if open. */
 static int drain(int *fd, jf_buf *b, size_t max)
 {

@@ -21,9 +21,12 @@ static int open_console(jf_flasher *f, jf_err *err)
 
 	if (f->con)
 		return 0;
-	if ((error = jf_console_open(&f->con, &f->con_opts, f->log, err)) < 0)
-		return jf_err_set(err, error == JF_ENOTFOUND ? JF_EUNREACHABLE : error,
-				  "serial console: %s", err->msg);
+	/* the console's messages name the serial console already */
+	if ((error = jf_console_open(&f->con, &f->con_opts, f->log, err)) < 0) {
+		if (error == JF_ENOTFOUND)
+			error = err->code = JF_EUNREACHABLE;
+		return error;
+	}
 	jf_console_set_cancel_fd(f->con, f->opts.cancel_fd);
 	return 0;
 }

@@ -68,6 +68,18 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 				   f->driver->path);
 		goto fail;
 	}
+	/* --uboot-timeout / --boot-timeout, else the config's (with its defaults) */
+	if (!f->opts.uboot_timeout_s)
+		f->opts.uboot_timeout_s = (unsigned)jf_driver_int(f->driver, "uboot_timeout", 0);
+	if (!f->opts.boot_timeout_s)
+		f->opts.boot_timeout_s = (unsigned)jf_driver_int(f->driver, "boot_timeout", 0);
+	if (f->opts.uboot_timeout_s < 1 || f->opts.uboot_timeout_s > 86400 ||
+	    f->opts.boot_timeout_s < 1 || f->opts.boot_timeout_s > 86400) {
+		error = jf_err_set(err, JF_ECONFIG,
+				   "%s: uboot_timeout and boot_timeout are seconds from 1 to 86400",
+				   f->driver->path);
+		goto fail;
+	}
 	/* QEMU's console socket appears only once it runs: power first, and wait
 	 * for the endpoint. A real serial line is opened before the power cycle
 	 * so that nothing the board prints is lost. */
@@ -179,11 +191,15 @@ static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, 
 static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		   const jf_target *targets, size_t n, jf_err *err)
 {
-	char dev[256];
+	char dev[16][256];
 	int error;
 
 	if ((error = jf_flasher__boot_shell(f, err)) < 0)
 		return error;
+	/* upstream's order: the targets are resolved, then preflash_commands run */
+	for (size_t i = 0; i < n; i++)
+		if ((error = jf_target__resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
+			return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "target", 0, NULL);
 	for (size_t i = 0; i < f->manifest.npreflash; i++) {
 		jf_info(f->log, JF_COMPONENT, "Running preflash command: %s",
@@ -195,13 +211,13 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 	for (size_t i = 0; i < n; i++) {
 		jf_write_job job = {0};
 
-		if ((error = jf_target__resolve(f, &targets[i], dev, sizeof(dev), err)) < 0 ||
-		    (error = jf_source__ready(f, &src[i], err)) < 0)
+		if ((error = jf_source__ready(f, &src[i], err)) < 0)
 			return error;
 		job.url = src[i].url;
 		job.decompress = src[i].decompress;
-		job.device = dev;
+		job.device = dev[i];
 		if (src[i].direct) {
+			job.fetch = src[i].fetch;
 			job.headers = o->headers;
 			job.bearer = o->bearer;
 			job.file_sha256 = src[i].file_sha256[0] ? src[i].file_sha256 : NULL;
@@ -248,6 +264,27 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 	return 0;
 }
 
+/* As upstream after a good flash: `reboot`, so the board boots what was
+ * written; then either 2 s for it to take effect before the power goes off,
+ * or (--no-power-off) leave it running, also after this program exits. */
+static void reboot(jf_flasher *f, bool keep_on)
+{
+	jf_err ignored = JF_ERR_INIT;
+
+	jf_info(f->log, JF_COMPONENT, "Rebooting the board");
+	if (jf_console_sendline(f->con, "reboot", &ignored) < 0)
+		jf_warn(f->log, JF_COMPONENT, "cannot send reboot: %s", ignored.msg);
+	if (!keep_on) {
+		backoff(f, 2, &ignored);
+		return;
+	}
+	if (jf_power_keep(f->power, &ignored) < 0)
+		jf_warn(f->log, JF_COMPONENT, "the board stops when jmpflash exits: %s",
+			ignored.msg);
+	else
+		jf_info(f->log, JF_COMPONENT, "Leaving the board powered on (--no-power-off)");
+}
+
 int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 {
 	jf_target targets[16];
@@ -282,6 +319,7 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	if (!error) {
 		jf_format_duration(took, sizeof(took), (jf_clock_mono_us() - f->t0_us) / 1000000u);
 		jf_info(f->log, JF_COMPONENT, "Flashing completed in %s", took);
+		reboot(f, o->no_power_off);
 	}
 done:
 	if (error < 0 || !o->no_power_off) {
@@ -315,7 +353,7 @@ static int shell(jf_flasher *f, bool busybox, const jf_interact_opts *io, jf_err
 	jf_console_clear(f->con);
 	if (busybox)
 		jf_console_sendline(f->con, "stty echo; PS1='# '", NULL);
-	else if (write(io->out_fd, "=> ", 3) < 0)
+	else if (write(io->out_fd, f->cfg.uboot_prompt, strlen(f->cfg.uboot_prompt)) < 0)
 		jf_debug(f->log, JF_COMPONENT, "cannot show the prompt");
 	error = jf_console_interact(f->con, io, err);
 done:

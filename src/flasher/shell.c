@@ -21,7 +21,7 @@ static const struct {
 	{"Ramdisk image is corrupt", JF_EINTEGRITY, "U-Boot rejected the initramfs"},
 	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)"},
 	{"Unknown command", JF_ECONFIG, "U-Boot does not know the boot command"},
-	{"\n=> ", JF_EPROTO, "U-Boot came back to its prompt instead of booting"},
+	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting"}, /* its prompt */
 };
 #define NBOOT (sizeof(boot_errors) / sizeof(boot_errors[0]))
 
@@ -35,11 +35,13 @@ static jf_deadline secs(unsigned s)
 static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err *err)
 {
 	jf_pattern pats[1 + NBOOT];
+	char uboot[80];
 	int idx;
 
+	snprintf(uboot, sizeof(uboot), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_RE(want);
 	for (size_t i = 0; i < NBOOT; i++)
-		pats[1 + i] = JF_LIT(boot_errors[i].text);
+		pats[1 + i] = JF_LIT(boot_errors[i].text ? boot_errors[i].text : uboot);
 	idx = jf_console_expect(f->con, pats, 1 + NBOOT, secs(timeout_s), NULL, err);
 	if (idx > 0)
 		return jf_err_set(err, boot_errors[idx - 1].code, "booting the flasher: %s",
@@ -52,7 +54,7 @@ static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err
 int jf_shell__login(jf_flasher *f, jf_err *err)
 {
 	const jf_manifest_login *lg = &f->manifest.login;
-	unsigned boot_s = f->opts.boot_timeout_s ? f->opts.boot_timeout_s : 180;
+	unsigned boot_s = f->opts.boot_timeout_s;
 	jf_pattern prompt;
 	char line[128];
 	unsigned tag;
@@ -164,5 +166,12 @@ int jf_shell__network(jf_flasher *f, jf_err *err)
 		return jf_err_wrap(err, "the flasher shell has no network");
 	snprintf(cmd, sizeof(cmd), "date -s @%llu >/dev/null",
 		 (unsigned long long)(jf_clock_wall_ms() / 1000));
+	if ((error = jf_shell__run(f, cmd, 10, NULL, err)) < 0)
+		return error;
+	/* as upstream: what U-Boot's dhcp gave, for preflash commands and users */
+	if (!f->dhcp.ipaddr[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd), "export dhcp_addr='%.40s' gw_addr='%.40s'", f->dhcp.ipaddr,
+		 f->dhcp.gatewayip);
 	return jf_shell__run(f, cmd, 10, NULL, err);
 }

@@ -94,7 +94,7 @@ static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts 
 		return jf_err_set(err, JF_EINVAL, "http_dir path too long");
 	fo.headers = o->headers;
 	fo.bearer = o->bearer;
-	fo.cacert = o->cacert;
+	fo.cacert = o->cacert ? o->cacert : f->cfg.cacert;
 	fo.insecure_tls = o->insecure_tls;
 	fo.cancel_fd = f->opts.cancel_fd;
 	fo.log = f->log;
@@ -125,6 +125,15 @@ static int pull_oci(jf_flasher *f, jf_flash_source *s, const char *ref, jf_err *
 	if (snprintf(path, sizeof(path), "%s/%s", s->oci.dir, best->title) >= (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "path too long in oci://%s", ref);
 	return (s->oci_file = strdup(path)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+}
+
+static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+			const char *image, jf_err *err);
+
+/* The agent writes (not the shell method, nor the user's fls). */
+static bool agent_writes(const jf_flash_opts *o)
+{
+	return o->method == JF_METHOD_AGENT && !o->fls_binary_url;
 }
 
 /* zstd/lz4, which busybox cannot decode: decompress on the host into the
@@ -159,6 +168,8 @@ static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 	char path[PATH_MAX];
 	const char *bmap = o->bmap;
 
+	if (s->bmap_served || s->bmap_url)
+		return 0; /* (prepare_file again for --force-exporter-http's fallback) */
 	if (!bmap && is_url(image)) {
 		if (strpbrk(image, "?#"))
 			return 0;
@@ -208,25 +219,62 @@ int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		       const char *image, jf_err *err)
 {
+	int error;
+
+	memset(s, 0, sizeof(*s));
+	s->given = image;
+	s->opts = o;
+	if ((error = read_checksum(s, o, image, err)) < 0)
+		return error;
+	if (is_url(image) && !o->force_exporter_http) {
+		s->direct = true;
+		if ((error = decompress_by_name(s, image, agent_writes(o), &s->decompress, err)) < 0 ||
+		    (agent_writes(o) && (error = find_bmap(f, s, o, image, err)) < 0))
+			return error;
+		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+	}
+	return prepare_file(f, s, o, image, err);
+}
+
+int jf_source__via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
+{
+	char *url = s->url;
+	const char *decompress = s->decompress;
+	int error;
+
+	s->direct = false;
+	s->url = NULL;
+	s->decompress = NULL;
+	if ((error = prepare_file(f, s, s->opts, s->given, err)) == 0) {
+		free(url);
+		return 0;
+	}
+	/* as it was, so that a retry decides again */
+	if (s->hashing)
+		pthread_join(s->hasher, NULL);
+	s->hashing = false;
+	if (s->host_file)
+		unlink(s->host_file);
+	free(s->host_file);
+	s->host_file = NULL;
+	s->local = NULL;
+	s->direct = true;
+	s->url = url;
+	s->decompress = decompress;
+	return error;
+}
+
+/* A local file, an oci:// artifact or a URL the host downloads: checked,
+ * staged in the HTTP root, hashed in the background. */
+static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+			const char *image, jf_err *err)
+{
 	jf_image_info quick;
 	jf_compression comp;
 	unsigned char head[JF_IMAGE_MAGIC_LEN];
 	ssize_t n;
 	int fd, error;
 
-	bool agent = o->method == JF_METHOD_AGENT && !o->fls_binary_url;
-
-	memset(s, 0, sizeof(*s));
-	s->given = image;
-	if ((error = read_checksum(s, o, image, err)) < 0)
-		return error;
-	if (is_url(image) && !o->force_exporter_http) {
-		s->direct = true;
-		if ((error = decompress_by_name(s, image, agent, &s->decompress, err)) < 0 ||
-		    (agent && (error = find_bmap(f, s, o, image, err)) < 0))
-			return error;
-		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
-	}
 	if (!strncasecmp(image, "oci://", 6)) {
 		if ((error = pull_oci(f, s, image + 6, err)) < 0)
 			return error;
@@ -259,9 +307,10 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 	s->iopts.cache_dir = f->cfg.cache_dir;
 	s->iopts.cancel_fd = f->opts.cancel_fd;
 	s->iopts.log = f->log;
-	if (agent && (error = find_bmap(f, s, o, s->local, err)) < 0)
+	s->agent_only = false;
+	if (agent_writes(o) && (error = find_bmap(f, s, o, s->local, err)) < 0)
 		return error;
-	if (agent && jf_compression_host_only(comp)) {
+	if (agent_writes(o) && jf_compression_host_only(comp)) {
 		s->agent_only = true; /* the agent decodes it; raw digests in the background */
 		s->iopts.raw = true;
 		s->hashing = pthread_create(&s->hasher, NULL, hash_main, s) == 0;
@@ -288,6 +337,9 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	int error;
 
+	if (s->direct && !strncasecmp(s->given, "https://", 8) &&
+	    (error = jf_source__board_tls(f, s, err)) < 0)
+		return error;
 	if (s->hashing) {
 		jf_info(f->log, JF_COMPONENT,
 			"Waiting until the http image preparation in storage is completed");
@@ -315,10 +367,14 @@ void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
 		pthread_join(s->hasher, NULL); /* it stops early on the cancel fd */
 	if (s->served)
 		jf_image_unstage(s->served, f->cfg.http_dir, NULL);
+	if (s->ca_served)
+		jf_image_unstage(s->ca_served, f->cfg.http_dir, NULL);
 	if (s->bmap_served)
 		jf_image_unstage(s->bmap_served, f->cfg.http_dir, NULL);
 	free(s->bmap_served);
 	free(s->bmap_url);
+	free(s->ca_served);
+	free(s->fetch);
 	if (s->host_file)
 		unlink(s->host_file);
 	free(s->served);

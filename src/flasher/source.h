@@ -31,6 +31,9 @@ typedef struct jf_flash_source {
 	char *bmap_served;      /* a bmap staged in the HTTP root */
 	char *bmap_url;         /* what the agent fetches; NULL: no bmap */
 	bool bmap_optional;     /* IMAGE.bmap guessed beside a URL: may be absent */
+	const struct jf_flash_opts *opts; /* the flash's options (for a late fallback) */
+	char *fetch;            /* the board's downloader for a direct https URL, NULL: wget */
+	char *ca_served;        /* the CA file staged in the HTTP root for the board, NULL: none */
 } jf_flash_source;
 
 struct jf_flasher;
@@ -47,5 +50,10 @@ int jf_source__ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
  * (zstd/lz4 decompressed on the host after all). */
 int jf_source__for_shell(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 void jf_source__dispose(struct jf_flasher *f, jf_flash_source *s);
+/* The board is up: for an https URL it downloads itself, pick the tool that
+ * can check TLS as asked (tls.c), else let the host download it instead. */
+int jf_source__board_tls(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+/* Host side of a URL the board will not fetch: download, then as a file. */
+int jf_source__via_host(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 
 #endif

@@ -12,7 +12,6 @@
 
 #include "flasher_int.h"
 
-#define PROMPT "\n=> "
 
 /* Errors U-Boot prints, the code each one means and what to tell the user.
  * TFTP trouble is retryable; a file U-Boot rejects is not. */
@@ -47,9 +46,12 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 {
 	jf_pattern pats[1 + NERRORS];
 	jf_match m = JF_MATCH_INIT;
+	char prompt[80];
 	int idx;
 
-	pats[0] = JF_LIT(PROMPT);
+	/* at the start of a line: a prompt inside output cannot match */
+	snprintf(prompt, sizeof(prompt), "\n%s", f->cfg.uboot_prompt);
+	pats[0] = JF_LIT(prompt);
 	for (size_t i = 0; i < NERRORS; i++)
 		pats[1 + i] = JF_LIT(uboot_errors[i].text);
 	idx = jf_console_expect(f->con, pats, 1 + NERRORS, d, &m, err);
@@ -80,14 +82,15 @@ int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 	return wait_prompt(f, cmd, secs(timeout_s), out, err);
 }
 
-/* Interrupt autoboot: any key stops it. Keys go out every 200 ms until the
+/* Interrupt autoboot: any key stops it. The prompt is the uboot child's
+ * (e.g. "J784S4# "), else "=> ". Keys go out every 200 ms until the
  * prompt shows; then a marker command proves the console is in step (its
  * output differs from its echo, so the echo cannot match). */
 int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err)
 {
-	unsigned limit = f->opts.uboot_timeout_s ? f->opts.uboot_timeout_s : 60;
+	unsigned limit = f->opts.uboot_timeout_s;
 	jf_deadline d = secs(limit);
-	jf_pattern pats[] = {JF_LIT("=> "), JF_LIT("Hit any key to stop autoboot")};
+	jf_pattern pats[] = {JF_LIT(f->cfg.uboot_prompt), JF_LIT("Hit any key to stop autoboot")};
 	jf_pattern sync = JF_LIT("jf-sync-ok");
 	int idx;
 
@@ -174,9 +177,14 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 {
 	const char *ip = jf_driver_str(f->driver, "board_ipaddr");
 	jf_buf out = JF_BUF_INIT;
-	char cmd[256];
+	char cmd[256], autoload[72];
 	int error;
 
+	/* dhcp must not load anything; the board's own autoload comes back after */
+	if ((error = jf_uboot__cmd(f, "printenv autoload", 10, &out, err)) < 0)
+		goto done;
+	env_value(out.ptr, "autoload", autoload, sizeof(autoload));
+	jf_buf_clear(&out);
 	if ((error = jf_uboot__cmd(f, "setenv autoload no", 10, NULL, err)) < 0)
 		goto done;
 	if (ip) {
@@ -198,6 +206,9 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 	} else if ((error = dhcp(f, err)) < 0) {
 		goto done;
 	}
+	snprintf(cmd, sizeof(cmd), "setenv autoload%s%.64s", autoload[0] ? " " : "", autoload);
+	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		goto done;
 	if ((error = jf_uboot__cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) < 0)
 		goto done;
 	env_value(out.ptr, "ipaddr", f->dhcp.ipaddr, sizeof(f->dhcp.ipaddr));

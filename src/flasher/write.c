@@ -34,7 +34,7 @@ int jf_write_script(jf_buf *out, const jf_write_job *job)
 					  ">/tmp/jf.sum & wc -c </tmp/jf.f3 >/tmp/jf.n &\n");
 	if (hash_file)
 		error |= jf_buf_puts(out, "mkfifo /tmp/jf.f2; sha256sum </tmp/jf.f2 >/tmp/jf.csum &\n");
-	error |= jf_buf_puts(out, "wget -q -O -");
+	error |= jf_buf_puts(out, job->fetch ? job->fetch : "wget -q -O -");
 	for (size_t i = 0; job->headers && job->headers[i]; i++) {
 		error |= jf_buf_puts(out, " --header ");
 		error |= quoted(out, job->headers[i]);
@@ -82,6 +82,8 @@ int jf_write_classify(const char *text, const char **says)
 		{"No space left", JF_EINVAL, "the image is larger than the target device"},
 		{"can't connect", JF_EPROTO, "the board cannot reach the image server"},
 		{"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
+		{"certificate", JF_EPERM, "the board refused the server's TLS certificate (give "
+					  "--cacert FILE, or -k to skip the check)"},
 	};
 
 	for (size_t i = 0; text && i < sizeof(known) / sizeof(known[0]); i++)

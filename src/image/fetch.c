@@ -149,8 +149,9 @@ static int curl_fail(CURLcode rc, const dl *d, const char *why, const char *show
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CONNECT_ERROR:
-		return jf_err_set(err, JF_EPROTO, "cannot download %s: %s (use --cacert FILE, or "
-						  "--insecure-tls to skip verification)", shown, msg);
+		/* a refusal, not trouble a retry could fix */
+		return jf_err_set(err, JF_EPERM, "cannot download %s: %s (use --cacert FILE, or "
+						 "--insecure-tls to skip verification)", shown, msg);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_TOO_MANY_REDIRECTS:
 		return jf_err_set(err, JF_EPROTO, "cannot download %s: %s", shown, msg);

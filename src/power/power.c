@@ -15,6 +15,7 @@ struct jf_power {
 	jf_log *log;
 	unsigned off_ms;
 	bool ours; /* we switched it on and not off since */
+	bool kept; /* jf_power_keep: never switched off on release */
 };
 
 #define DEFAULT_OFF_MS 2000
@@ -154,9 +155,18 @@ int jf_power_check(jf_power *p, jf_err *err)
 	return p->ops->check ? p->ops->check(p->impl, err) : 0;
 }
 
+int jf_power_keep(jf_power *p, jf_err *err)
+{
+	int error = p->ops->keep ? p->ops->keep(p->impl, err) : 0;
+
+	if (!error)
+		p->kept = true;
+	return error;
+}
+
 int jf_power_release(jf_power *p, jf_err *err)
 {
-	if (!jf_power_powered_by_us(p))
+	if (!jf_power_powered_by_us(p) || p->kept)
 		return 0;
 	jf_info(p->log, "power", "Powering off %s: jmpflash switched it on", p->name);
 	return jf_power_off(p, err);
@@ -197,7 +207,7 @@ static int mock_state(void *impl, jf_power_state *out, jf_err *err)
 	return 0;
 }
 
-static const jf_power_ops mock_ops = {"mock", mock_on, mock_off, NULL, mock_state, NULL, NULL};
+static const jf_power_ops mock_ops = {"mock", mock_on, mock_off, NULL, mock_state, NULL, NULL, NULL};
 
 int jf_power_mock_new(jf_power **out, jf_power_mock *mock, jf_log *log, jf_err *err)
 {
@@ -211,8 +221,8 @@ static void mock_free(void *impl)
 	free(impl);
 }
 
-static const jf_power_ops owned_mock_ops = {"mock",     mock_on, mock_off, NULL,
-                                            mock_state, NULL,    mock_free};
+static const jf_power_ops owned_mock_ops = {"mock",     mock_on, mock_off,  NULL,
+                                            mock_state, NULL,    mock_free, NULL};
 
 int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 {

@@ -2,7 +2,13 @@
  * line, "off" stops its process group (SIGTERM, then SIGKILL), and a QEMU
  * that dies on its own is reported by check(). QEMU's own output goes to an
  * unlinked temp file, so a crash message can be shown without a pipe that
- * could fill up and stall it. */
+ * could fill up and stall it.
+ *
+ * A kept QEMU (jf_power_keep: `storage flash --no-power-off`, `power on`)
+ * outlives this process. Its pid goes to a pid file (`pidfile`, default the
+ * monitor socket's path + ".pid"), and "off" from any later process stops
+ * it: `quit` through the monitor, else signals to the pid named in the file
+ * when that process is still a QEMU. */
 #define _GNU_SOURCE
 #include "power_int.h"
 
@@ -15,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "jmpflash/proc.h"
@@ -28,6 +35,8 @@ typedef struct qemu_power {
 	int out_fd;   /* QEMU's stdout+stderr */
 	unsigned stop_ms;
 	char *monitor; /* HMP monitor socket path; NULL: stop by signal only */
+	char *pidfile; /* where a kept QEMU's pid is written; NULL: none */
+	bool keep;     /* jf_power_keep: QEMU outlives us */
 	jf_log *log;
 } qemu_power;
 
@@ -44,12 +53,19 @@ static void qemu_free(void *impl)
 {
 	qemu_power *q = impl;
 
+	if (q->keep && q->running) {
+		jf_info(q->log, "power", "QEMU (pid %d) keeps running; 'jmpflash power off' stops it",
+			(int)q->proc.pid);
+		jf_proc_forget(&q->proc);
+		q->running = false;
+	}
 	qemu_stop(q);
 	for (size_t i = 0; i < q->argc; i++)
 		free(q->argv[i]);
 	free(q->argv);
 	free(q->cwd);
 	free(q->monitor);
+	free(q->pidfile);
 	if (q->out_fd >= 0)
 		close(q->out_fd);
 	free(q);
@@ -75,6 +91,95 @@ static void output_tail(qemu_power *q, char *buf, size_t size)
 		memmove(buf, s + 1, strlen(s + 1) + 1);
 }
 
+/* @path as QEMU sees it: a relative path is taken from `cwd`. */
+static int place(const qemu_power *q, const char *path, char *buf, size_t size)
+{
+	int n;
+
+	if (!strncmp(path, "unix:", 5))
+		path += 5;
+	if (path[0] != '/' && q->cwd)
+		n = snprintf(buf, size, "%s/%s", q->cwd, path);
+	else
+		n = snprintf(buf, size, "%s", path);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* A live process (not a zombie) whose command line names QEMU. */
+static bool is_qemu(pid_t pid)
+{
+	char path[64], buf[4096], state = 0;
+	ssize_t n;
+	int fd;
+	FILE *f;
+
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+			state = 0;
+		fclose(f);
+	}
+	if (state == 'Z' || state == 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	/* empty for a moment while the process execs (sh -> qemu.sh -> QEMU) */
+	for (int tries = 0; tries < 50; tries++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return false;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0)
+			return memmem(buf, (size_t)n, "qemu", 4) != NULL;
+		poll(NULL, 0, 2);
+	}
+	return false;
+}
+
+/* The pid of a QEMU started earlier (by any process), or 0. */
+static pid_t pidfile_read(qemu_power *q)
+{
+	char buf[32] = "";
+	long pid;
+	int fd;
+	ssize_t n;
+
+	if (!q->pidfile || (fd = open(q->pidfile, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+	return pid > 0 && pid < 1L << 22 && is_qemu((pid_t)pid) ? (pid_t)pid : 0;
+}
+
+static void pidfile_write(qemu_power *q, pid_t pid)
+{
+	char buf[32];
+	int fd, len;
+
+	if (!q->pidfile)
+		return;
+	len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	fd = open(q->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)len) != len)
+		jf_warn(q->log, "power", "cannot write QEMU's pid file %s: %s", q->pidfile,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Wait until @pid is gone (or a zombie); true when it is. */
+static bool wait_gone(pid_t pid, unsigned ms)
+{
+	jf_deadline d = jf_deadline_in(ms);
+
+	while (is_qemu(pid))
+		if (jf_deadline_expired(d) || poll(NULL, 0, 20) < 0)
+			return !is_qemu(pid);
+	return true;
+}
+
 static int qemu_on(void *impl, jf_err *err)
 {
 	qemu_power *q = impl;
@@ -84,8 +189,11 @@ static int qemu_on(void *impl, jf_err *err)
 	size_t n = 0;
 	int error;
 
-	if (q->running) {
-		jf_info(q->log, "power", "QEMU (pid %d) is already running", (int)q->proc.pid);
+	pid_t earlier = pidfile_read(q);
+
+	if (q->running || earlier) {
+		jf_info(q->log, "power", "QEMU (pid %d) is already running",
+			q->running ? (int)q->proc.pid : (int)earlier);
 		return 0;
 	}
 	if (ftruncate(q->out_fd, 0) < 0) {
@@ -112,31 +220,23 @@ static int qemu_on(void *impl, jf_err *err)
 		goto done;
 	}
 	q->running = true;
+	pidfile_write(q, q->proc.pid);
 	jf_info(q->log, "power", "QEMU started (pid %d): %s", (int)q->proc.pid, q->argv[0]);
 done:
 	free(argv);
 	return error;
 }
 
-/* Ask QEMU to quit through its human monitor; true when it did within
- * stop_ms. Any failure leaves the signals to do the job. */
-static bool quit_via_monitor(qemu_power *q)
+/* Ask QEMU to quit through its human monitor; true when the command went
+ * out (the caller waits for the process). Any failure leaves the signals
+ * to do the job. */
+static bool monitor_quit(qemu_power *q)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = q->monitor;
-	bool sent = false;
+	bool sent = false, closed = false;
 	int fd;
 
-	int n;
-
-	if (!strncmp(path, "unix:", 5))
-		path += 5;
-	/* A relative path is relative to QEMU's directory, as QEMU sees it. */
-	if (path[0] != '/' && q->cwd)
-		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", q->cwd, path);
-	else
-		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+	if (place(q, q->monitor, sa.sun_path, sizeof(sa.sun_path)) < 0)
 		return false;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return false;
@@ -164,31 +264,59 @@ static bool quit_via_monitor(qemu_power *q)
 		/* Hold the connection until QEMU closes it: closing first can make
 		 * QEMU drop the command unread. */
 		d = jf_deadline_in(q->stop_ms);
-		while (sent && !jf_deadline_expired(d)) {
+		while (sent && !closed && !jf_deadline_expired(d)) {
 			struct pollfd p = {fd, POLLIN, 0};
 
 			if (poll(&p, 1, jf_deadline_poll_ms(d)) > 0 && read(fd, buf, sizeof(buf)) <= 0)
-				break;
+				closed = true;
 		}
 	}
 	close(fd);
-	return sent && jf_proc_wait(&q->proc, jf_deadline_in(q->stop_ms), NULL) == 0;
+	return sent;
+}
+
+/* Stop a QEMU that an earlier jmpflash left running (--no-power-off). */
+static void stop_earlier(qemu_power *q, pid_t pid)
+{
+	if (q->monitor && monitor_quit(q) && wait_gone(pid, q->stop_ms)) {
+		jf_info(q->log, "power", "QEMU (pid %d, started earlier) quit through its monitor",
+			(int)pid);
+		return;
+	}
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM);
+	if (!wait_gone(pid, q->stop_ms)) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		wait_gone(pid, 2000);
+	}
+	jf_info(q->log, "power", "QEMU (pid %d, started earlier) stopped", (int)pid);
 }
 
 static int qemu_off(void *impl, jf_err *err)
 {
 	qemu_power *q = impl;
 
+	pid_t earlier;
+
 	(void)err;
-	if (!q->running) {
+	if (q->running) {
+		if (q->monitor && monitor_quit(q) &&
+		    jf_proc_wait(&q->proc, jf_deadline_in(q->stop_ms), NULL) == 0)
+			jf_info(q->log, "power", "QEMU quit through its monitor");
+		else
+			jf_info(q->log, "power", "QEMU stopped");
+		qemu_stop(q); /* reaps it, and stops anything left in its group */
+	} else if ((earlier = pidfile_read(q))) {
+		stop_earlier(q, earlier);
+	} else if (q->monitor && monitor_quit(q)) {
+		/* a QEMU whose pid we cannot tell (another command line) */
+		jf_info(q->log, "power", "QEMU (started earlier) quit through its monitor");
+	} else {
 		jf_debug(q->log, "power", "QEMU is not running");
-		return 0;
 	}
-	if (q->monitor && quit_via_monitor(q))
-		jf_info(q->log, "power", "QEMU quit through its monitor");
-	else
-		jf_info(q->log, "power", "QEMU stopped");
-	qemu_stop(q); /* reaps it, and stops anything left in its group */
+	if (q->pidfile)
+		unlink(q->pidfile);
 	return 0;
 }
 
@@ -220,12 +348,40 @@ static int qemu_state(void *impl, jf_power_state *st, jf_err *err)
 
 	(void)err;
 	qemu_check(q, &ignored); /* notices a death; state is then simply off */
-	*st = q->running ? JF_POWER_ON : JF_POWER_OFF;
+	*st = q->running || pidfile_read(q) ? JF_POWER_ON : JF_POWER_OFF;
 	return 0;
 }
 
-static const jf_power_ops ops = {"qemu",     qemu_on,    qemu_off, NULL,
-                                 qemu_state, qemu_check, qemu_free};
+static int qemu_keep(void *impl, jf_err *err)
+{
+	qemu_power *q = impl;
+
+	if (!q->pidfile)
+		return jf_err_set(err, JF_ECONFIG,
+		                  "QEMU can only keep running after jmpflash exits when a later "
+		                  "'power off' can find it: give the qemu power driver 'monitor:' "
+		                  "(or 'pidfile:')");
+	q->keep = true;
+	return 0;
+}
+
+static const jf_power_ops ops = {"qemu",     qemu_on,    qemu_off,  NULL,
+                                 qemu_state, qemu_check, qemu_free, qemu_keep};
+
+/* `pidfile`, else the monitor's path + ".pid"; both placed like the monitor. */
+static int pidfile_path(qemu_power *q, const char *given, const char *what, jf_err *err)
+{
+	char base[4096], path[4200];
+
+	if (!given && !q->monitor)
+		return 0;
+	if (place(q, given ? given : q->monitor, base, sizeof(base)) < 0)
+		return jf_err_set(err, JF_ECONFIG, "%s: the pidfile or monitor path is too long", what);
+	snprintf(path, sizeof(path), "%s%s", base, given ? "" : ".pid");
+	if (!(q->pidfile = strdup(path)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	return 0;
+}
 
 int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 {
@@ -256,6 +412,8 @@ int jf_power__qemu_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err 
 		goto nomem;
 	if (jf_driver_str(d, "monitor") && !(q->monitor = strdup(jf_driver_str(d, "monitor"))))
 		goto nomem;
+	if ((error = pidfile_path(q, jf_driver_str(d, "pidfile"), d->path, err)) < 0)
+		goto fail;
 	if ((q->out_fd = mkostemp(path, O_CLOEXEC)) < 0) {
 		error = jf_err_sys(err, JF_EIO, errno, "cannot create a file for QEMU's output");
 		goto fail;

@@ -156,7 +156,7 @@ static void ykush_free(void *impl)
 	free(y);
 }
 
-static const jf_power_ops ops = {"ykush", ykush_on, ykush_off, NULL, NULL, NULL, ykush_free};
+static const jf_power_ops ops = {"ykush", ykush_on, ykush_off, NULL, NULL, NULL, ykush_free, NULL};
 
 int jf_power_open_ykush(jf_power **out, const jf_driver *d, const jf_ykush_hid *hid, jf_log *log,
                         jf_err *err)

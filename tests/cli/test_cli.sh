@@ -58,6 +58,17 @@ refute 'SECRET' -- -c "$snmp" config check
 expect 0 'auth_key: \*\*\*' -- -c "$snmp" config check
 expect 2 '-e nothing: no such export' -- -c "$ti" -e nothing config check
 expect 0 'Validate an exporter YAML' -- config check --help
+# a real lab's exporter: the flasher tree, and the exports jmpflash does not drive
+lab="$data/exporter-lab.yaml"
+expect 0 'uboot: u-boot console \[jumpstarter_driver_uboot.driver.UbootConsole\]' -- -c "$lab" config check
+expect 0 '^ +prompt: J784S4# $' -- -c "$lab" config check
+expect 0 '^not driven by jmpflash \(kept as they are\):$' -- -c "$lab" config check
+expect 0 '^  gpio.boot_mode \[jumpstarter_driver_gpiod.driver.DigitalOutput\] \(line [0-9]+\)$' -- -c "$lab" config check
+expect 0 'video: not driven by jmpflash \[jumpstarter_driver_ustreamer.driver.UStreamer\]' -- -c "$lab" config check
+expect 0 '^ +config: \{channel: can0, interface: socketcan\}$' -- -c "$lab" config check
+refute 'dutlink-admin-pw|lab-token' -- -c "$lab" config check
+expect 2 "export 'video' is 'jumpstarter_driver_ustreamer.driver.UStreamer', which jmpflash does not drive; name a power switch" -- -c "$lab" -e video power on
+expect 2 "export 'can0' is 'jumpstarter_driver_can.driver.Can', which jmpflash does not drive; name a serial console" -- -c "$lab" -e can0 serial
 
 # bad configs: exit 2 with file:line:col
 expect 2 "bad/ref-cycle.yaml:5:5: a: ref cycle" -- -c "$data/bad/ref-cycle.yaml" config check
@@ -87,6 +98,12 @@ echo dtb >"$b/data/dtbs/k3-j784s4-evm.dtb"
 expect 0 'kernel   data/J784S4XEVM.flasher.img at 0x82000000  \[2.0 MiB\]' -- bundle inspect "$b"
 expect 0 'usd      /sys/class/block#4fb0000  \(default\)' -- bundle inspect "$b"
 expect 0 'variant k3-j784s4-evm \(default\): bootcmd booti 0x82000000 - 0x84000000' -- bundle inspect "$b"
+# a password that is a word jmpflash writes masks the value, not the label
+pb="$tmp/pwbundle"
+cp -r "$b" "$pb"
+sed -i 's/^    username: "root"$/    username: root\n    password: password/' "$pb/manifest.yaml"
+expect 0 'user root, password \*\*\*, prompt' -- bundle inspect "$pb"
+refute '\*\*\* \*\*\*' -- bundle inspect "$pb"
 rm "$b/data/dtbs/k3-j784s4-evm.dtb"
 expect 1 'dtb      data/dtbs/k3-j784s4-evm.dtb  \[MISSING\]' -- bundle inspect "$b"
 expect 1 '1 file named by the manifest is not usable' -- bundle inspect "$b"
@@ -115,6 +132,8 @@ expect 2 "-t takes PART:FILE \(a partition label and an image\), not 'rootfs'" -
 expect 2 "give --os-image-checksum or --os-image-checksum-file, not both" -- -c "$ti" storage flash --os-image-checksum a --os-image-checksum-file b x.img
 expect 2 "flash takes one image" -- -c "$ti" storage flash a.img b.img
 expect 2 "--uboot-timeout takes a whole number from 0 to 3600" -- -c "$ti" storage flash --uboot-timeout -1 x.img
+expect 2 "--boot-timeout takes a whole number from 0 to 86400" -- -c "$ti" storage flash --boot-timeout soon x.img
+expect 0 "--boot-timeout SECONDS" -- storage flash --help
 expect 2 "bootloader-shell takes no arguments" -- -c "$ti" storage bootloader-shell extra
 
 
@@ -141,7 +160,7 @@ apiVersion: jumpstarter.dev/v1alpha1
 kind: ExporterConfig
 metadata: {name: lab, namespace: default}
 endpoint: grpc.example:443
-token: abc
+token: abc-token
 export:
   power:
     type: jmpflash.power.command

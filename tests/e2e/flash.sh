@@ -35,7 +35,7 @@ export:
   storage:
     type: jumpstarter_driver_flashers.driver.BaseFlasher
     config:
-      flasher_bundle: $board/bundle
+      flasher_bundle: ${bundle_dir:-$board/bundle}
       cache_dir: $tmp/cache
       tftp_dir: $tmp/tftp
       http_dir: $tmp/www
@@ -76,7 +76,9 @@ same_bytes() {
 expect_ok() {
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	grep -q "Flashing completed in" "$tmp/out" || fail "no completion line"
+	grep -q "Rebooting the board" "$tmp/out" || fail "no reboot after the flash"
 	grep -q "QEMU quit\|QEMU stopped" "$tmp/out" || fail "the board was not powered off"
+	! pgrep -f "$run/console.sock" >/dev/null || fail "QEMU still runs after the flash"
 }
 
 expect_fail() { # CODE PATTERN
@@ -102,7 +104,89 @@ http_server() { # DIR PORT: a separate web server the board fetches from directl
 	fail "http.server did not start"
 }
 
+https_server() { # DIR PORT CERT KEY: https on every address of this namespace
+	python3 -c '
+import http.server, ssl, sys, functools
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[2])), h)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain(sys.argv[3], sys.argv[4])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()' "$@" >/dev/null 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		curl -sf --cacert "$tmp/ca.pem" -o /dev/null "https://10.0.2.2:$2/" && return 0
+		sleep 0.1
+	done
+	fail "https server did not start"
+}
+
 case $case in
+https)
+	# A test CA and a server certificate for 10.0.2.2 (how the board names
+	# the host; the host has it on its loopback here, for its own fetches).
+	ip addr add 10.0.2.2/32 dev lo || fail "cannot add 10.0.2.2 to lo"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
+		-days 1 -subj /CN=jf-test-ca 2>/dev/null || fail "openssl ca"
+	openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
+		-subj /CN=10.0.2.2 2>/dev/null || fail "openssl csr"
+	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1\n' >"$tmp/san.ext"
+	openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
+		-CAcreateserial -out "$tmp/srv.pem" -days 1 -extfile "$tmp/san.ext" 2>/dev/null ||
+		fail "openssl sign"
+	image a.img 8
+	mkdir -p "$tmp/web" && xz -T2 -1 -c "$tmp/a.img" >"$tmp/web/a.img.xz"
+	https_server "$tmp/web" 8443 "$tmp/srv.pem" "$tmp/srv.key"
+	# refused without the CA: busybox wget on the board cannot check
+	# certificates, so the exporter fetches, and it does check
+	flash "https://10.0.2.2:8443/a.img.xz"
+	expect_fail 1 "certificate"
+	! grep -q "Attempt 1 failed" "$tmp/out" || fail "a refused certificate was retried"
+	grep -q "which does not check TLS certificates" "$tmp/out" || fail "no reason logged"
+	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
+	expect_ok
+	grep -q "cannot check certificates against --cacert" "$tmp/out" || fail "no reason logged"
+	same_bytes "$tmp/a.img" disk1.img
+	# a board with curl: it fetches the CA file from the exporter and checks
+	# the server itself; without the CA it refuses
+	# (built by the e2e.board_curl fixture: board/curl-bundle.sh)
+	[ -f "$board/curl/bundle/manifest.yaml" ] || fail "no $board/curl/bundle"
+	bundle_dir=$board/curl/bundle exporter
+	"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
+	flash "https://10.0.2.2:8443/a.img.xz"
+	expect_fail 1 "refused the server's TLS certificate"
+	grep -q "The board downloads .* with curl -fSsL$" "$tmp/out" || fail "the board did not fetch"
+	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
+	expect_ok
+	grep -q "The board downloads .* with curl -fSsL --cacert /tmp/jf-ca.pem" "$tmp/out" ||
+		fail "the board did not fetch with the CA"
+	grep -q "GET /[^ ]*ca.pem 200" "$tmp/out" || fail "the CA file was not served"
+	! grep -q "Downloading the image on the exporter" "$tmp/out" || fail "the host fetched"
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+no-power-off)
+	# the demo OS: after the flash the board reboots into it and stays on
+	id=e2e$RANDOM$RANDOM
+	JF_BOARD_OUT=$board "$repo/board/mkos.sh" "$tmp/os" "$id" 2>"$tmp/mkos.log" ||
+		fail "mkos: $(tail -3 "$tmp/mkos.log")"
+	flash --no-power-off "$tmp/os/os.img.gz"
+	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
+	grep -q "Rebooting the board" "$tmp/out" || fail "no reboot after the flash"
+	grep -q "Leaving the board powered on" "$tmp/out" || fail "no keep-on line"
+	# (a retried attempt power cycles the board before: only what follows counts)
+	! sed -n '/Flashing completed/,$p' "$tmp/out" | grep -q "QEMU quit\|QEMU stopped" ||
+		fail "the board was powered off after the flash"
+	pgrep -f "$run/console.sock" >/dev/null || fail "QEMU did not outlive jmpflash"
+	source "$repo/board/board.env"
+	got=$("$repo/board/os-login.py" "$run/console.sock" "$OS_PASSWORD" 240 2>"$tmp/login.log") ||
+		fail "no login on the flashed OS: $(cat "$tmp/login.log")"
+	[ "$got" = "$id" ] || fail "the board booted image '$got', not the one flashed ($id)"
+	"$jf" -c "$tmp/exporter.yaml" power state >"$tmp/out" 2>&1
+	grep -qx on "$tmp/out" || fail "power state is not on: $(cat "$tmp/out")"
+	"$jf" -c "$tmp/exporter.yaml" power off >"$tmp/out" 2>&1 || fail "power off failed"
+	for _ in $(seq 100); do pgrep -f "$run/console.sock" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "$run/console.sock" >/dev/null || fail "QEMU still runs after power off"
+	;;
 raw)
 	image a.img 16
 	flash "$tmp/a.img"
@@ -138,23 +222,29 @@ url | url-exporter)
 	same_bytes "$tmp/a.img" disk1.img
 	;;
 registry)
-	# the board's bundle pushed to a real registry and pulled by the flasher
+	# the board's bundle pushed to a real registry (htpasswd auth) and pulled
+	# by the flasher with upstream's OCI_USERNAME/OCI_PASSWORD
 	mkdir -p "$tmp/store"
-	printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\n' \
-		"$tmp/store" >"$tmp/registry.yml"
+	htpasswd -Bbn ci-bot 'Reg-pw-e2e' >"$tmp/htpasswd"
+	printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:5000}\nauth: {htpasswd: {realm: jf, path: %s}}\n' \
+		"$tmp/store" "$tmp/htpasswd" >"$tmp/registry.yml"
 	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
-		curl -sf -o /dev/null http://127.0.0.1:5000/v2/ && break
+		[ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:5000/v2/)" = 401 ] && break
 		sleep 0.1
 	done
-	"$jf" bundle push "$board/bundle" 127.0.0.1:5000/jf/virtual-board:v1 >"$tmp/out" 2>&1 ||
-		fail "bundle push"
+	"$jf" bundle push -u ci-bot -p 'Reg-pw-e2e' "$board/bundle" \
+		127.0.0.1:5000/jf/virtual-board:v1 >"$tmp/out" 2>&1 || fail "bundle push"
 	sed -i "s|flasher_bundle: .*|flasher_bundle: 127.0.0.1:5000/jf/virtual-board:v1|" \
 		"$tmp/exporter.yaml"
 	image a.img 4
 	flash "$tmp/a.img"
+	expect_fail 1 "needs a user name and password"
+	export OCI_USERNAME=ci-bot OCI_PASSWORD=Reg-pw-e2e
+	flash "$tmp/a.img"
 	expect_ok
+	! grep -q "Reg-pw-e2e" "$tmp/out" || fail "OCI_PASSWORD was printed"
 	same_bytes "$tmp/a.img" disk1.img
 	# an image published as an OCI artifact, pulled by the host
 	mkdir -p "$tmp/art/data"
@@ -162,7 +252,7 @@ registry)
 	xz -T2 -1 -c "$tmp/b.img" >"$tmp/art/data/b.img.xz"
 	echo "# an image artifact" >"$tmp/art/manifest.yaml"
 	"$jf" bundle push "$tmp/art" 127.0.0.1:5000/jf/os-image:v1 >"$tmp/out" 2>&1 ||
-		fail "push of the image artifact"
+		fail "push of the image artifact (credentials from OCI_USERNAME)"
 	flash oci://127.0.0.1:5000/jf/os-image:v1
 	expect_ok
 	same_bytes "$tmp/b.img" disk1.img

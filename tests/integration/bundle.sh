@@ -211,6 +211,26 @@ scenario_basic() {
 	REGISTRY_AUTH_FILE=$T/auth.json HOME=$T pull "$REG/t/b:1" "$T/out2" >/dev/null ||
 		fail "pull with auth.json"
 	diff -r "$T/b" "$T/out2" || fail "files differ"
+	# upstream's OCI_USERNAME/OCI_PASSWORD win over auth files (here a wrong one)
+	mkdir -p "$T/wrong"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$(printf alice:Wr0ng-pw | base64)" \
+		>"$T/wrong/config.json"
+	rm -rf "$CACHE"
+	DOCKER_CONFIG=$T/wrong pull "$REG/t/b:1" >/dev/null 2>&1 && fail "the wrong auth file worked"
+	rm -rf "$CACHE"
+	OCI_USERNAME=alice OCI_PASSWORD=S3cret-pw DOCKER_CONFIG=$T/wrong "$J" -v bundle pull \
+		--cache-dir "$CACHE" "$REG/t/b:1" "$T/out3" >"$T/oci.out" 2>&1 ||
+		fail "pull with OCI_USERNAME/OCI_PASSWORD failed: $(cat "$T/oci.out")"
+	grep -q "S3cret-pw" "$T/oci.out" && fail "OCI_PASSWORD was logged"
+	diff -r "$T/b" "$T/out3" || fail "files differ"
+	# upstream's file order: ~/.config/containers/auth.json before ~/.docker/config.json
+	mkdir -p "$T/home/.config/containers" "$T/home/.docker"
+	cp "$T/wrong/config.json" "$T/home/.docker/config.json"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$(printf alice:S3cret-pw | base64)" \
+		>"$T/home/.config/containers/auth.json"
+	rm -rf "$CACHE"
+	HOME=$T/home XDG_RUNTIME_DIR= pull "$REG/t/b:1" "$T/out4" >/dev/null ||
+		fail "~/.config/containers/auth.json was not used before ~/.docker/config.json"
 }
 
 scenario_token() {

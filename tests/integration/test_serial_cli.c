@@ -88,7 +88,7 @@ static void start(session *s)
 	         "kind: ExporterConfig\n"
 	         "metadata: {name: lab, namespace: default}\n"
 	         "endpoint: grpc.example:443\n"
-	         "token: abc\n"
+	         "token: abc-token\n"
 	         "export:\n"
 	         "  serial:\n"
 	         "    type: jumpstarter_driver_pyserial.driver.PySerial\n"

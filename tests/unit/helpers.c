@@ -114,7 +114,7 @@ static void power_load(test_power *c, const char *body_fmt, va_list ap)
 				   "kind: ExporterConfig\n"
 				   "metadata: {name: lab, namespace: default}\n"
 				   "endpoint: grpc.example:443\n"
-				   "token: abc\n"
+				   "token: abc-token\n"
 				   "export:\n";
 	char yaml[20000];
 	size_t n = strlen(head);

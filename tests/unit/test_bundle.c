@@ -196,7 +196,7 @@ static void test_bundle_auth_docker_config(void **s)
 	assert_string_equal(c.password, "pw");
 	jf_auth_cred_dispose(&c);
 	/* the password is now a registered secret */
-	jf_info(&t.log, "t", "password is pa:ss");
+	jf_info(&t.log, "t", "password is %s", "pa:ss");
 	assert_null(strstr(t.text, "pa:ss"));
 	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "ghcr.io", "a", &t.log, NULL),
 			 JF_ENOTFOUND);

@@ -678,7 +678,7 @@ static void test_console_opts_from_exporter(void **state)
 	                           "kind: ExporterConfig\n"
 	                           "metadata: {name: x, namespace: y}\n"
 	                           "endpoint: grpc.example:443\n"
-	                           "token: abc\n"
+	                           "token: abc-token\n"
 	                           "export:\n"
 	                           "  serial:\n"
 	                           "    type: jumpstarter_driver_pyserial.driver.PySerial\n"

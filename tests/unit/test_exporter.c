@@ -46,7 +46,7 @@ static void test_exporter_ti_example(void **state)
 	assert_ptr_equal(jf_exporter_find(&e, "serial"), fc.serial);
 	assert_null(jf_exporter_find(&e, "storage.nothing"));
 	/* the token is a secret from now on */
-	jf_info(&t.log, "test", "token is example-token-not-a-secret");
+	jf_info(&t.log, "test", "token is %s", "example-token-not-a-secret");
 	assert_non_null(strstr(t.text, "token is ***"));
 	assert_int_equal(t.warnings, 0);
 	jf_exporter_dispose(&e);
@@ -84,7 +84,7 @@ static void test_exporter_snmp_socket_explicit_servers(void **state)
 	assert_int_equal(jf_driver_int(fc.tftp, "port", 0), 6969);
 	assert_int_equal(jf_driver_int(fc.http, "port", 0), 8081);
 	assert_true(jf_driver_bool(fc.http, "remove_created_on_close", false));
-	jf_info(&t.log, "t", "keys authkey-SECRET privkey-SECRET tok-SECRET-123456");
+	jf_info(&t.log, "t", "keys %s %s %s", "authkey-SECRET", "privkey-SECRET", "tok-SECRET-123456");
 	assert_non_null(strstr(t.text, "keys *** *** ***"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&t);
@@ -166,12 +166,11 @@ static void test_exporter_malformed_inputs(void **state)
 		 "flasher_bundle: quay.io/ORG/BUNDLE:TAG (an OCI reference or a local bundle "
 		 "directory)"},
 		{"unknown-type.yaml",
-		 "5:11: power: unknown driver type 'jumpstarter_driver_foo.driver.Bar'; jmpflash "
-		 "drives jumpstarter_driver_flashers.driver.*Flasher, "
-		 "jumpstarter_driver_pyserial.driver.PySerial, jumpstarter_driver_yepkit.driver.Ykush, "
-		 "jumpstarter_driver_snmp.driver.SNMPServer, jumpstarter_driver_shell.driver.Shell, "
-		 "jumpstarter_driver_tftp.driver.Tftp, jumpstarter_driver_http.driver.HttpServer, "
-		 "jmpflash.power.{command,qemu,ykush,snmp}"},
+		 "14:5: storage.power is 'jumpstarter_driver_foo.driver.Bar', a type jmpflash does "
+		 "not drive; a flasher's power must be a power switch: "
+		 "jumpstarter_driver_yepkit.driver.Ykush, jumpstarter_driver_snmp.driver.SNMPServer, "
+		 "jumpstarter_driver_shell.driver.Shell, jumpstarter_driver_power.driver.MockPower, "
+		 "jmpflash.power.{command,qemu,ykush,snmp,mock}"},
 		{"dangling-ref.yaml", "8:9: storage.serial: ref 'seriall' names no driver; the "
 				      "exports are: storage, serial, power"},
 		{"ref-cycle.yaml", "5:5: a: ref cycle: 'b' leads back to itself; point the ref at a "
@@ -225,6 +224,27 @@ static void test_exporter_secret_never_in_error(void **state)
 	assert_int_equal(jf_exporter_load_string(&e, "s.yaml", text, &t.log, &err), JF_ECONFIG);
 	assert_string_equal(err.msg, "s.yaml:5:63: pdu.timeout must be a number, not '***'");
 	test_log_dispose(&t);
+}
+
+/* A secret too short to mask safely (a one-letter token would mask that
+ * letter in every message) is refused where it is written. */
+static void test_exporter_short_secret_refused(void **state)
+{
+	jf_exporter e;
+	jf_err err = JF_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(jf_exporter_load_string(&e, "s.yaml", "token: t\nexport: {}\n", NULL, &err),
+			 JF_ECONFIG);
+	assert_string_equal(err.msg, "s.yaml:1:8: token: a secret of 1 character is too short to keep "
+				     "out of messages (every occurrence would be masked); use 4 or more");
+	assert_int_equal(jf_exporter_load_string(&e, "s.yaml",
+						 "export:\n  pdu:\n"
+						 "    type: jmpflash.power.snmp\n"
+						 "    config: {host: h, plug: 1, version: 2c, community: pw}\n",
+						 NULL, &err),
+			 JF_ECONFIG);
+	assert_non_null(strstr(err.msg, "pdu.community: a secret of 2 characters is too short"));
 }
 
 static void test_exporter_inline_errors(void **state)
@@ -295,6 +315,91 @@ static void test_exporter_dir_fallback_helpers(void **state)
 	test_tmpdir_remove(dir);
 }
 
+static void count_undriven(void *user, const jf_driver *d)
+{
+	char *names = user;
+
+	strcat(names, d->path);
+	strcat(names, " ");
+}
+
+/* A lab's whole exporter: the flasher tree resolves through the uboot
+ * child, and every driver jmpflash does not drive is kept as it is. */
+static void test_exporter_real_lab(void **state)
+{
+	jf_exporter e;
+	jf_err err = JF_ERR_INIT;
+	jf_flasher_config fc;
+	const jf_driver *video, *gpio;
+	char names[512] = "";
+	test_log t;
+
+	(void)state;
+	test_log_init(&t);
+	assert_int_equal(jf_exporter_load(&e, test_data("exporter-lab.yaml"), &t.log, &err), 0);
+	assert_int_equal(t.warnings, 0);
+	assert_int_equal(jf_flasher_config_get(&fc, jf_exporter_first_flasher(&e), &err), 0);
+	assert_non_null(fc.uboot);
+	assert_string_equal(fc.uboot_prompt, "J784S4# ");
+	assert_int_equal(fc.serial->kind, JF_DRIVER_SERIAL);
+	assert_int_equal(fc.power->kind, JF_DRIVER_POWER_YKUSH);
+	assert_ptr_equal(jf_exporter_find(&e, "storage.uboot.power"), fc.power);
+	video = jf_exporter_find(&e, "video");
+	assert_int_equal(video->kind, JF_DRIVER_UNDRIVEN);
+	assert_string_equal(video->type, "jumpstarter_driver_ustreamer.driver.UStreamer");
+	assert_string_equal(video->opaque, "{args: {device: /dev/video0, resolution: 1920x1080}}");
+	gpio = jf_exporter_find(&e, "gpio.boot_mode");
+	assert_string_equal(gpio->opaque, "{line: 17, device: /dev/gpiochip0}");
+	/* a secret-looking key of an undriven driver is never kept in clear */
+	assert_string_equal(jf_exporter_find(&e, "dutlink")->opaque,
+			    "{serial: c415a913, password: ***}");
+	jf_exporter_foreach_undriven(&e, count_undriven, names);
+	assert_string_equal(names, "ssh video can0 gpio.boot_mode dutlink ");
+	assert_int_equal(jf_driver_kind_role(JF_DRIVER_UNDRIVEN), JF_ROLE_NONE);
+	jf_exporter_dispose(&e);
+	test_log_dispose(&t);
+}
+
+/* Without its own uboot child the prompt stays U-Boot's default; a uboot
+ * child of another kind is refused. */
+static void test_exporter_uboot_child(void **state)
+{
+	const char *head = "export:\n"
+			   "  s: {type: jmpflash.serial, config: {url: /dev/ttyS0}}\n"
+			   "  p: {type: jmpflash.power.mock}\n"
+			   "  f:\n"
+			   "    type: jmpflash.flasher\n"
+			   "    config: {flasher_bundle: b}\n"
+			   "    children:\n";
+	char text[1024];
+	jf_exporter e;
+	jf_err err = JF_ERR_INIT;
+	jf_flasher_config fc;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s      serial: {ref: s}\n      power: {ref: p}\n", head);
+	assert_int_equal(jf_exporter_load_string(&e, "u.yaml", text, NULL, &err), 0);
+	assert_int_equal(jf_flasher_config_get(&fc, jf_exporter_find(&e, "f"), &err), 0);
+	assert_null(fc.uboot);
+	assert_string_equal(fc.uboot_prompt, "=> ");
+	jf_exporter_dispose(&e);
+	/* serial and power only under the uboot child, as upstream writes it */
+	snprintf(text, sizeof(text),
+		 "%s      uboot:\n        type: jumpstarter_driver_uboot.driver.UbootConsole\n"
+		 "        children: {serial: {ref: s}, power: {ref: p}}\n",
+		 head);
+	assert_int_equal(jf_exporter_load_string(&e, "u.yaml", text, NULL, &err), 0);
+	assert_int_equal(jf_flasher_config_get(&fc, jf_exporter_find(&e, "f"), &err), 0);
+	assert_string_equal(fc.uboot_prompt, "=> ");
+	assert_ptr_equal(fc.serial, jf_exporter_find(&e, "s"));
+	jf_exporter_dispose(&e);
+	snprintf(text, sizeof(text), "%s      serial: {ref: s}\n      power: {ref: p}\n"
+		 "      uboot: {ref: s}\n", head);
+	assert_int_equal(jf_exporter_load_string(&e, "u.yaml", text, NULL, &err), JF_ECONFIG);
+	assert_non_null(strstr(err.msg, "f.uboot is 'jmpflash.serial'; a flasher's uboot must be a "
+					"u-boot console"));
+}
+
 static void test_exporter_type_table(void **state)
 {
 	(void)state;
@@ -318,9 +423,12 @@ int main(void)
 		cmocka_unit_test(test_exporter_malformed_inputs),
 		cmocka_unit_test(test_exporter_secret_never_in_error),
 		cmocka_unit_test(test_exporter_inline_errors),
+		cmocka_unit_test(test_exporter_short_secret_refused),
 		cmocka_unit_test(test_exporter_depth_limit),
 		cmocka_unit_test(test_exporter_dir_fallback_helpers),
 		cmocka_unit_test(test_exporter_type_table),
+		cmocka_unit_test(test_exporter_real_lab),
+		cmocka_unit_test(test_exporter_uboot_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ static void test_target_board_lookups(void **state)
 static void test_write_script_local_image(void **state)
 {
 	jf_write_job job = {"http://10.0.2.2:8080/a-img.xz", "xzcat", NULL, NULL, 4096 * 100,
-			    "ab", NULL, "/dev/vda"};
+			    "ab", NULL, "/dev/vda", NULL};
 	jf_buf b = JF_BUF_INIT;
 
 	(void)state;
@@ -117,7 +117,7 @@ static void test_write_script_direct_url(void **state)
 {
 	const char *headers[] = {"X-Token: it's", NULL};
 	jf_write_job job = {"https://h/img.gz?x=1", "zcat", headers, "tok", 0, NULL, "cafe",
-			    "/dev/vdb2"};
+			    "/dev/vdb2", NULL};
 	jf_buf b = JF_BUF_INIT;
 
 	(void)state;
@@ -131,6 +131,12 @@ static void test_write_script_direct_url(void **state)
 	assert_non_null(strstr(b.ptr, "sha256sum </tmp/jf.f1 >/tmp/jf.sum & wc -c </tmp/jf.f3 "
 				      ">/tmp/jf.n &"));
 	assert_non_null(strstr(b.ptr, "sha256sum </tmp/jf.f2 >/tmp/jf.csum &"));
+	jf_buf_free(&b);
+	/* a board tool that checks TLS against the served CA file */
+	job.fetch = "curl -fSsL --cacert /tmp/jf-ca.pem";
+	assert_int_equal(jf_write_script(&b, &job), 0);
+	assert_non_null(strstr(b.ptr, "\ncurl -fSsL --cacert /tmp/jf-ca.pem --header 'X-Token: "));
+	assert_null(strstr(b.ptr, "wget"));
 	jf_buf_free(&b);
 }
 

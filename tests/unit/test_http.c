@@ -131,7 +131,7 @@ static void test_http_port_in_use_and_reuse(void **state)
 	assert_int_equal(jf_http_server_port(s), o.port);
 	jf_http_server_stop(s);
 	/* the token is a registered secret */
-	jf_info(&log.log, "t", "token is tok-secret-1");
+	jf_info(&log.log, "t", "token is %s", "tok-secret-1");
 	assert_null(strstr(log.text, "tok-secret-1"));
 	test_log_dispose(&log);
 	test_tmpdir_remove(dir);

@@ -208,7 +208,7 @@ static void test_fetch_sends_headers_and_bearer(void **s)
 		fail_msg("%s", err.msg);
 	assert_string_equal(info.sha256, g_sha);
 	assert_int_equal(jf_redact_count(t.log.redact), 2); /* both values are secrets now */
-	jf_info(&t.log, "test", "sent X-Token: s3cret-hdr");
+	jf_info(&t.log, "test", "sent %s", "X-Token: s3cret-hdr");
 	assert_null(strstr(t.text, "s3cret-hdr"));
 
 	o.headers = NULL;

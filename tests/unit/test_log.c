@@ -28,12 +28,28 @@ static void test_log_redacts_registered_secrets(void **state)
 	(void)state;
 	test_log_init(&t);
 	assert_int_equal(jf_log_secret(&t.log, "tok-123"), 0);
-	jf_info(&t.log, "bundle", "token tok-123 for https://u:pw@r.example/v2/");
-	jf_info(&t.log, "http", "Authorization: Bearer abcdef");
+	jf_info(&t.log, "bundle", "token %s for %s", "tok-123", "https://u:pw@r.example/v2/");
+	jf_info(&t.log, "http", "Authorization: Bearer %s", "abcdef");
 	assert_null(strstr(t.text, "tok-123"));
 	assert_null(strstr(t.text, ":pw@"));
 	assert_null(strstr(t.text, "abcdef"));
 	assert_non_null(strstr(t.text, "token *** for https://u:***@r.example/v2/"));
+	test_log_dispose(&t);
+}
+
+/* A secret that equals a word jmpflash writes masks the value only: the
+ * message's own words (from its format) stay. */
+static void test_log_secret_equal_to_a_common_word(void **state)
+{
+	test_log t;
+
+	(void)state;
+	test_log_init(&t);
+	assert_int_equal(jf_log_secret(&t.log, "password"), 0);
+	jf_info(&t.log, "flasher", "login as %s, password %s", "root", "password");
+	jf_info(&t.log, "flasher", "sent %s", "the password is password");
+	assert_non_null(strstr(t.text, "INFO flasher: login as root, password ***\n"));
+	assert_non_null(strstr(t.text, "INFO flasher: sent the *** is ***\n"));
 	test_log_dispose(&t);
 }
 
@@ -149,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_log_threshold_and_format),
 		cmocka_unit_test(test_log_redacts_registered_secrets),
 		cmocka_unit_test(test_log_redacts_error_messages),
+		cmocka_unit_test(test_log_secret_equal_to_a_common_word),
 		cmocka_unit_test(test_log_format_has_utc_timestamp),
 		cmocka_unit_test(test_log_default_is_silent_stderr_is_explicit),
 		cmocka_unit_test(test_log_level_parse),

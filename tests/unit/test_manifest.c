@@ -65,8 +65,34 @@ static void test_manifest_test_style(void **state)
 	assert_string_equal(jf_manifest_target_device(&m, "second"),
 			    "/sys/class/block#0000:00:03.0");
 	/* the password is now a registered secret */
-	jf_info(&t.log, "console", "sent s3cr3t-pw");
+	jf_info(&t.log, "console", "sent %s", "s3cr3t-pw");
 	assert_non_null(strstr(t.text, "sent ***"));
+	jf_manifest_dispose(&m);
+	test_log_dispose(&t);
+}
+
+/* A short login password cannot be refused (the board needs it), so it is
+ * warned about where it is written. */
+static void test_manifest_short_password_warned(void **state)
+{
+	static const char text[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
+				   "kind: FlashBundleManifest\n"
+				   "spec:\n"
+				   "  bootcmd: booti\n"
+				   "  default_target: d\n"
+				   "  targets: {d: /dev/vda}\n"
+				   "  login: {username: root, password: pw}\n"
+				   "  kernel: {file: Image, address: \"0x1\"}\n";
+	jf_manifest m;
+	jf_err err = JF_ERR_INIT;
+	test_log t;
+
+	(void)state;
+	test_log_init(&t);
+	assert_int_equal(jf_manifest_load_string(&m, "m.yaml", text, &t.log, &err), 0);
+	assert_int_equal(t.warnings, 1);
+	assert_non_null(strstr(t.text, "m.yaml:7:37: spec.login.password has 2 characters: too "
+					"short to mask safely"));
 	jf_manifest_dispose(&m);
 	test_log_dispose(&t);
 }
@@ -219,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_ti_j784s4),
 		cmocka_unit_test(test_manifest_test_style),
 		cmocka_unit_test(test_manifest_fit),
+		cmocka_unit_test(test_manifest_short_password_warned),
 		cmocka_unit_test(test_manifest_defaults_and_no_dtb),
 		cmocka_unit_test(test_manifest_malformed_inputs),
 		cmocka_unit_test(test_manifest_inline_errors),

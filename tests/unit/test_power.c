@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jmpflash/clock.h"
@@ -241,6 +242,58 @@ static void test_power_qemu_quits_through_monitor(void **state)
 	assert_non_null(strstr(c->t.text, "QEMU quit through its monitor"));
 }
 
+/* A kept "QEMU" outlives its jf_power; a later one (as a later jmpflash
+ * process would) finds it through the pid file, reports it on and stops it. */
+static void test_power_qemu_kept_outlives_and_is_stopped_later(void **state)
+{
+	static const char body[] = "  power:\n"
+				   "    type: jmpflash.power.qemu\n"
+				   "    config:\n"
+				   "      command: [sh, -c, 'sleep 60; true', qemu-standin]\n"
+				   "      pidfile: %s\n"
+				   "      stop_timeout: 2\n";
+	test_power *c = *state;
+	char pidpath[4200];
+	jf_power_state st;
+	jf_deadline d;
+	FILE *f;
+	int pid = 0, status;
+	pid_t r;
+
+	snprintf(pidpath, sizeof(pidpath), "%s/q.pid", c->dir);
+	assert_int_equal(test_power_open(c, "power", body, pidpath), 0);
+	assert_int_equal(jf_power_keep(c->p, &c->err), 0);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0);
+	jf_power_release(c->p, &c->err); /* kept: not switched off */
+	test_power_reset(c);
+	assert_non_null((f = fopen(pidpath, "r")));
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still running */
+	assert_int_equal(test_power_open(c, "power", body, pidpath), 0);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
+	assert_int_equal(st, JF_POWER_ON);
+	assert_int_equal(jf_power_on(c->p, &c->err), 0); /* no second one */
+	assert_non_null(strstr(c->t.text, "is already running"));
+	assert_int_equal(jf_power_off(c->p, &c->err), 0);
+	assert_non_null(strstr(c->t.text, "started earlier) stopped"));
+	d = jf_deadline_in(10000);
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && !jf_deadline_expired(d))
+		poll(NULL, 0, 10);
+	assert_int_equal(r, pid);
+	assert_int_equal(access(pidpath, F_OK), -1);
+	assert_int_equal(jf_power_state_get(c->p, &st, &c->err), 0);
+	assert_int_equal(st, JF_POWER_OFF);
+	/* without a monitor or pid file nothing could find it again */
+	assert_int_equal(test_power_open(c, "power",
+	                                 "  power:\n"
+	                                 "    type: jmpflash.power.qemu\n"
+	                                 "    config: {command: [sleep, '60']}\n"),
+	                 0);
+	assert_int_equal(jf_power_keep(c->p, &c->err), JF_ECONFIG);
+	assert_non_null(strstr(c->err.msg, "give the qemu power driver 'monitor:'"));
+}
+
 /* A fake HID layer: one hub with serial YK12345 and pid @pid. */
 typedef struct fake_hid {
 	uint16_t pid;
@@ -396,6 +449,7 @@ int main(void)
 	    POWER_CASE(test_power_upstream_shell_driver),
 	    POWER_CASE(test_power_qemu_starts_stops_and_reports_death),
 	    POWER_CASE(test_power_qemu_quits_through_monitor),
+	    POWER_CASE(test_power_qemu_kept_outlives_and_is_stopped_later),
 	    POWER_CASE(test_power_ykush_command_bytes),
 	    POWER_CASE(test_power_ykush_real_hidapi_finds_no_hub),
 	    POWER_CASE(test_power_snmp_config_errors),
