@@ -21,6 +21,7 @@ libexpat1-dev bmap-tools
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 zlib1g-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libbz2-dev:arm64 liblz4-dev:arm64
 libssl-dev:arm64 libexpat1-dev:arm64
+lava-dispatcher python3-jinja2 python3-yaml
 debhelper dpkg-dev lintian man-db bash-completion
 clang-format
 clang libclang-rt-14-dev
@@ -36,6 +37,11 @@ clang libclang-rt-14-dev
 #   the arm64 kernel and busybox itself (apt-get download, never installed);
 #   `make demo` makes an ext4 demo image (e2fsprogs); tests/e2e/netns.sh needs
 #   unshare (util-linux) and ip (iproute2); the e2e scripts use pgrep/pkill.
+# contrib/lava/ (tests/lava/, label lava): Debian's lava-dispatcher runs a
+#   real job with lava-run (no server; about 140 packages, ~1 min to install);
+#   python3-jinja2 renders the device dictionary over lava-server's templates,
+#   which tests/lava/templates.sh unpacks from the lava-server .deb (apt-get
+#   download, never installed).
 # image/: zlib, liblzma, libzstd, libbz2, liblz4 decode images; its tests make
 #   their inputs with the real gzip, xz, zstd, bzip2 and lz4 tools.
 # packaging: debhelper + dpkg-dev build the .deb (`make deb`), lintian checks

@@ -151,6 +151,8 @@ typedef struct jf_flasher_config {
 	const char *manifest;       /* "manifest.yaml" */
 	const char *default_target; /* NULL: the manifest's default */
 	const char *cacert;         /* NULL: none */
+	bool shared_server;         /* a `jmpflash serve` owns the ports; stage per board */
+	const char *board_dir;      /* shared_server: subdirectory; NULL: the exporter's name */
 	const char *uboot_prompt;   /* the uboot child's prompt, else "=> " */
 	const jf_driver *serial;
 	const jf_driver *power;

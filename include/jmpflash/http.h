@@ -53,6 +53,10 @@ uint16_t jf_http_server_port(const jf_http_server *s);
 int jf_http_server_url(char **out, const jf_http_server *s, const char *board_addr,
 		       const char *path, jf_err *err);
 
+/* "http://@host:@port/escaped/path" for a server that is not this
+ * process's (a shared `jmpflash serve`). The caller frees *out. */
+int jf_http_url(char **out, const char *host, uint16_t port, const char *path, jf_err *err);
+
 /* Stop: close the listening socket and every connection, join the threads,
  * free @s. The port can be bound again as soon as this returns. */
 void jf_http_server_stop(jf_http_server *s);

@@ -8,6 +8,7 @@
 
 #include "jmpflash/config.h"
 #include "jmpflash/error.h"
+#include "jmpflash/lock.h"
 #include "jmpflash/log.h"
 
 /* Exit codes (docs/DESIGN.md). */
@@ -22,6 +23,9 @@ typedef struct cli_ctx {
 	jf_log log;
 	const char *config_path; /* -c; NULL: the default search */
 	const char *export_name; /* -e */
+	int wait_lock_ms;        /* --wait-lock: 0 fail at once, -1 forever */
+	jf_lock *locks[3];       /* held until main() returns */
+	size_t nlocks;
 } cli_ctx;
 
 /* One option of a command, for both getopt_long and --help. */
@@ -69,6 +73,12 @@ int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err);
 int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, const char *child,
 		    const jf_driver **out, jf_err *err);
 
+/* Lock the board before touching it: the flasher export (may be NULL), its
+ * serial device and power port (each may be NULL). "board X is in use by
+ * pid N" when another process has one; waits per --wait-lock. */
+int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
+		   const jf_driver *serial, const jf_driver *power, const char *owner, jf_err *err);
+void cli_unlock_all(cli_ctx *ctx);
 /* Signals as cancellation (cancel.c): between cli_cancel_begin and
  * cli_cancel_end, SIGINT, SIGTERM, SIGHUP and SIGQUIT make fds[0] readable
  * (one byte: the signal's number); hand it to whatever waits as its cancel

@@ -122,6 +122,8 @@ typedef enum { ACT_ON, ACT_OFF, ACT_CYCLE, ACT_STATE } action;
 static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 {
 	static const char *const names[] = {"on", "off", "cycle", "state"};
+	static const char *const power_owner[] = {"jmpflash power on", "jmpflash power off",
+						  "jmpflash power cycle", NULL};
 	jf_err err = JF_ERR_INIT;
 	jf_exporter e;
 	const jf_driver *d;
@@ -136,7 +138,9 @@ static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 		return cli_fail(ctx, &err);
 	if ((rc = cli_find_driver(ctx, &e, JF_ROLE_POWER, "power", &d, &err)) < 0)
 		goto fail;
-	if ((rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
+	if ((act != ACT_STATE &&
+	     (rc = cli_lock_board(ctx, &e, NULL, NULL, d, power_owner[act], &err)) < 0) ||
+	    (rc = jf_power_open(&p, d, &ctx->log, &err)) < 0)
 		goto fail;
 	/* The board stays as switched after we exit (QEMU outlives us). */
 	if ((act == ACT_ON || act == ACT_CYCLE) && (rc = jf_power_keep(p, &err)) < 0) {

@@ -183,9 +183,22 @@ static int common_opt(common_args *a, int c)
 	return -1;
 }
 
+/* The flasher export's board, serial line and power port are ours until
+ * exit. A wrong export name is left for jf_flasher_new() to report. */
+static int lock_board(cli_ctx *ctx, const jf_exporter *e, const char *owner, jf_err *err)
+{
+	const jf_driver *d = ctx->export_name ? jf_exporter_find(e, ctx->export_name)
+					      : jf_exporter_first_flasher(e);
+
+	if (!d || d->kind != JF_DRIVER_FLASHER)
+		return 0;
+	return cli_lock_board(ctx, e, d, jf_driver_child(d, "serial"), jf_driver_child(d, "power"),
+			      owner, err);
+}
+
 /* Build the flasher; on failure print and return the exit code. */
 static int make_flasher(cli_ctx *ctx, common_args *a, jf_exporter *e, jf_flasher **f,
-			cli_progress *prog)
+			cli_progress *prog, const char *owner)
 {
 	jf_err err = JF_ERR_INIT;
 
@@ -193,6 +206,10 @@ static int make_flasher(cli_ctx *ctx, common_args *a, jf_exporter *e, jf_flasher
 	jf_log_set_sink(&ctx->log, cli_progress_log_sink, prog);
 	if (cli_load_exporter(ctx, e, &err) < 0)
 		return cli_fail(ctx, &err);
+	if (lock_board(ctx, e, owner, &err) < 0) {
+		jf_exporter_dispose(e);
+		return cli_fail(ctx, &err);
+	}
 	if (install_signals() < 0)
 		return cli_usage_error("cannot set up signal handling");
 	a->fo.export_name = ctx->export_name;
@@ -326,7 +343,7 @@ static int flash_run(cli_ctx *ctx, int argc, char **argv)
 	o.headers = nheaders ? headers : NULL;
 	o.parts = parts;
 	o.nparts = nparts;
-	if ((rc = make_flasher(ctx, &a, &e, &f, &prog)))
+	if ((rc = make_flasher(ctx, &a, &e, &f, &prog, "jmpflash storage flash")))
 		return rc;
 	error = jf_flash(f, &o, &err);
 	return finish(ctx, f, &e, error, &err);
@@ -336,7 +353,7 @@ static int shell_run(cli_ctx *ctx, int argc, char **argv, const cli_cmd *cmd, bo
 {
 	static const char *const prefix = "jmpflash storage";
 	common_args a = {JF_FLASHER_OPTS_INIT, NULL, NULL, NULL, false};
-	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0};
+	jf_interact_opts io = {STDIN_FILENO, STDOUT_FILENO, -1, 0, 0, false};
 	jf_err err = JF_ERR_INIT;
 	cli_progress prog;
 	jf_exporter e;
@@ -356,7 +373,9 @@ static int shell_run(cli_ctx *ctx, int argc, char **argv, const cli_cmd *cmd, bo
 	}
 	if (optind != argc)
 		return cli_usage_error("%s takes no arguments", cmd->name);
-	if ((rc = make_flasher(ctx, &a, &e, &f, &prog)))
+	if ((rc = make_flasher(ctx, &a, &e, &f, &prog,
+			       busybox ? "jmpflash storage busybox-shell"
+				       : "jmpflash storage bootloader-shell")))
 		return rc;
 	io.cancel_fd = cancel_pipe[0];
 	jf_info(&ctx->log, "cli", "Leave the %s with %s", busybox ? "shell" : "bootloader",

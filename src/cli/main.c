@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		"  -v, --verbose          more log output (debug)\n"
 		"  -q, --quiet            only warnings and errors\n"
 		"      --log-level LEVEL  debug, info, warn or error\n"
+		"      --wait-lock[=SECONDS]  wait for a board another jmpflash is using\n"
+		"                         (default: fail at once; no SECONDS: wait forever)\n"
 		"  -V, --version          print the version and exit\n"
 		"  -h, --help             show this message and exit\n\n"
 		"Commands:\n"
@@ -50,13 +52,31 @@ static int run_serve(cli_ctx *ctx, int argc, char **argv)
 	return cli_serve_run(ctx, argc, argv);
 }
 
+/* --wait-lock[=SECONDS]: no value waits forever. */
+static int parse_wait(cli_ctx *ctx, const char *v)
+{
+	char *end;
+	long n;
+
+	if (!v) {
+		ctx->wait_lock_ms = -1;
+		return 0;
+	}
+	n = strtol(v, &end, 10);
+	if (!*v || *end || n < 0 || n > 86400)
+		return cli_usage_error("--wait-lock takes seconds (0 to 86400), not '%s'", v);
+	ctx->wait_lock_ms = (int)n * 1000;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'}, {"export", required_argument, NULL, 'e'},
 		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
 		{"log-level", required_argument, NULL, 'L'}, {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},         {"wait-lock", optional_argument, NULL, 'W'},
+		{NULL, 0, NULL, 0},
 	};
 	cli_ctx ctx;
 	const char *cmd;
@@ -85,6 +105,10 @@ int main(int argc, char **argv)
 				goto done;
 			}
 			ctx.log.threshold = (jf_log_level)rc;
+			break;
+		case 'W':
+			if ((rc = parse_wait(&ctx, optarg)) != 0)
+				goto done;
 			break;
 		case 'V': printf("jmpflash %s\n", JF_VERSION); rc = JF_EXIT_OK; goto done;
 		case 'h': usage(stdout); rc = JF_EXIT_OK; goto done;
@@ -121,6 +145,7 @@ int main(int argc, char **argv)
 	else
 		rc = cli_usage_error("'%s' is not a jmpflash command; see 'jmpflash --help'", cmd);
 done:
+	cli_unlock_all(&ctx);
 	jf_log_dispose(&ctx.log);
 	return rc;
 }

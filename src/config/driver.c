@@ -101,6 +101,8 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *er
 	out->manifest = jf_driver_str(f, "manifest");
 	out->default_target = jf_driver_str(f, "default_target");
 	out->cacert = jf_driver_str(f, "cacert");
+	out->shared_server = jf_driver_bool(f, "shared_server", false);
+	out->board_dir = jf_driver_str(f, "board_dir");
 	out->uboot = jf_driver_child(f, "uboot");
 	if (out->uboot && out->uboot->kind != JF_DRIVER_UBOOT)
 		out->uboot = NULL;

@@ -28,6 +28,10 @@ static const jf_param_spec flasher_params[] = {
 	/* jmpflash: what U-Boot asks the TFTP server for (1468 fits one frame) */
 	{"tftp_blocksize", JF_PARAM_INT, "1468", 0, NULL, NULL},
 	{"tftp_windowsize", JF_PARAM_INT, "16", 0, NULL, NULL},
+	/* jmpflash: a shared `jmpflash serve` owns the ports; stage under
+	 * tftp_dir/BOARD and http_dir/BOARD (docs/lab.md) */
+	{"shared_server", JF_PARAM_BOOL, "false", 0, NULL, NULL},
+	{"board_dir", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	/* seconds: power on to U-Boot's prompt; boot command to the login prompt
 	 * (--uboot-timeout / --boot-timeout win) */
 	{"uboot_timeout", JF_PARAM_INT, "60", 0, NULL, NULL},
@@ -124,6 +128,8 @@ static const jf_param_spec tftp_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/lib/tftpboot", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, "", 0, NULL, NULL},
 	{"port", JF_PARAM_INT, "69", 0, NULL, NULL},
+	/* jmpflash: where to listen; default `host` when it is this machine's */
+	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},
 	END,
 };
@@ -132,6 +138,7 @@ static const jf_param_spec http_params[] = {
 	{"root_dir", JF_PARAM_STR, "/var/www", 0, NULL, NULL},
 	{"host", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"port", JF_PARAM_INT, "8080", 0, NULL, NULL},
+	{"bind", JF_PARAM_STR, NULL, 0, NULL, NULL},
 	{"timeout", JF_PARAM_INT, "600", 0, NULL, NULL},
 	{"remove_created_on_close", JF_PARAM_BOOL, "true", 0, NULL, NULL},
 	END,

@@ -95,7 +95,7 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 	struct termios saved, raw;
 	bool restore = false;
 	unsigned held = 0;
-	int error = 0;
+	int error = 0, in_fd = o->in_fd;
 
 	if (isatty(o->in_fd) && tcgetattr(o->in_fd, &saved) == 0) {
 		raw = saved;
@@ -114,7 +114,7 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 	}
 	for (;;) {
 		struct pollfd p[3] = {
-		    {o->in_fd, POLLIN, 0}, {c->fd, POLLIN, 0}, {o->cancel_fd, POLLIN, 0}};
+		    {in_fd, POLLIN, 0}, {c->fd, POLLIN, 0}, {o->cancel_fd, POLLIN, 0}};
 		char buf[4096];
 		ssize_t n;
 
@@ -143,11 +143,20 @@ int jf_console_interact(jf_console *c, const jf_interact_opts *o, jf_err *err)
 			}
 		}
 		if (p[0].revents) {
-			n = read(o->in_fd, buf, 1024);
+			n = read(in_fd, buf, 1024);
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
+			if (n <= 0 && o->byte_pipe) {
+				in_fd = -1; /* the writer is done; the board may not be */
+				continue;
+			}
 			if (n <= 0)
 				goto done; /* EOF on input: the user is gone */
+			if (o->byte_pipe) {
+				if ((error = jf_console_send(c, buf, (size_t)n, err)) < 0)
+					goto done;
+				continue;
+			}
 			if ((error = forward_input(c, o, buf, (size_t)n, &held, err)) != 0) {
 				if (error > 0)
 					error = 0;

@@ -120,6 +120,8 @@ void jf_flasher_free(jf_flasher *f)
 	free_boot_file(&f->kernel);
 	free_boot_file(&f->initram);
 	free_boot_file(&f->dtb);
+	free(f->board_dir);
+	free(f->http_stage);
 	free(f);
 }
 

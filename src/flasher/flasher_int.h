@@ -52,6 +52,8 @@ struct jf_flasher {
 	jf_tftp_server *tftp;
 	jf_http_server *http;
 	char serverip[64]; /* the TFTP server's address as the board sees it */
+	char *board_dir;   /* shared_server: this board's subdirectory of both roots */
+	char *http_stage;  /* shared_server: http_dir/board_dir (cfg.http_dir points here) */
 
 	/* the board's shell */
 	char prompt[48];   /* unique prompt set after login */
@@ -71,6 +73,9 @@ bool jf_flasher__canceled(jf_flasher *f);
 /* setup.c: bundle, boot files, servers */
 int jf_flasher__setup(jf_flasher *f, jf_err *err);
 void jf_flasher__teardown(jf_flasher *f);
+/* The URL the board fetches @served (a name under the HTTP root) from:
+ * this process's server, or the shared one under board_dir/. */
+int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err *err);
 
 /* uboot.c */
 int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err);

@@ -1,12 +1,14 @@
 /* Before the board is touched: the bundle (pulled and verified), the files
  * U-Boot will load, staged under the TFTP root, and both servers up. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,8 +35,12 @@ static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err
 		return jf_err_set(err, JF_ENOTFOUND, "'%s' is not a readable file", path);
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	free(bf->name);
-	if (!(bf->name = strdup(base)))
+	/* shared_server: U-Boot asks for BOARD/Image, never another board's files */
+	if (asprintf(&bf->name, "%s%s%s", f->board_dir ? f->board_dir : "",
+		     f->board_dir ? "/" : "", base) < 0) {
+		bf->name = NULL;
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	}
 	bf->size = (uint64_t)st.st_size;
 	if (snprintf(dst, sizeof(dst), "%s/%s", f->cfg.tftp_dir, bf->name) >= (int)sizeof(dst))
 		return jf_err_set(err, JF_EINVAL, "path too long under %s", f->cfg.tftp_dir);
@@ -100,6 +106,101 @@ static int choose_variant(jf_flasher *f, jf_err *err)
 			  names);
 }
 
+/* True when @host is a numeric address of this machine: then the servers
+ * listen there only, and another board's servers can use the same ports
+ * on another address. A name or a foreign address (QEMU's 10.0.2.2) keeps
+ * the servers on all addresses. */
+static bool addr_is_local(const char *host)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool ok;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (!host || !*host)
+		return false;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+		len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+		len = sizeof(struct sockaddr_in6);
+	} else {
+		return false;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	ok = bind(fd, (struct sockaddr *)&ss, len) == 0; /* port 0: any free one */
+	close(fd);
+	return ok;
+}
+
+/* Where a server child listens: its `bind` ("all": every address), else
+ * its `host` when that is this machine's, else every address (NULL). */
+static const char *bind_addr(const jf_driver *child)
+{
+	const char *bind = jf_driver_str(child, "bind"), *host = jf_driver_str(child, "host");
+
+	if (bind)
+		return strcmp(bind, "all") ? bind : NULL;
+	return addr_is_local(host) ? host : NULL;
+}
+
+/* shared_server: no servers of our own; the board's subdirectory of both
+ * roots (created now, removed at teardown) and the address the board
+ * reaches the shared HTTP server at. */
+static int use_shared_server(jf_flasher *f, jf_err *err)
+{
+	const char *name = f->cfg.board_dir ? f->cfg.board_dir
+			   : f->exporter->name ? f->exporter->name
+					       : f->driver->name;
+	char tdir[PATH_MAX];
+	int error;
+
+	if (f->board_dir)
+		goto mkdirs;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		    strlen(name))
+		return jf_err_set(err, JF_ECONFIG,
+				  "%s: board_dir '%s' must be one directory name of letters, digits, "
+				  "'.', '_' and '-'",
+				  f->driver->path, name);
+	if (!jf_driver_str(f->cfg.http, "host"))
+		return jf_err_set(err, JF_ECONFIG,
+				  "%s: shared_server needs the http child's host: the address the "
+				  "board reaches the shared jmpflash serve at",
+				  f->driver->path);
+	if (!(f->board_dir = strdup(name)) ||
+	    asprintf(&f->http_stage, "%s/%s", f->cfg.http_dir, name) < 0) {
+		f->http_stage = NULL;
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	}
+	f->cfg.http_dir = f->http_stage; /* images are staged and served from here */
+	jf_info(f->log, JF_COMPONENT, "Using the shared server: staging under %s/%s/ and %s/",
+		f->cfg.tftp_dir, name, f->http_stage);
+mkdirs: /* again for each operation: teardown removed them */
+	snprintf(tdir, sizeof(tdir), "%s/%s", f->cfg.tftp_dir, f->board_dir);
+	if ((error = jf_mkdirs(tdir, err)) < 0 || (error = jf_mkdirs(f->http_stage, err)) < 0)
+		return error;
+	return 0;
+}
+
+int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err *err)
+{
+	char path[PATH_MAX];
+
+	if (f->http)
+		return jf_http_server_url(out, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
+					  served, err);
+	if (snprintf(path, sizeof(path), "%s/%s", f->board_dir ? f->board_dir : "", served) >=
+	    (int)sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "served path too long");
+	return jf_http_url(out, jf_driver_str(f->cfg.http, "host"),
+			   (uint16_t)jf_driver_int(f->cfg.http, "port", 8080), path, err);
+}
+
 static int start_servers(jf_flasher *f, jf_err *err)
 {
 	jf_tftp_opts t = JF_TFTP_OPTS_INIT;
@@ -107,8 +208,13 @@ static int start_servers(jf_flasher *f, jf_err *err)
 	const char *host;
 	int error;
 
+	host = jf_driver_str(f->cfg.tftp, "host");
+	snprintf(f->serverip, sizeof(f->serverip), "%s", host ? host : "");
+	if (f->cfg.shared_server)
+		return 0;
 	if (!f->tftp) {
 		t.root = f->cfg.tftp_dir;
+		t.bind = bind_addr(f->cfg.tftp);
 		t.port = (uint16_t)jf_driver_int(f->cfg.tftp, "port", 69);
 		t.log = f->log;
 		if ((error = jf_tftp_server_start(&f->tftp, &t, err)) < 0)
@@ -118,12 +224,11 @@ static int start_servers(jf_flasher *f, jf_err *err)
 		h.root = f->cfg.http_dir;
 		h.port = (uint16_t)jf_driver_int(f->cfg.http, "port", 8080);
 		h.host = jf_driver_str(f->cfg.http, "host");
+		h.bind = bind_addr(f->cfg.http);
 		h.log = f->log;
 		if ((error = jf_http_server_start(&f->http, &h, err)) < 0)
 			return jf_err_wrap(err, "HTTP server");
 	}
-	host = jf_driver_str(f->cfg.tftp, "host");
-	snprintf(f->serverip, sizeof(f->serverip), "%s", host ? host : "");
 	return 0;
 }
 
@@ -142,6 +247,7 @@ int jf_flasher__setup(jf_flasher *f, jf_err *err)
 	f->initram.address = f->manifest.has_initram ? f->manifest.initram.address_s : NULL;
 	f->dtb.address = f->manifest.has_dtb ? f->manifest.dtb.address_s : NULL;
 	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
+	    (f->cfg.shared_server && (error = use_shared_server(f, err)) < 0) ||
 	    (error = stage(f, &f->kernel, f->manifest.kernel.file, err)) < 0 ||
 	    (error = stage(f, &f->initram,
 			   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
@@ -177,4 +283,13 @@ void jf_flasher__teardown(jf_flasher *f)
 	unstage(f, &f->kernel);
 	unstage(f, &f->initram);
 	unstage(f, &f->dtb);
+	if (f->board_dir) {
+		char path[PATH_MAX];
+
+		/* empty by now unless someone else put files there: then they stay */
+		if (snprintf(path, sizeof(path), "%s/%s", f->cfg.tftp_dir, f->board_dir) <
+		    (int)sizeof(path))
+			rmdir(path);
+		rmdir(f->http_stage);
+	}
 }

@@ -356,8 +356,7 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 					err)) < 0)
 		return error;
 	if (!s->direct && !s->url)
-		return jf_http_server_url(&s->url, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					  s->served, err);
+		return jf_flasher__served_url(f, s->served, &s->url, err);
 	return 0;
 }
 

@@ -517,29 +517,34 @@ static bool route_source(char *buf, size_t size, const char *board)
 	return ok;
 }
 
-int jf_http_server_url(char **out, const jf_http_server *s, const char *board_addr,
-		       const char *path, jf_err *err)
+int jf_http_url(char **out, const char *host, uint16_t port, const char *path, jf_err *err)
 {
-	char addr[INET6_ADDRSTRLEN] = "127.0.0.1";
-	const char *host = addr;
 	jf_buf b = JF_BUF_INIT;
-	int error;
 
 	*out = NULL;
-	if (s->host)
-		host = s->host;
-	else if (!(board_addr && route_source(addr, sizeof(addr), board_addr)) && s->bind &&
-		 strcmp(s->bind, "0.0.0.0") && strcmp(s->bind, "::"))
-		host = s->bind;
 	while (*path == '/')
 		path++;
-	if ((error = jf_buf_printf(&b, strchr(host, ':') && host[0] != '[' ? "http://[%s]:%u/"
-									     : "http://%s:%u/",
-				   host, s->port)) < 0 ||
-	    (error = jf_http__escape_path(&b, path)) < 0) {
+	if (jf_buf_printf(&b, strchr(host, ':') && host[0] != '[' ? "http://[%s]:%u/"
+								   : "http://%s:%u/",
+			  host, port) < 0 ||
+	    jf_http__escape_path(&b, path) < 0) {
 		jf_buf_free(&b);
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
 	*out = jf_buf_detach(&b);
 	return 0;
+}
+
+int jf_http_server_url(char **out, const jf_http_server *s, const char *board_addr,
+		       const char *path, jf_err *err)
+{
+	char addr[INET6_ADDRSTRLEN] = "127.0.0.1";
+	const char *host = addr;
+
+	if (s->host)
+		host = s->host;
+	else if (!(board_addr && route_source(addr, sizeof(addr), board_addr)) && s->bind &&
+		 strcmp(s->bind, "0.0.0.0") && strcmp(s->bind, "::"))
+		host = s->bind;
+	return jf_http_url(out, host, s->port, path, err);
 }

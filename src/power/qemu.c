@@ -201,8 +201,10 @@ static int qemu_on(void *impl, jf_err *err)
 	}
 	if (!(argv = calloc(q->argc + 6, sizeof(*argv))))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
-	/* sh sends both streams to our temp file, then becomes QEMU (same pid). */
-	snprintf(redirect, sizeof(redirect), "exec \"$@\" >&%d 2>&%d", q->out_fd, q->out_fd);
+	/* sh sends both streams to our temp file, then becomes QEMU (same pid).
+	 * Through /dev/fd: dash's ">&N" takes one digit only, and the file's
+	 * descriptor is often 10 or more (locks, pipes, a pty opened first). */
+	snprintf(redirect, sizeof(redirect), "exec \"$@\" >>/dev/fd/%d 2>&1", q->out_fd);
 	argv[n++] = "sh";
 	argv[n++] = "-c";
 	argv[n++] = redirect;

@@ -36,3 +36,13 @@ foreach(c no-power-off https raw xz gz zst url url-exporter registry target2 par
     RESOURCE_LOCK qemu)
 endforeach()
 set_tests_properties(e2e.flash.https PROPERTIES FIXTURES_REQUIRED "board;board_curl")
+
+# Several boards on one host: two virtual boards, one shared jmpflash serve
+# (tests/e2e/lab.sh). Two QEMUs at once: generous timeout, retries on.
+foreach(c two-boards kill9)
+  add_test(NAME e2e.lab.${c}
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/lab.sh ${c}
+            $<TARGET_FILE:jmpflash-cli> ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})
+  set_tests_properties(e2e.lab.${c} PROPERTIES LABELS e2e FIXTURES_REQUIRED board TIMEOUT 900
+    RESOURCE_LOCK qemu)
+endforeach()

@@ -6,6 +6,8 @@
 #   flash.sh CASE JMPFLASH REPO_DIR BOARD_OUT_DIR
 set -uo pipefail
 case=$1 jf=$2 repo=$3 board=$4
+# shellcheck source=tests/e2e/exporter.sh
+. "$repo/tests/e2e/exporter.sh"
 tmp=$(mktemp -d /tmp/jf-e2e-XXXXXX)
 run=$tmp/run
 pids=()
@@ -27,36 +29,8 @@ fail() {
 "$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
 power_cmd="[$repo/board/qemu.sh, $run]"
 exporter() { # [power command list]
-	cat >"$tmp/exporter.yaml" <<YAML
-apiVersion: jumpstarter.dev/v1alpha1
-kind: ExporterConfig
-metadata: {name: e2e, namespace: test}
-export:
-  storage:
-    type: jumpstarter_driver_flashers.driver.BaseFlasher
-    config:
-      flasher_bundle: ${bundle_dir:-$board/bundle}
-      cache_dir: $tmp/cache
-      tftp_dir: $tmp/tftp
-      http_dir: $tmp/www
-    children:
-      serial: {ref: serial}
-      power: {ref: power}
-      tftp:
-        type: jumpstarter_driver_tftp.driver.Tftp
-        config: {root_dir: $tmp/tftp, host: 127.0.0.1, port: 69}
-      http:
-        type: jumpstarter_driver_http.driver.HttpServer
-        config: {root_dir: $tmp/www, host: 10.0.2.2, port: 8080}
-  serial:
-    type: jumpstarter_driver_pyserial.driver.PySerial
-    config: {url: $run/console.sock}
-  power:
-    type: jmpflash.power.qemu
-    config:
-      command: ${1:-$power_cmd}
-      monitor: $run/monitor.sock
-YAML
+	vb_exporter "$tmp/exporter.yaml" e2e "$tmp" "$run" "${bundle_dir:-$board/bundle}" \
+		"${1:-$power_cmd}"
 }
 exporter
 

@@ -19,3 +19,8 @@ target_link_libraries(test_console_peers PRIVATE jmpflash PkgConfig::CMOCKA)
 target_compile_definitions(test_console_peers PRIVATE JF_TEST_DATA="${JF_TEST_DATA}")
 add_test(NAME integration.console_peers COMMAND test_console_peers)
 set_tests_properties(integration.console_peers PROPERTIES LABELS integration TIMEOUT 120)
+
+# `jmpflash serial` between pipes (LAVA, pexpect, scripts): a clean byte pipe.
+add_test(NAME integration.serial_pipe
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/serial_pipe.py $<TARGET_FILE:jmpflash-cli>)
+set_tests_properties(integration.serial_pipe PROPERTIES LABELS integration TIMEOUT 120)
