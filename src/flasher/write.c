@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flasher_int.h"
+#include "agent.h"
 #include "write.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -139,7 +140,7 @@ done:
 
 /* Put @script in /tmp/jf-w.sh on the board, a few short lines at a time
  * (a long line could overflow the shell's line editor). */
-static int upload_script(jf_flasher *f, const char *script, jf_err *err)
+int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT;
 	const char *p = script;
@@ -259,7 +260,7 @@ static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout
 	return error;
 }
 
-static int verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
+int jf_write__verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
 {
 	char cmd[512], got[65], want[65];
 	int error;
@@ -343,7 +344,7 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
 	if ((error = check_fits(f, job, err)) < 0 || (error = jf_write_script(&script, job)) < 0 ||
-	    (error = upload_script(f, script.ptr, err)) < 0 ||
+	    (error = jf_write__upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
 	if (status != 0) {
@@ -369,7 +370,7 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = jf_shell__run(f, "sync", 600, NULL, err)) < 0)
 		goto fail;
 	jf_flasher__step_end(f, "write", 0, err);
-	error = verify(f, job, written, err);
+	error = jf_write__verify(f, job, written, err);
 	goto done;
 fail:
 	jf_flasher__step_end(f, "write", error, err);

@@ -116,8 +116,9 @@ t.bind(("0.0.0.0",8080))' 2>/dev/null && return 0
 }
 
 interrupt_at() { # PATTERN IMAGE: flash, Ctrl-C once PATTERN is in the output;
-	# then: canceled, the board off, the ports free, nothing left staged
-	"$jf" -c "$tmp/exporter.yaml" storage flash --json "$2" >"$tmp/out" 2>&1 &
+	# then: canceled, the board off, the ports free, nothing left staged.
+	# The shell method: the agent writes 48 MiB before a progress event is seen.
+	"$jf" -c "$tmp/exporter.yaml" storage flash --json --method shell "$2" >"$tmp/out" 2>&1 &
 	local jpid=$!
 	for _ in $(seq 600); do
 		grep -q "$1" "$tmp/out" 2>/dev/null && break
@@ -352,7 +353,8 @@ kill-qemu)
 		pkill -KILL -f "$run/console.sock"
 	) &
 	pids+=($!)
-	flash --json --retries 2 "$tmp/a.img"
+	# the shell method: the agent can finish 48 MiB before a progress event
+	flash --json --retries 2 --method shell "$tmp/a.img"
 	[ "$rc" -eq 0 ] || fail "exit $rc after QEMU was killed, wanted a successful retry"
 	grep -q '"event":"retry"' "$tmp/out" || fail "no retry event"
 	same_bytes "$tmp/a.img" disk1.img
@@ -490,6 +492,106 @@ too-big)
 	grep -q "retrying" "$tmp/out" && fail "retried"
 	cmp -s -n 1048576 "$tmp/a.img" "$run/disk1.img" && fail "the image was written anyway"
 	true
+	;;
+agent-xz | agent-gz | agent-zst)
+	image a.img 16
+	c=${case#agent-}
+	case $c in
+	xz) xz -T2 -1 -k "$tmp/a.img" ;;
+	gz) gzip -1 -k "$tmp/a.img" ;;
+	zst) zstd -q -1 "$tmp/a.img" ;;
+	esac
+	flash --method agent "$tmp/a.img.$c"
+	expect_ok
+	grep -q "with jmpflash-agent" "$tmp/out" || fail "the agent did not write"
+	grep -q "falling back" "$tmp/out" && fail "fell back to the shell method"
+	grep -q "Verified .* by reading back while writing" "$tmp/out" || fail "no overlapped verify"
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+agent-bmap)
+	# 40 MiB, mostly holes; the first MiB mapped (it replaces disk2's GPT)
+	truncate -s 40M "$tmp/s.img"
+	for at in 0 9 23 31; do
+		dd if=/dev/urandom of="$tmp/s.img" bs=1M count=1 seek=$at conv=notrunc 2>/dev/null
+	done
+	bmaptool create -o "$tmp/s.img.bmap" "$tmp/s.img" 2>/dev/null || fail "bmaptool create"
+	xz -T2 -1 -k "$tmp/s.img"
+	flash --method agent --target disk2 --bmap "$tmp/s.img.bmap" "$tmp/s.img.xz"
+	expect_ok
+	grep -q "Using the block map" "$tmp/out" || fail "the bmap was not used"
+	grep -q "Wrote 4.00 MB" "$tmp/out" || fail "wrote more than the mapped blocks"
+	same_bytes "$tmp/s.img" disk2.img
+	;;
+agent-restart)
+	# the board downloads through a 6 MB/s proxy from a server that is
+	# killed and restarted during the write: the agent resumes with Range
+	head -c $((40 << 20)) /dev/urandom >"$tmp/a.img"
+	mkdir -p "$tmp/web" && ln "$tmp/a.img" "$tmp/web/a.img"
+	"$jf" serve --http-root "$tmp/web" --http-port 8098 --tftp-port 0 --bind 127.0.0.1 \
+		>"$tmp/serve1.out" 2>&1 &
+	spid=$!
+	pids+=($spid)
+	python3 "$repo/tests/integration/slow_proxy.py" 8099 8098 6000000 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:8099/a.img" && break
+		sleep 0.1
+	done
+	( # kill the server once 8 MB are on the disk, restart it a little later
+		for _ in $(seq 1200); do
+			grep -Eq '"bytes":([89][0-9]{6}|[0-9]{8})' "$tmp/out" 2>/dev/null && break
+			sleep 0.1
+		done
+		kill $spid
+		"$jf" serve --http-root "$tmp/web" --http-port 8098 --tftp-port 0 --bind 127.0.0.1 \
+			>"$tmp/serve2.out" 2>&1 &
+		echo $! >"$tmp/serve2.pid"
+		wait
+	) &
+	pids+=($!)
+	flash --json --method agent --retries 0 "http://10.0.2.2:8099/a.img"
+	[ -f "$tmp/serve2.pid" ] && kill "$(cat "$tmp/serve2.pid")" 2>/dev/null
+	expect_ok
+	grep -q "download broke" "$tmp/out" || fail "no resume was reported"
+	same_bytes "$tmp/a.img" disk1.img
+	;;
+agent-fls)
+	# --method fls is the agent; --fls-binary-url runs the user's fls with
+	# upstream's command line (here a stand-in script that checks it)
+	image a.img 8
+	flash --method fls --fls-version 0.3.0 "$tmp/a.img"
+	expect_ok
+	grep -q "with jmpflash-agent" "$tmp/out" || fail "--method fls did not run the agent"
+	grep -q "fls-version 0.3.0: ignored" "$tmp/out" || fail "no --fls-version warning"
+	same_bytes "$tmp/a.img" disk1.img
+	mkdir -p "$tmp/web"
+	cat >"$tmp/web/fls" <<'FLS'
+#!/bin/sh
+# stand-in for fls: from-url -i 1.0 -n [--header H]... --o-direct URL DEV
+[ "$1 $2 $3 $4" = "from-url -i 1.0 -n" ] || { echo "bad fls command line: $*"; exit 2; }
+shift 4
+while [ "$1" = --header ]; do shift 2; done
+[ "$1" = --o-direct ] || { echo "no --o-direct"; exit 2; }
+echo "fls stand-in writing $2"
+wget -q -O - "$2" | dd of="$3" bs=1M oflag=direct 2>/dev/null
+FLS
+	http_server "$tmp/web" 8099
+	image b.img 4
+	flash --fls-binary-url http://10.0.2.2:8099/fls "$tmp/b.img"
+	expect_ok
+	grep -q "fls stand-in writing" "$tmp/out" || fail "the fls binary did not run"
+	same_bytes "$tmp/b.img" disk1.img
+	;;
+agent-fallback)
+	# no agent for the board's architecture: a warning, then the shell method
+	image a.img 8
+	mkdir -p "$tmp/noagents"
+	JMPFLASH_AGENT_DIR=$tmp/noagents "$jf" -c "$tmp/exporter.yaml" storage flash \
+		--method agent "$tmp/a.img" >"$tmp/out" 2>&1
+	rc=$?
+	expect_ok
+	grep -q "falling back to --method shell" "$tmp/out" || fail "no fallback warning"
+	same_bytes "$tmp/a.img" disk1.img
 	;;
 shells)
 	python3 "$repo/tests/e2e/shells.py" "$jf" "$tmp/exporter.yaml" "$run" || fail "shells"
