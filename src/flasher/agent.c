@@ -352,9 +352,11 @@ int jf_write__agent(jf_flasher *f, const jf_write_job *job, const jf_agent_job *
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	if (aj->fls_url)
 		return run_fls(f, job, aj, err);
-	if ((error = board_arch(f, arch, sizeof(arch), err)) < 0)
+	/* A board without uname (JF_EPROTO: the command failed) gets the shell
+	 * method; a lost console or a cancel ends the attempt. */
+	if ((error = board_arch(f, arch, sizeof(arch), err)) < 0 && error != JF_EPROTO)
 		return jf_flasher__step_end(f, "write", error, err);
-	if ((error = deliver(f, aj, arch, err)) < 0) {
+	if (error < 0 || (error = deliver(f, aj, arch, err)) < 0) {
 		jf_warn(f->log, JF_COMPONENT, "Cannot use the agent (%s); falling back to --method "
 					      "shell",
 			err->msg);

@@ -185,19 +185,43 @@ static void teardown(fx *x)
 	free(x);
 }
 
-static int flash(fx *x, int retries, jf_err *err)
+static int flash_with(fx *x, int retries, jf_flash_method method, jf_err *err)
 {
 	jf_flash_opts o = JF_FLASH_OPTS_INIT;
 
 	o.image = x->image;
 	o.retries = retries;
+	o.method = method;
 	return jf_flash(x->f, &o, err);
+}
+
+/* The fake board imitates busybox: the shell method (the agent runs on the
+ * virtual board, tests/e2e). */
+static int flash(fx *x, int retries, jf_err *err)
+{
+	return flash_with(x, retries, JF_METHOD_SHELL, err);
 }
 
 static void expect_events(fx *x, const char *want)
 {
 	if (!strstr(x->events, want))
 		fail_msg("events lack '%s':\n%s\nlog:\n%s", want, x->events, x->log.text);
+}
+
+/* The agent method on a board whose shell has no uname: a warning, then
+ * the shell method writes in the same attempt. */
+static void test_fake_agent_falls_back_to_shell(void **s)
+{
+	fx *x = setup(FB_OK, 0, (1u << 20) + 77);
+	jf_err err = JF_ERR_INIT;
+
+	(void)s;
+	if (flash_with(x, 0, JF_METHOD_AGENT, &err) != 0)
+		fail_msg("flash: %s\nevents: %s\nlog:\n%s", err.msg, x->events, x->log.text);
+	expect_events(x, "S:write E:write=0 S:write E:write=0 S:verify E:verify=0");
+	if (!strstr(x->log.text, "falling back to --method shell"))
+		fail_msg("no fallback warning:\n%s", x->log.text);
+	teardown(x);
 }
 
 /* The whole flow, each step once, in order; the device holds the image. */
@@ -460,6 +484,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fake_flash_every_step),
+		cmocka_unit_test(test_fake_agent_falls_back_to_shell),
 		cmocka_unit_test(test_fake_retry_after_panic),
 		cmocka_unit_test(test_fake_retry_after_reset_in_boot),
 		cmocka_unit_test(test_fake_retry_after_tftp_error),
