@@ -4,7 +4,10 @@
 initramfs (RAM), then time `dd if=/tmp/img of=/dev/vda bs=1M oflag=direct`.
 Prints seconds. MIB must fit in the board's RAM with room to spare.
 
-    board_raw_write.py JMPFLASH EXPORTER MIB   (in a network namespace)"""
+    board_raw_write.py JMPFLASH EXPORTER MIB [download]   (in a network namespace)
+
+With "download", first times `wget -O /dev/null` of the same file (the
+board's HTTP download limit) and prints "DD_SECONDS DOWNLOAD_SECONDS"."""
 import os, pty, re, select, sys, time
 
 jf, exporter, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -33,6 +36,12 @@ def expect(pattern, secs):
 
 
 expect(rb"# ", 120)
+dl = None
+if len(sys.argv) > 4 and sys.argv[4] == "download":
+    os.write(fd, b"time wget -q -O /dev/null http://10.0.2.2:8080/img.raw; echo DL-$((3+3))\r")
+    m = expect(rb"real\s+(\d+)m\s*([\d.]+)s", 600)
+    dl = int(m.group(1)) * 60 + float(m.group(2))
+    expect(rb"DL-6", 60)
 os.write(fd, b"wget -q -O /tmp/img http://10.0.2.2:8080/img.raw && echo GOT-$((1+1)) || "
             b"echo FAILED-$((1+1))\r")
 if expect(rb"(GOT|FAILED)-2", 600).group(1) != b"GOT":
@@ -43,4 +52,5 @@ m = expect(rb"real\s+(\d+)m\s*([\d.]+)s", 600)
 expect(rb"DONE-4", 60)
 os.write(fd, b"\x02\x02\x02")
 os.waitpid(pid, 0)
-print(int(m.group(1)) * 60 + float(m.group(2)))
+dd = int(m.group(1)) * 60 + float(m.group(2))
+print(dd if dl is None else f"{dd} {dl}")

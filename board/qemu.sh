@@ -26,7 +26,7 @@ case $machine in *dumpdtb=*) wait=off ;; esac
 
 slot() { printf '0x%s' "${1##*:00:}" | sed 's/\.0$//'; }
 
-exec qemu-system-aarch64 -M "$machine" -cpu "$BOARD_CPU" -m "$BOARD_MEM" -nographic \
+exec qemu-system-aarch64 -M "$machine" -cpu "$BOARD_CPU" -m "$BOARD_MEM" -smp "$BOARD_SMP" -nographic \
 	-bios "$BOARD_UBOOT" \
 	-netdev user,id=n0 -device "virtio-net-pci,netdev=n0,romfile=,addr=$(slot "$BOARD_NET_PCI")" \
 	-drive "file=$run/disk1.img,if=none,format=raw,id=d1" \

@@ -17,6 +17,10 @@ qemu-system-arm u-boot-qemu fdisk cpio gzip
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev liblz4-dev zstd bzip2 lz4
 libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
+libexpat1-dev bmap-tools
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+zlib1g-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libbz2-dev:arm64 liblz4-dev:arm64
+libssl-dev:arm64 libexpat1-dev:arm64
 lava-dispatcher python3-jinja2 python3-yaml
 debhelper dpkg-dev lintian man-db bash-completion
 clang-format
@@ -51,6 +55,11 @@ clang libclang-rt-14-dev
 #   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
 #   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
 #   by bench/run.sh itself, not needed by the tests).
+# agent/: the board-side writer links the same decoders plus expat (bmap XML)
+#   and libcrypto (sha256/sha1); bmap-tools makes the bmap files its tests and
+#   the benchmark use. It is cross-built statically for aarch64 with Debian's
+#   cross compiler against the arm64 static libraries (multiarch: the arm64
+#   architecture is added below).
 
 missing=""
 for p in $PACKAGES; do
@@ -61,6 +70,7 @@ done
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -113,6 +113,10 @@ int jf_match_group(const jf_match *m, size_t i, jf_buf *out);
 int jf_console_expect(jf_console *c, const jf_pattern *pats, size_t npats, jf_deadline deadline,
                       jf_match *m, jf_err *err);
 
+/* Read whatever arrives until @deadline (into the buffer, the transcript);
+ * returns 0 at the deadline. (The flasher drops what an interrupted U-Boot
+ * command still prints.) */
+int jf_console_drain(jf_console *c, jf_deadline deadline, jf_err *err);
 /* The bytes received and not yet consumed by a match. */
 const char *jf_console_buffered(const jf_console *c, size_t *len);
 void jf_console_clear(jf_console *c);

@@ -50,7 +50,7 @@ typedef void (*jf_flash_event_cb)(void *user, const jf_flash_event *ev);
 
 typedef enum jf_flash_method {
 	JF_METHOD_SHELL = 0, /* busybox: wget | decompress | dd */
-	JF_METHOD_AGENT,     /* the jmpflash agent: not available yet */
+	JF_METHOD_AGENT,     /* jmpflash-agent on the board (docs/agent.md); also --method fls */
 } jf_flash_method;
 
 typedef struct jf_flasher_opts {
@@ -106,12 +106,16 @@ typedef struct jf_flash_opts {
 	int retries;                 /* after a failed attempt; -1: 3 */
 	jf_flash_method method;
 	bool no_power_off;           /* leave the board on at the end */
+	/* the agent method (docs/agent.md) */
+	const char *bmap;            /* --bmap FILE; NULL: IMAGE.bmap when beside the image */
+	const char *fls_binary_url;  /* --fls-binary-url: the board runs that fls instead */
+	const char *agent_dir;       /* where <uname -m>/jmpflash-agent is; NULL: defaults */
 } jf_flash_opts;
 
 #define JF_FLASH_OPTS_VERSION 1
 #define JF_FLASH_OPTS_INIT                                                                  \
 	{JF_FLASH_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, false, NULL, NULL, NULL, \
-	 false, -1, JF_METHOD_SHELL, false}
+	 false, -1, JF_METHOD_AGENT, false, NULL, NULL, NULL}
 
 /* Flash: set up the bundle and servers, boot the flasher shell, write,
  * verify, power off. A failed or unverified write is an error, never a

@@ -263,9 +263,17 @@ int jf_auth_file_lookup(jf_auth_cred *out, const char *json, const char *source,
 
 	memset(out, 0, sizeof(*out));
 	if (!root || !json_is_object(root)) {
-		error = jf_err_set(err, JF_EINVAL, "%s is not a JSON object (line %d: %s); fix or "
-						   "remove it",
-				   source, root ? 1 : jerr.line, root ? "not an object" : jerr.text);
+		/* jansson quotes the text "near" the error, which can be a token or
+		 * a password that lost its quotes: line and column only. */
+		char *near = root ? NULL : strstr(jerr.text, " near ");
+
+		if (near)
+			*near = '\0';
+		error = jf_err_set(err, JF_EINVAL,
+				   "%s is not a JSON object (line %d, column %d: %s); fix or "
+				   "remove it",
+				   source, root ? 1 : jerr.line, root ? 1 : jerr.column,
+				   root ? "not an object" : jerr.text);
 		goto done;
 	}
 	auths = json_object_get(root, "auths");

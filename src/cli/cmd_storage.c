@@ -19,7 +19,7 @@
 
 enum {
 	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
-	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_POWER_OFF,
+	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_BMAP, O_FLS_URL, O_FLS_VERSION, O_POWER_OFF,
 	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_TRANSCRIPT,
 	O_UBOOT_TIMEOUT, O_BOOT_TIMEOUT,
 };
@@ -41,9 +41,15 @@ static const cli_opt flash_opts[] = {
 	{"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
 	{"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
 	{"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
-	{"method", 0, "shell|agent", "How the board writes the image (default shell; agent: not "
-				     "available yet)",
+	{"method", 0, "shell|agent|fls", "How the board writes the image (default agent: "
+					 "jmpflash-agent, also 'fls'; shell: busybox tools)",
 	 O_METHOD},
+	{"bmap", 0, "FILE", "bmaptool block map: write only mapped blocks (default: IMAGE.bmap)",
+	 O_BMAP},
+	{"fls-binary-url", 0, "URL", "Have the board run this fls binary (upstream's command line)",
+	 O_FLS_URL},
+	{"fls-version", 0, "TEXT", "Accepted for upstream compatibility; the built-in agent is used",
+	 O_FLS_VERSION},
 	{"power-off", 0, NULL, "Power the board off when done (default)", O_POWER_OFF},
 	{"no-power-off", 0, NULL, "Leave the board powered when done", O_NO_POWER_OFF},
 	{"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
@@ -301,11 +307,21 @@ static int flash_run(cli_ctx *ctx, int argc, char **argv)
 		case O_METHOD:
 			if (!strcmp(optarg, "shell"))
 				o.method = JF_METHOD_SHELL;
-			else if (!strcmp(optarg, "agent"))
+			else if (!strcmp(optarg, "agent") || !strcmp(optarg, "fls"))
 				o.method = JF_METHOD_AGENT;
 			else
-				return cli_usage_error("--method takes shell or agent, not '%s'",
+				return cli_usage_error("--method takes shell, agent or fls, not '%s'",
 						       optarg);
+			break;
+		case O_BMAP: o.bmap = optarg; break;
+		case O_FLS_URL:
+			o.fls_binary_url = optarg;
+			o.method = JF_METHOD_AGENT;
+			break;
+		case O_FLS_VERSION:
+			jf_warn(&ctx->log, "cli", "--fls-version %s: ignored, the built-in "
+						  "jmpflash-agent is used",
+				optarg);
 			break;
 		case O_POWER_OFF: o.no_power_off = false; break;
 		case O_NO_POWER_OFF: o.no_power_off = true; break;

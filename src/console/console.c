@@ -240,6 +240,16 @@ static int read_some(jf_console *c, jf_deadline d, jf_err *err)
 	return 1;
 }
 
+int jf_console_drain(jf_console *c, jf_deadline d, jf_err *err)
+{
+	int rc;
+
+	while (!jf_deadline_expired(d))
+		if ((rc = read_some(c, d, err)) < 0)
+			return rc;
+	return 0;
+}
+
 void jf_match_free(jf_match *m)
 {
 	if (!m)

@@ -45,7 +45,13 @@ int jf_flasher__boot_uboot(jf_flasher *f, jf_err *err)
 	jf_flasher__close_console(f);
 	if (!f->power_first && (error = open_console(f, err)) < 0)
 		return jf_flasher__step_end(f, "power", error, err);
-	error = jf_power_cycle(f->power, err);
+	/* A power switch that fails or hangs does not heal in the next attempt,
+	 * which would only repeat its timeout: not retryable. */
+	if ((error = jf_power_cycle(f->power, err)) < 0 && jf_flash_retryable(error)) {
+		error = JF_EUNREACHABLE;
+		if (err)
+			err->code = error;
+	}
 	if (!error && f->power_first)
 		error = open_console(f, err);
 	jf_flasher__step_end(f, "power", error, err);

@@ -11,6 +11,7 @@
 #include "flasher_int.h"
 #include "source.h"
 #include "target.h"
+#include "agent.h"
 #include "write.h"
 
 bool jf_flash_retryable(int code)
@@ -154,6 +155,29 @@ static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 	return 0;
 }
 
+/* Write one part with the method asked for; the agent falls back to the
+ * shell method when the board cannot run it. */
+static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, jf_write_job *job,
+		     jf_err *err)
+{
+	jf_agent_job aj = {s->bmap_url, s->bmap_optional, o->fls_binary_url, o->agent_dir};
+	int error;
+
+	if (o->method != JF_METHOD_AGENT)
+		return jf_write__shell(f, job, err);
+	if ((error = jf_write__agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
+		return error;
+	if ((error = jf_source__for_shell(f, s, err)) < 0)
+		return error;
+	job->url = s->url;
+	job->decompress = s->decompress;
+	if (!s->direct) {
+		job->raw_size = s->info.raw_size;
+		job->raw_sha256 = s->info.raw_sha256;
+	}
+	return jf_write__shell(f, job, err);
+}
+
 /* One boot and the writes of every part, for one attempt. */
 static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		   const jf_target *targets, size_t n, jf_err *err)
@@ -192,7 +216,7 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 			job.raw_size = src[i].info.raw_size;
 			job.raw_sha256 = src[i].info.raw_sha256;
 		}
-		if ((error = jf_write__shell(f, &job, err)) < 0)
+		if ((error = write_one(f, o, &src[i], &job, err)) < 0)
 			return error;
 	}
 	return 0;
@@ -204,9 +228,9 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 {
 	int error;
 
-	if (o->method == JF_METHOD_AGENT)
-		return jf_err_set(err, JF_ENOTIMPL,
-				  "--method agent is not available yet; use --method shell");
+	if (o->bmap && o->method != JF_METHOD_AGENT)
+		return jf_err_set(err, JF_EINVAL, "--bmap needs --method agent (the shell method "
+						  "writes the whole image)");
 	if (o->nparts && (o->image || o->partition))
 		return jf_err_set(err, JF_EINVAL,
 				  "give either an image (with --partition) or -t PART:FILE, not both");

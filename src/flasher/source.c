@@ -23,7 +23,8 @@ static bool is_url(const char *s)
 
 /* What a board must run on a URL it downloads itself: known only from the
  * name, since the host never sees the bytes. */
-static int decompress_by_name(const char *url, const char **cmd, jf_err *err)
+static int decompress_by_name(jf_flash_source *s, const char *url, bool agent, const char **cmd,
+			      jf_err *err)
 {
 	size_t n = strcspn(url, "?#");
 	static const struct {
@@ -37,7 +38,9 @@ static int decompress_by_name(const char *url, const char **cmd, jf_err *err)
 		size_t e = strlen(exts[i].ext);
 
 		if (n > e && !strncasecmp(url + n - e, exts[i].ext, e)) {
-			if (!exts[i].cmd)
+			if (!exts[i].cmd && agent)
+				s->agent_only = true; /* the agent decodes it */
+			else if (!exts[i].cmd)
 				return jf_err_set(err, JF_EINVAL,
 						  "the board cannot decompress %s images itself; add "
 						  "--force-exporter-http so the host does",
@@ -127,6 +130,92 @@ static int pull_oci(jf_flasher *f, jf_flash_source *s, const char *ref, jf_err *
 static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 			const char *image, jf_err *err);
 
+/* The agent writes (not the shell method, nor the user's fls). */
+static bool agent_writes(const jf_flash_opts *o)
+{
+	return o->method == JF_METHOD_AGENT && !o->fls_binary_url;
+}
+
+/* zstd/lz4, which busybox cannot decode: decompress on the host into the
+ * HTTP root; s->local becomes the raw file (s->info filled). */
+static int host_decompress(jf_flasher *f, jf_flash_source *s, jf_compression comp, jf_err *err)
+{
+	char path[PATH_MAX];
+	int error;
+
+	jf_info(f->log, JF_COMPONENT, "Decompressing %s image on the exporter (the board "
+				      "cannot)",
+		jf_compression_name(comp));
+	if (snprintf(path, sizeof(path), "%s/.jf-raw-%d.img", f->cfg.http_dir, (int)getpid()) >=
+	    (int)sizeof(path))
+		return jf_err_set(err, JF_EINVAL, "http_dir path too long");
+	if ((error = jf_image_decompress_to(&s->info, s->local, path, &s->iopts, err)) < 0)
+		return error;
+	if (s->host_file)
+		unlink(s->host_file);
+	free(s->host_file);
+	if (!(s->host_file = strdup(path)))
+		return jf_err_set(err, JF_ENOMEM, "out of memory");
+	s->local = s->host_file;
+	return 0;
+}
+
+/* The bmap for the agent: --bmap FILE, IMAGE.bmap beside a local image
+ * (both staged for the board), or URL.bmap beside a URL (optional). */
+static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+		     const char *image, jf_err *err)
+{
+	char path[PATH_MAX];
+	const char *bmap = o->bmap;
+
+	if (s->bmap_served || s->bmap_url)
+		return 0; /* (prepare_file again for --force-exporter-http's fallback) */
+	if (!bmap && is_url(image)) {
+		if (strpbrk(image, "?#"))
+			return 0;
+		if (snprintf(path, sizeof(path), "%s.bmap", image) >= (int)sizeof(path))
+			return 0;
+		s->bmap_optional = true;
+		return (s->bmap_url = strdup(path)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+	}
+	if (!bmap) {
+		if (snprintf(path, sizeof(path), "%s.bmap", image) >= (int)sizeof(path) ||
+		    access(path, R_OK) < 0)
+			return 0;
+		bmap = path;
+	} else if (access(bmap, R_OK) < 0) {
+		return jf_err_sys(err, JF_ENOTFOUND, errno, "cannot read the bmap '%s'", bmap);
+	}
+	jf_info(f->log, JF_COMPONENT, "Using the block map %s", bmap);
+	return jf_image_stage(&s->bmap_served, bmap, f->cfg.http_dir, err);
+}
+
+int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
+{
+	jf_compression comp = s->info.compression;
+	int error;
+
+	if (!s->agent_only)
+		return 0;
+	if (s->direct)
+		return jf_err_set(err, JF_EINVAL, "the board cannot decompress '%s' itself and "
+						  "the agent cannot run; add --force-exporter-http "
+						  "so the host does",
+				  s->given);
+	if ((error = host_decompress(f, s, comp, err)) < 0)
+		return error;
+	if (s->served)
+		jf_image_unstage(s->served, f->cfg.http_dir, NULL);
+	free(s->served);
+	free(s->url);
+	s->served = s->url = NULL;
+	s->agent_only = false;
+	s->decompress = NULL;
+	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
+		return error;
+	return jf_source__ready(f, s, err);
+}
+
 int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		       const char *image, jf_err *err)
 {
@@ -139,7 +228,8 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 		return error;
 	if (is_url(image) && !o->force_exporter_http) {
 		s->direct = true;
-		if ((error = decompress_by_name(image, &s->decompress, err)) < 0)
+		if ((error = decompress_by_name(s, image, agent_writes(o), &s->decompress, err)) < 0 ||
+		    (agent_writes(o) && (error = find_bmap(f, s, o, image, err)) < 0))
 			return error;
 		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
@@ -217,30 +307,25 @@ static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *
 	s->iopts.cache_dir = f->cfg.cache_dir;
 	s->iopts.cancel_fd = f->opts.cancel_fd;
 	s->iopts.log = f->log;
-	if (jf_compression_host_only(comp)) {
-		char path[PATH_MAX];
-
-		jf_info(f->log, JF_COMPONENT, "Decompressing %s image on the exporter (the board "
-					      "cannot)",
-			jf_compression_name(comp));
-		if (snprintf(path, sizeof(path), "%s/.jf-raw-%d.img", f->cfg.http_dir,
-			     (int)getpid()) >= (int)sizeof(path))
-			return jf_err_set(err, JF_EINVAL, "http_dir path too long");
-		if ((error = jf_image_decompress_to(&s->info, s->local, path, &s->iopts, err)) < 0)
+	s->agent_only = false;
+	if (agent_writes(o) && (error = find_bmap(f, s, o, s->local, err)) < 0)
+		return error;
+	if (agent_writes(o) && jf_compression_host_only(comp)) {
+		s->agent_only = true; /* the agent decodes it; raw digests in the background */
+		s->iopts.raw = true;
+		s->hashing = pthread_create(&s->hasher, NULL, hash_main, s) == 0;
+		if (!s->hashing)
+			return jf_err_set(err, JF_ENOMEM, "cannot start the image hasher");
+	} else if (jf_compression_host_only(comp)) {
+		if ((error = host_decompress(f, s, comp, err)) < 0)
 			return error;
-		if (s->host_file)
-			unlink(s->host_file);
-		free(s->host_file);
-		if (!(s->host_file = strdup(path)))
-			return jf_err_set(err, JF_ENOMEM, "out of memory");
-		s->local = s->host_file;
 		comp = JF_COMP_NONE;
 	} else {
 		s->hashing = pthread_create(&s->hasher, NULL, hash_main, s) == 0;
 		if (!s->hashing)
 			return jf_err_set(err, JF_ENOMEM, "cannot start the image hasher");
 	}
-	s->decompress = jf_compression_board_cmd(comp);
+	s->decompress = s->agent_only ? NULL : jf_compression_board_cmd(comp);
 	jf_info(f->log, JF_COMPONENT, "Writing image from storage: %s (%s)", image,
 		jf_compression_name(comp));
 	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
@@ -265,6 +350,11 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 			return s->hash_error;
 		}
 	}
+	if (s->bmap_served && !s->bmap_url &&
+	    (error = jf_http_server_url(&s->bmap_url, f->http,
+					f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL, s->bmap_served,
+					err)) < 0)
+		return error;
 	if (!s->direct && !s->url)
 		return jf_flasher__served_url(f, s->served, &s->url, err);
 	return 0;
@@ -278,6 +368,10 @@ void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
 		jf_image_unstage(s->served, f->cfg.http_dir, NULL);
 	if (s->ca_served)
 		jf_image_unstage(s->ca_served, f->cfg.http_dir, NULL);
+	if (s->bmap_served)
+		jf_image_unstage(s->bmap_served, f->cfg.http_dir, NULL);
+	free(s->bmap_served);
+	free(s->bmap_url);
 	free(s->ca_served);
 	free(s->fetch);
 	if (s->host_file)

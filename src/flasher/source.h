@@ -26,6 +26,11 @@ typedef struct jf_flash_source {
 	int hash_error;
 	jf_err hash_err;
 	jf_image_inspect_opts iopts;
+	/* the agent method */
+	bool agent_only;        /* zstd/lz4 left compressed for the agent */
+	char *bmap_served;      /* a bmap staged in the HTTP root */
+	char *bmap_url;         /* what the agent fetches; NULL: no bmap */
+	bool bmap_optional;     /* IMAGE.bmap guessed beside a URL: may be absent */
 	const struct jf_flash_opts *opts; /* the flash's options (for a late fallback) */
 	char *fetch;            /* the board's downloader for a direct https URL, NULL: wget */
 	char *ca_served;        /* the CA file staged in the HTTP root for the board, NULL: none */
@@ -41,6 +46,9 @@ int jf_source__prepare(struct jf_flasher *f, jf_flash_source *s, const struct jf
 		       const char *image, jf_err *err);
 /* Wait for the background hashing (before the write needs its results). */
 int jf_source__ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+/* The agent could not run: make @s something the shell method can write
+ * (zstd/lz4 decompressed on the host after all). */
+int jf_source__for_shell(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 void jf_source__dispose(struct jf_flasher *f, jf_flash_source *s);
 /* The board is up: for an https URL it downloads itself, pick the tool that
  * can check TLS as asked (tls.c), else let the host download it instead. */

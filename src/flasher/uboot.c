@@ -64,6 +64,11 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 		jf_match_free(&m);
 		jf_console_send(f->con, "\x03", 1, NULL);
 		jf_console_expect(f->con, pats, 1, secs(5), NULL, NULL);
+		/* An interrupted command can print more than one prompt: one left
+		 * buffered ended the next command at once (seen under TFTP loss,
+		 * as "did not load all N bytes"). What comes now is stale. */
+		jf_console_drain(f->con, jf_deadline_in(300), NULL);
+		jf_console_clear(f->con);
 		return jf_err_set(err, code, "U-Boot '%s': %s", what, says);
 	}
 	jf_match_free(&m);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flasher_int.h"
+#include "agent.h"
 #include "write.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -69,6 +70,12 @@ int jf_write_classify(const char *text, const char **says)
 		int code;
 		const char *says;
 	} known[] = {
+		/* The download first: a cut transfer also makes the decompressor
+		 * complain, but the image is fine and another try may work. */
+		{"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
+		{"short read", JF_EPROTO, "the image download was cut off"},
+		{"Connection reset", JF_EPROTO, "the image download was cut off"},
+		{"error getting response", JF_EPROTO, "the image server did not answer"},
 		{"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
 		{"403", JF_EPERM, "the image URL answered 403 Forbidden"},
 		{"401", JF_EPERM, "the image URL needs credentials (401)"},
@@ -133,7 +140,7 @@ done:
 
 /* Put @script in /tmp/jf-w.sh on the board, a few short lines at a time
  * (a long line could overflow the shell's line editor). */
-static int upload_script(jf_flasher *f, const char *script, jf_err *err)
+int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT;
 	const char *p = script;
@@ -253,7 +260,7 @@ static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout
 	return error;
 }
 
-static int verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
+int jf_write__verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
 {
 	char cmd[512], got[65], want[65];
 	int error;
@@ -296,6 +303,35 @@ static int verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_e
 	return jf_flasher__step_end(f, "verify", error, err);
 }
 
+/* Refuse an image larger than the device before anything is written, from
+ * the device's size in 512-byte sectors in sysfs. A size the board cannot
+ * tell passes: dd's "No space left" still ends such a write. */
+static int check_fits(jf_flasher *f, const jf_write_job *job, jf_err *err)
+{
+	const char *name = strrchr(job->device, '/');
+	unsigned long long sectors;
+	jf_buf path = JF_BUF_INIT, cmd = JF_BUF_INIT, out = JF_BUF_INIT;
+	int error;
+
+	if (!job->raw_size || !name || !name[1])
+		return 0;
+	if ((error = jf_buf_printf(&path, "/sys/class/block/%s/size", name + 1)) < 0 ||
+	    (error = jf_buf_puts(&cmd, "cat ")) < 0 || (error = quoted(&cmd, path.ptr)) < 0)
+		goto done;
+	if (jf_shell__run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
+	    sscanf(out.ptr + strspn(out.ptr, "\r\n "), "%llu", &sectors) == 1 &&
+	    sectors <= UINT64_MAX / 512 && job->raw_size > sectors * 512)
+		error = jf_err_set(err, JF_EINVAL,
+				   "the image is %llu bytes, but %s holds only %llu: it is larger "
+				   "than the target device; nothing was written",
+				   (unsigned long long)job->raw_size, job->device, sectors * 512);
+done:
+	jf_buf_free(&path);
+	jf_buf_free(&cmd);
+	jf_buf_free(&out);
+	return error;
+}
+
 int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 {
 	jf_buf script = JF_BUF_INIT, out = JF_BUF_INIT;
@@ -307,8 +343,8 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
-	if ((error = jf_write_script(&script, job)) < 0 ||
-	    (error = upload_script(f, script.ptr, err)) < 0 ||
+	if ((error = check_fits(f, job, err)) < 0 || (error = jf_write_script(&script, job)) < 0 ||
+	    (error = jf_write__upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
 	if (status != 0) {
@@ -334,7 +370,7 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = jf_shell__run(f, "sync", 600, NULL, err)) < 0)
 		goto fail;
 	jf_flasher__step_end(f, "write", 0, err);
-	error = verify(f, job, written, err);
+	error = jf_write__verify(f, job, written, err);
 	goto done;
 fail:
 	jf_flasher__step_end(f, "write", error, err);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "jmpflash/buf.h"
+#include "jmpflash/error.h"
 
 typedef struct jf_write_job {
 	const char *url;            /* what the board downloads */

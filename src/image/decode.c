@@ -56,6 +56,27 @@ static int emit(jf_image__dec *d, size_t n, jf_image__sink sink, void *user)
 	return n && sink ? sink(user, d->out, n) : 0;
 }
 
+/* liblzma's multi-threaded decoder where the stream has blocks with sizes
+ * in their headers (`xz -T0` writes them), one thread per CPU; it decodes a
+ * single-block stream in one thread like the plain decoder. */
+static lzma_ret xz_init(lzma_stream *x)
+{
+#if LZMA_VERSION >= 50040000
+	lzma_mt mt = {
+		.flags = LZMA_CONCATENATED,
+		.threads = lzma_cputhreads() ? lzma_cputhreads() : 1,
+		.memlimit_threading = 256u << 20, /* above it: one thread */
+		.memlimit_stop = UINT64_MAX,
+	};
+
+	if (mt.threads > 8)
+		mt.threads = 8;
+	return lzma_stream_decoder_mt(x, &mt);
+#else
+	return lzma_stream_decoder(x, UINT64_MAX, LZMA_CONCATENATED);
+#endif
+}
+
 int jf_image__dec_new(jf_image__dec **out, jf_compression c, jf_err *err)
 {
 	jf_image__dec *d = calloc(1, sizeof(*d));
@@ -74,7 +95,7 @@ int jf_image__dec_new(jf_image__dec **out, jf_compression c, jf_err *err)
 		ok = inflateInit2(&d->z, 16 + MAX_WBITS) == Z_OK;
 		break;
 	case JF_COMP_XZ:
-		ok = lzma_stream_decoder(&d->x, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+		ok = xz_init(&d->x) == LZMA_OK;
 		break;
 	case JF_COMP_ZSTD:
 		ok = (d->zs = ZSTD_createDCtx()) != NULL;

@@ -288,8 +288,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (ci && ci->client_addr)
 			jf_net__addr_str(r->peer, sizeof(r->peer), ci->client_addr);
 		*con_cls = r;
+		/* GET/HEAD are answered on the next call: a response queued while
+		 * MHD is still in the headers makes it close the connection, and a
+		 * client reading a bmap's ranges wants to keep it (keep-alive) */
 		if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD))
-			return serve_file(s, c, r);
+			return MHD_YES;
 		if (strcmp(method, MHD_HTTP_METHOD_PUT))
 			return reply_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		r->put = true;
@@ -297,7 +300,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return reply_text(c, r, refusal, put_text(refusal));
 		return MHD_YES; /* MHD answers "100 Continue" and feeds the body */
 	}
-	if (!r->put || r->status)
+	if (!r->put)
+		return r->status ? MHD_YES : serve_file(s, c, r);
+	if (r->status)
 		return MHD_YES;
 	return put_body(s, c, r, data, size);
 }

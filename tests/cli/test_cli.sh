@@ -127,7 +127,7 @@ expect 2 "unknown option '--bogus'; see 'jmpflash storage flash --help'" -- stor
 # storage flash: flags are checked before anything is touched
 expect 2 "flash needs an image \(FILE or URL\) or -t PART:FILE" -- -c "$ti" storage flash
 expect 2 "--retries takes a whole number from 0 to 20, not 'many'" -- -c "$ti" storage flash --retries many x.img
-expect 2 "--method takes shell or agent, not 'magic'" -- -c "$ti" storage flash --method magic x.img
+expect 2 "--method takes shell, agent or fls, not 'magic'" -- -c "$ti" storage flash --method magic x.img
 expect 2 "-t takes PART:FILE \(a partition label and an image\), not 'rootfs'" -- -c "$ti" storage flash -t rootfs
 expect 2 "give --os-image-checksum or --os-image-checksum-file, not both" -- -c "$ti" storage flash --os-image-checksum a --os-image-checksum-file b x.img
 expect 2 "flash takes one image" -- -c "$ti" storage flash a.img b.img

@@ -27,7 +27,12 @@ set_tests_properties(e2e.board_boot PROPERTIES LABELS e2e FIXTURES_REQUIRED boar
 
 # The flasher end to end: tests/e2e/flash.sh CASE.
 foreach(c no-power-off https raw xz gz zst url url-exporter registry target2 partitions checksum truncated no-uboot bad-kernel
-          kill-qemu ctrl-c shells)
+          kill-qemu ctrl-c shells
+          # the board-side agent (docs/agent.md)
+          agent-xz agent-gz agent-zst agent-bmap agent-restart agent-fls agent-fallback
+          # fault injection (docs/reliability.md)
+          ctrl-c-steps tftp-loss write-stall write-cut console-drop power-fail power-hang
+          offline disk-full too-big)
   add_test(NAME e2e.flash.${c}
     COMMAND ${CMAKE_CURRENT_LIST_DIR}/netns.sh ${CMAKE_CURRENT_LIST_DIR}/flash.sh ${c}
             $<TARGET_FILE:jmpflash-cli> ${CMAKE_SOURCE_DIR} ${JF_BOARD_OUT})

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A UDP relay for TFTP that drops a share of the packets in both directions.
 
-usage: udp_loss_relay.py SERVER_PORT LOSS SEED
-Prints "relay PORT" once listening on 127.0.0.1:PORT. A client sends its
+usage: udp_loss_relay.py SERVER_PORT LOSS SEED [PORT]
+Prints "relay PORT" once listening on 127.0.0.1:PORT (PORT, else any free one). A client sends its
 request to PORT; the relay forwards it to the server and gives every server
 transfer ID (source port) its own client-facing port, as TFTP expects. The
 first packet of a client (its request) and the first packet each way of a
@@ -14,6 +14,7 @@ probability LOSS. Runs until killed.
 """
 import random
 import select
+import signal
 import socket
 import sys
 
@@ -24,7 +25,7 @@ def main():
     server_port, loss, seed = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     rng = random.Random(seed)
     front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    front.bind((HOST, 0))
+    front.bind((HOST, int(sys.argv[4]) if len(sys.argv) > 4 else 0))
     ups = {}     # client addr -> socket facing the server
     up_owner = {}  # server-facing socket -> client addr
     faces = {}   # (client addr, server port) -> client-facing socket
@@ -32,6 +33,8 @@ def main():
     dropped = [0, 0]
     seen = set()  # (face socket, direction) that already passed a packet
     print("relay %d" % front.getsockname()[1], flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (print("dropped %d down, %d up" % tuple(dropped),
+                                                    file=sys.stderr, flush=True), sys.exit(0)))
     while True:
         socks = [front] + list(up_owner) + list(face_route)
         for s in select.select(socks, [], [])[0]:

@@ -223,6 +223,28 @@ static void test_bundle_auth_containers_most_specific(void **s)
 	jf_auth_cred_dispose(&c);
 }
 
+/* Found by fuzzing: jansson's message quotes the text near the error, so a
+ * token that lost its quotes was shown in the error. */
+static void test_bundle_auth_malformed_hides_text(void **s)
+{
+	static const char *bad[] = {
+		"{\"auths\":{\"quay.io\":{\"identitytoken\":hunter2tok}}}",
+		"{\"auths\":{\"quay.io\":{\"auth\":\"x\" \"hunter2tok\"}}}",
+	};
+	jf_auth_cred c;
+	jf_err err = JF_ERR_INIT;
+
+	(void)s;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(jf_auth_file_lookup(&c, bad[i], "auth.json", "quay.io", "x", NULL,
+						     &err),
+				 JF_EINVAL);
+		if (strstr(err.msg, "hunter"))
+			fail_msg("the error shows the file's text: %s", err.msg);
+		assert_non_null(strstr(err.msg, "line 1, column "));
+	}
+}
+
 static void test_bundle_auth_rejects_malformed(void **s)
 {
 	static const struct {
@@ -378,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_bundle_auth_docker_config),
 		cmocka_unit_test(test_bundle_auth_containers_most_specific),
 		cmocka_unit_test(test_bundle_auth_rejects_malformed),
+		cmocka_unit_test(test_bundle_auth_malformed_hides_text),
 		cmocka_unit_test(test_bundle_manifest_layers),
 		cmocka_unit_test(test_bundle_manifest_rejects_dotdot_title),
 		cmocka_unit_test(test_bundle_manifest_rejects_bad_json),

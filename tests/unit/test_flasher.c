@@ -156,6 +156,12 @@ static void test_write_classify(void **state)
 	assert_int_equal(jf_write_classify("wget: can't connect to remote host", &says),
 			 JF_EPROTO);
 	assert_int_equal(jf_write_classify(NULL, &says), JF_EPROTO);
+	/* a cut download (e2e write-cut): the network, not a corrupt image */
+	assert_int_equal(jf_write_classify("wget: connection closed prematurely\n"
+					   "xzcat: corrupted data",
+					   &says),
+			 JF_EPROTO);
+	assert_string_equal(says, "the image download was cut off");
 }
 
 static void test_last_line_of_output(void **state)
