@@ -68,7 +68,7 @@ typedef struct jf_flasher_opts {
 } jf_flasher_opts;
 
 #define JF_FLASHER_OPTS_VERSION 1
-#define JF_FLASHER_OPTS_INIT {JF_FLASHER_OPTS_VERSION, NULL, NULL, NULL, false, NULL, -1, 0, 0, NULL, NULL}
+#define JF_FLASHER_OPTS_INIT {.version = JF_FLASHER_OPTS_VERSION, .cancel_fd = -1}
 
 /* Build a flasher from @exporter (which must outlive it). Nothing is
  * switched or started yet. */
@@ -114,8 +114,7 @@ typedef struct jf_flash_opts {
 
 #define JF_FLASH_OPTS_VERSION 1
 #define JF_FLASH_OPTS_INIT                                                                  \
-	{JF_FLASH_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, false, NULL, NULL, NULL, \
-	 false, -1, JF_METHOD_AGENT, false, NULL, NULL, NULL}
+	{.version = JF_FLASH_OPTS_VERSION, .retries = -1, .method = JF_METHOD_AGENT}
 
 /* Flash: set up the bundle and servers, boot the flasher shell, write,
  * verify, power off. A failed or unverified write is an error, never a

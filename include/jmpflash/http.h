@@ -36,7 +36,7 @@ typedef struct jf_http_opts {
 } jf_http_opts;
 
 #define JF_HTTP_OPTS_VERSION 1
-#define JF_HTTP_OPTS_INIT {JF_HTTP_OPTS_VERSION, NULL, NULL, 8080, false, 0, NULL, 0, 0, NULL, NULL}
+#define JF_HTTP_OPTS_INIT {.version = JF_HTTP_OPTS_VERSION, .port = 8080}
 
 /* Bind and start serving. Fails with JF_EEXISTS when the port is taken and
  * JF_EPERM when binding needs privileges. The token, if any, is registered

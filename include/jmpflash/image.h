@@ -79,7 +79,7 @@ typedef struct jf_image_inspect_opts {
 } jf_image_inspect_opts;
 
 #define JF_IMAGE_INSPECT_OPTS_VERSION 1
-#define JF_IMAGE_INSPECT_OPTS_INIT {JF_IMAGE_INSPECT_OPTS_VERSION, true, NULL, NULL, NULL, -1, NULL}
+#define JF_IMAGE_INSPECT_OPTS_INIT {.version = JF_IMAGE_INSPECT_OPTS_VERSION, .raw = true, .cancel_fd = -1}
 
 /* Read the local file @path once, in large sequential reads, and fill @out:
  * compression, size, sha256 as stored and, with opts->raw (or when the file
@@ -148,8 +148,7 @@ typedef struct jf_image_fetch_opts {
 } jf_image_fetch_opts;
 
 #define JF_IMAGE_FETCH_OPTS_VERSION 1
-#define JF_IMAGE_FETCH_OPTS_INIT                                                                  \
-	{JF_IMAGE_FETCH_OPTS_VERSION, NULL, NULL, NULL, false, NULL, NULL, -1, 0, 0, NULL}
+#define JF_IMAGE_FETCH_OPTS_INIT {.version = JF_IMAGE_FETCH_OPTS_VERSION, .cancel_fd = -1}
 
 /* Check one "--header" value: "Key: Value" where Key is an HTTP token and
  * Value is non-empty without CR, LF or NUL. The message names the key only

@@ -23,7 +23,7 @@ typedef struct jf_lock_opts {
 	const char *owner; /* what the holder is doing, e.g. "jmpflash storage flash" */
 } jf_lock_opts;
 
-#define JF_LOCK_OPTS_INIT {NULL, 0, -1, NULL}
+#define JF_LOCK_OPTS_INIT {.cancel_fd = -1}
 
 /* Take the lock for @key (any text: "serial:/dev/ttyUSB0"), described to
  * others as @what ("board virtual-board"). JF_EEXISTS when another process

@@ -54,8 +54,7 @@ typedef struct jf_tftp_opts {
 } jf_tftp_opts;
 
 #define JF_TFTP_OPTS_VERSION 1
-#define JF_TFTP_OPTS_INIT                                                                   \
-	{JF_TFTP_OPTS_VERSION, NULL, NULL, 69, false, 0, 0, 0, true, 0, 0, 0, NULL, NULL, NULL}
+#define JF_TFTP_OPTS_INIT {.version = JF_TFTP_OPTS_VERSION, .port = 69, .mtu_clamp = true}
 
 /* Bind and start serving. Fails with JF_EEXISTS when the port is taken,
  * JF_EPERM when binding needs privileges, JF_ENOTFOUND for a missing root. */
