@@ -27,6 +27,11 @@ uint64_t jf_clock_wall_ms(void)
 	return ts_us(CLOCK_REALTIME) / 1000u;
 }
 
+jf_deadline jf_deadline_in_s(unsigned s)
+{
+	return jf_deadline_in((uint64_t)s * 1000u);
+}
+
 jf_deadline jf_deadline_in(uint64_t ms)
 {
 	uint64_t now = jf_clock_mono_ms();

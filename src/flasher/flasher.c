@@ -144,7 +144,7 @@ int jf_use_dtb(jf_flasher *f, const char *path, jf_err *err)
 static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 {
 	struct pollfd p = {f->opts.cancel_fd, POLLIN, 0};
-	jf_deadline d = jf_deadline_in((uint64_t)secs * 1000u);
+	jf_deadline d = jf_deadline_in_s(secs);
 
 	while (!jf_deadline_expired(d)) {
 		int n = poll(&p, f->opts.cancel_fd >= 0 ? 1 : 0, jf_deadline_poll_ms(d));

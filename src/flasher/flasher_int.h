@@ -78,6 +78,18 @@ void jf_flasher__teardown(jf_flasher *f);
 int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err *err);
 
 /* uboot.c */
+/* What U-Boot prints when something failed, the code it means and what to
+ * tell the user; @boot: also seen after the boot command (shell.c waits
+ * for the login prompt with these). */
+typedef struct jf_uboot__error {
+	const char *text;
+	int code;
+	const char *says;
+	bool boot;
+} jf_uboot__error;
+extern const jf_uboot__error jf_uboot__errors[];
+extern const size_t jf_uboot__nerrors;
+
 int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err);
 int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
 int jf_uboot__network(jf_flasher *f, jf_err *err);

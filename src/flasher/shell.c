@@ -8,44 +8,39 @@
 
 #include "flasher_int.h"
 
-/* Text that means the boot failed: waiting for the login prompt any longer
- * would only hit the timeout. */
-static const struct {
-	const char *text;
-	int code;
-	const char *says;
-} boot_errors[] = {
-	{"Kernel panic", JF_EPROTO, "the flasher kernel panicked"},
-	{"Bad Linux ARM64 Image magic", JF_EINTEGRITY, "U-Boot rejected the kernel image (Bad "
-							"Linux ARM64 Image magic)"},
-	{"Ramdisk image is corrupt", JF_EINTEGRITY, "U-Boot rejected the initramfs"},
-	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)"},
-	{"Unknown command", JF_ECONFIG, "U-Boot does not know the boot command"},
-	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting"}, /* its prompt */
+/* Besides U-Boot's own errors (jf_uboot__errors, those marked boot), text
+ * that means the boot failed: waiting for the login prompt any longer would
+ * only hit the timeout. */
+static const jf_uboot__error boot_errors[] = {
+	{"Kernel panic", JF_EPROTO, "the flasher kernel panicked", true},
+	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting", true}, /* prompt */
 };
 #define NBOOT (sizeof(boot_errors) / sizeof(boot_errors[0]))
-
-static jf_deadline secs(unsigned s)
-{
-	return jf_deadline_in((uint64_t)s * 1000u);
-}
+#define MAX_BOOT_PATTERNS 16
 
 /* Wait for @want (a regex, as upstream treats manifest strings) or a boot
  * error. */
 static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err *err)
 {
-	jf_pattern pats[1 + NBOOT];
+	const jf_uboot__error *says[MAX_BOOT_PATTERNS];
+	jf_pattern pats[1 + MAX_BOOT_PATTERNS];
+	size_t n = 0;
 	char uboot[80];
 	int idx;
 
 	snprintf(uboot, sizeof(uboot), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_RE(want);
+	for (size_t i = 0; i < jf_uboot__nerrors && n < MAX_BOOT_PATTERNS - NBOOT; i++)
+		if (jf_uboot__errors[i].boot)
+			says[n++] = &jf_uboot__errors[i];
 	for (size_t i = 0; i < NBOOT; i++)
-		pats[1 + i] = JF_LIT(boot_errors[i].text ? boot_errors[i].text : uboot);
-	idx = jf_console_expect(f->con, pats, 1 + NBOOT, secs(timeout_s), NULL, err);
+		says[n++] = &boot_errors[i];
+	for (size_t i = 0; i < n; i++)
+		pats[1 + i] = JF_LIT(says[i]->text ? says[i]->text : uboot);
+	idx = jf_console_expect(f->con, pats, 1 + n, jf_deadline_in_s(timeout_s), NULL, err);
 	if (idx > 0)
-		return jf_err_set(err, boot_errors[idx - 1].code, "booting the flasher: %s",
-				  boot_errors[idx - 1].says);
+		return jf_err_set(err, says[idx - 1]->code, "booting the flasher: %s",
+				  says[idx - 1]->says);
 	if (idx == JF_ETIMEOUT)
 		return jf_err_wrap(err, "booting the flasher: no '%s' within %u s", want, timeout_s);
 	return idx < 0 ? idx : 0;
@@ -80,7 +75,7 @@ int jf_shell__login(jf_flasher *f, jf_err *err)
 	if ((error = jf_console_sendline(f->con, line, err)) < 0)
 		return error;
 	prompt = JF_LIT(f->prompt);
-	if ((error = jf_console_expect(f->con, &prompt, 1, secs(30), NULL, err)) < 0)
+	if ((error = jf_console_expect(f->con, &prompt, 1, jf_deadline_in_s(30), NULL, err)) < 0)
 		return jf_err_wrap(err, "setting the shell prompt");
 	return 0;
 }
@@ -124,14 +119,14 @@ int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 	if ((error = jf_buf_printf(&line, "%s; echo jf-rc=$?", cmd)) < 0 ||
 	    (error = jf_console_sendline(f->con, line.ptr, err)) < 0)
 		goto done;
-	if ((error = jf_console_expect(f->con, &rc, 1, secs(timeout_s), &m, err)) < 0) {
+	if ((error = jf_console_expect(f->con, &rc, 1, jf_deadline_in_s(timeout_s), &m, err)) < 0) {
 		jf_err_wrap(err, "board command '%s'", cmd);
 		goto done;
 	}
 	jf_match_group(&m, 1, &code);
 	if (out)
 		jf_buf_put(out, m.before.ptr, m.before.len);
-	if ((error = jf_console_expect(f->con, &prompt, 1, secs(30), NULL, err)) < 0)
+	if ((error = jf_console_expect(f->con, &prompt, 1, jf_deadline_in_s(30), NULL, err)) < 0)
 		goto done;
 	if (strcmp(code.ptr, "0")) {
 		/* the last line of output says most */

@@ -13,32 +13,24 @@
 #include "flasher_int.h"
 
 
-/* Errors U-Boot prints, the code each one means and what to tell the user.
- * TFTP trouble is retryable; a file U-Boot rejects is not. */
-static const struct {
-	const char *text;
-	int code;
-	const char *says;
-} uboot_errors[] = {
+/* TFTP trouble is retryable; a file U-Boot rejects is not. */
+const jf_uboot__error jf_uboot__errors[] = {
 	{"Retry count exceeded", JF_ETIMEOUT, "TFTP timed out (is the TFTP server reachable "
-					       "from the board at serverip?)"},
-	{"File not found", JF_ENOTFOUND, "the TFTP server does not have the file"},
-	{"TFTP error", JF_EPROTO, "the TFTP server refused the transfer"},
+					       "from the board at serverip?)", false},
+	{"File not found", JF_ENOTFOUND, "the TFTP server does not have the file", false},
+	{"TFTP error", JF_EPROTO, "the TFTP server refused the transfer", false},
 	{"Bad Linux ARM64 Image magic", JF_EINTEGRITY, "U-Boot rejected the kernel image "
-							"(Bad Linux ARM64 Image magic)"},
+							"(Bad Linux ARM64 Image magic)", true},
 	{"Ramdisk image is corrupt", JF_EINTEGRITY, "U-Boot rejected the initramfs "
-						     "(Ramdisk image is corrupt or invalid)"},
-	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)"},
-	{"Unknown command", JF_ECONFIG, "this U-Boot does not have the command"},
+						     "(Ramdisk image is corrupt or invalid)", true},
+	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)",
+	 true},
+	{"Unknown command", JF_ECONFIG, "this U-Boot does not have the command", true},
 	{"Could not find a valid device tree", JF_EINTEGRITY, "U-Boot found no usable device "
-							       "tree"},
+							       "tree", true},
 };
-#define NERRORS (sizeof(uboot_errors) / sizeof(uboot_errors[0]))
-
-static jf_deadline secs(unsigned s)
-{
-	return jf_deadline_in((uint64_t)s * 1000u);
-}
+const size_t jf_uboot__nerrors = sizeof(jf_uboot__errors) / sizeof(jf_uboot__errors[0]);
+#define NERRORS (sizeof(jf_uboot__errors) / sizeof(jf_uboot__errors[0]))
 
 /* Wait for the prompt, failing fast on a U-Boot error: on one, interrupt
  * the command (Ctrl-C stops TFTP's endless retries) and report it. */
@@ -53,17 +45,17 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 	snprintf(prompt, sizeof(prompt), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_LIT(prompt);
 	for (size_t i = 0; i < NERRORS; i++)
-		pats[1 + i] = JF_LIT(uboot_errors[i].text);
+		pats[1 + i] = JF_LIT(jf_uboot__errors[i].text);
 	idx = jf_console_expect(f->con, pats, 1 + NERRORS, d, &m, err);
 	if (idx >= 0 && out)
 		jf_buf_put(out, m.before.ptr, m.before.len);
 	if (idx > 0) {
-		const char *says = uboot_errors[idx - 1].says;
-		int code = uboot_errors[idx - 1].code;
+		const char *says = jf_uboot__errors[idx - 1].says;
+		int code = jf_uboot__errors[idx - 1].code;
 
 		jf_match_free(&m);
 		jf_console_send(f->con, "\x03", 1, NULL);
-		jf_console_expect(f->con, pats, 1, secs(5), NULL, NULL);
+		jf_console_expect(f->con, pats, 1, jf_deadline_in_s(5), NULL, NULL);
 		/* An interrupted command can print more than one prompt: one left
 		 * buffered ended the next command at once (seen under TFTP loss,
 		 * as "did not load all N bytes"). What comes now is stale. */
@@ -84,7 +76,7 @@ int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 	jf_info(f->log, JF_COMPONENT, "Running command: %s", cmd);
 	if ((error = jf_console_sendline(f->con, cmd, err)) < 0)
 		return error;
-	return wait_prompt(f, cmd, secs(timeout_s), out, err);
+	return wait_prompt(f, cmd, jf_deadline_in_s(timeout_s), out, err);
 }
 
 /* Interrupt autoboot: any key stops it. The prompt is the uboot child's
@@ -94,7 +86,7 @@ int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err)
 {
 	unsigned limit = f->opts.uboot_timeout_s;
-	jf_deadline d = secs(limit);
+	jf_deadline d = jf_deadline_in_s(limit);
 	jf_pattern pats[] = {JF_LIT(f->cfg.uboot_prompt), JF_LIT("Hit any key to stop autoboot")};
 	jf_pattern sync = JF_LIT("jf-sync-ok");
 	int idx;
@@ -117,9 +109,9 @@ int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err)
 	}
 	if ((idx = jf_console_sendline(f->con, "setenv jfs ok; echo jf-sync-${jfs}", err)) < 0)
 		return idx;
-	if ((idx = jf_console_expect(f->con, &sync, 1, secs(10), NULL, err)) < 0)
+	if ((idx = jf_console_expect(f->con, &sync, 1, jf_deadline_in_s(10), NULL, err)) < 0)
 		return jf_err_wrap(err, "U-Boot prompt");
-	return wait_prompt(f, "echo", secs(10), NULL, err);
+	return wait_prompt(f, "echo", jf_deadline_in_s(10), NULL, err);
 }
 
 /* "name=value" from printenv output into @dst. */
