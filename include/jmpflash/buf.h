@@ -31,6 +31,10 @@ void jf_buf_clear(jf_buf *b);
 char *jf_buf_detach(jf_buf *b);
 void jf_buf_free(jf_buf *b);
 
+/* Append @item to @list, a ", "-separated list of names in a fixed buffer
+ * of @size bytes (for messages: "it has: a, b, c"); a full list is cut. */
+void jf_names_add(char *list, size_t size, const char *item);
+
 #ifdef __cplusplus
 }
 #endif

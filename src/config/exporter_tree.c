@@ -62,12 +62,8 @@ static int resolve_one(loader *l, jf_driver *d)
 	char names[256] = "";
 
 	if (!t) {
-		for (size_t i = 0; i < l->e->nexports; i++) {
-			size_t len = strlen(names);
-
-			snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
-				 l->e->exports[i]->name);
-		}
+		for (size_t i = 0; i < l->e->nexports; i++)
+			jf_names_add(names, sizeof(names), l->e->exports[i]->name);
 		return jf_err_set(l->err, JF_ECONFIG,
 				  "%s:%d:%d: %s: ref '%s' names no driver; the exports are: %s",
 				  l->doc.name, d->line, d->col, d->path, d->ref,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "flasher_int.h"
+#include "jmpflash/netaddr.h"
 #include "jmpflash/fs.h"
 #include "jmpflash/image.h"
 
@@ -97,52 +98,21 @@ static int choose_variant(jf_flasher *f, jf_err *err)
 		f->variant = jf_manifest_variant_get(m, want)->name;
 		return 0;
 	}
-	for (size_t i = 0; i < m->nvariants; i++) {
-		size_t len = strlen(names);
-
-		snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", m->variants[i].name);
-	}
+	for (size_t i = 0; i < m->nvariants; i++)
+		jf_names_add(names, sizeof(names), m->variants[i].name);
 	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s", want,
 			  names);
 }
 
-/* True when @host is a numeric address of this machine: then the servers
- * listen there only, and another board's servers can use the same ports
- * on another address. A name or a foreign address (QEMU's 10.0.2.2) keeps
- * the servers on all addresses. */
-static bool addr_is_local(const char *host)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	bool ok;
-	int fd;
-
-	memset(&ss, 0, sizeof(ss));
-	if (!host || !*host)
-		return false;
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		len = sizeof(struct sockaddr_in6);
-	} else {
-		return false;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	ok = bind(fd, (struct sockaddr *)&ss, len) == 0; /* port 0: any free one */
-	close(fd);
-	return ok;
-}
-
 /* Where a server child listens: its `bind` ("all": every address), else
- * its `host` when that is this machine's, else every address (NULL). */
+ * its `host` when that is this machine's (so another board's servers can
+ * use the same ports on another address), else every address (NULL). A
+ * name or a foreign address (QEMU's 10.0.2.2) keeps all addresses. */
 static const char *bind_addr(const jf_server_config *c)
 {
 	if (c->bind)
 		return strcmp(c->bind, "all") ? c->bind : NULL;
-	return addr_is_local(c->host) ? c->host : NULL;
+	return jf_addr_is_local(c->host) ? c->host : NULL;
 }
 
 /* shared_server: no servers of our own; the board's subdirectory of both

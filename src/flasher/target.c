@@ -12,11 +12,8 @@ static int unknown_target(const jf_manifest *m, const char *name, jf_err *err)
 {
 	char names[256] = "";
 
-	for (size_t i = 0; i < m->ntargets; i++) {
-		size_t len = strlen(names);
-
-		snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", m->targets[i].name);
-	}
+	for (size_t i = 0; i < m->ntargets; i++)
+		jf_names_add(names, sizeof(names), m->targets[i].name);
 	return jf_err_set(err, JF_ECONFIG, "target '%s' is not in the bundle's targets (%s)", name,
 			  names);
 }

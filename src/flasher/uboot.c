@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "flasher_int.h"
+#include "jmpflash/netaddr.h"
 
 
 /* TFTP trouble is retryable; a file U-Boot rejects is not. */
@@ -129,26 +130,6 @@ static void env_value(const char *text, const char *name, char *dst, size_t size
 		}
 }
 
-/* The address of this host's interface that routes to @board. */
-static int route_source(char *out, size_t size, const char *board)
-{
-	struct sockaddr_in to = {0}, me = {0};
-	socklen_t len = sizeof(me);
-	int fd, ok;
-
-	to.sin_family = AF_INET;
-	to.sin_port = htons(69);
-	if (inet_pton(AF_INET, board, &to.sin_addr) != 1)
-		return -1;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	ok = connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 &&
-	     getsockname(fd, (struct sockaddr *)&me, &len) == 0 &&
-	     inet_ntop(AF_INET, &me.sin_addr, out, (socklen_t)size);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int dhcp(jf_flasher *f, jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
@@ -217,7 +198,7 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		"discovered dhcp details: DhcpInfo(ip_address='%s', gateway='%s', netmask='%s')",
 		f->dhcp.ipaddr, f->dhcp.gatewayip, f->dhcp.netmask);
 	if (!f->serverip[0] &&
-	    route_source(f->serverip, sizeof(f->serverip), f->dhcp.ipaddr) < 0) {
+	    !jf_route_source(f->serverip, sizeof(f->serverip), f->dhcp.ipaddr)) {
 		error = jf_err_set(err, JF_ECONFIG,
 				   "cannot tell which address of this host the board (%s) reaches; "
 				   "set 'host:' of the tftp server in the exporter config",

@@ -23,6 +23,7 @@
 #include "jmpflash/buf.h"
 #include "jmpflash/clock.h"
 #include "jmpflash/http.h"
+#include "jmpflash/netaddr.h"
 
 struct jf_http_server {
 	jf_http_opts o;
@@ -482,41 +483,6 @@ void jf_http_server_stop(jf_http_server *s)
 
 /* The local address the kernel would use to reach @board: a connected UDP
  * socket sends nothing, it only picks the route. */
-static bool route_source(char *buf, size_t size, const char *board)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd;
-	bool ok = false;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, board, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(9);
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, board, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(9);
-		len = sizeof(struct sockaddr_in6);
-	} else {
-		return false;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-			const void *a = ss.ss_family == AF_INET
-						? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
-						: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
-
-			ok = inet_ntop(ss.ss_family, a, buf, (socklen_t)size) != NULL;
-		}
-	}
-	close(fd);
-	return ok;
-}
-
 int jf_http_url(char **out, const char *host, uint16_t port, const char *path, jf_err *err)
 {
 	jf_buf b = JF_BUF_INIT;
@@ -543,7 +509,7 @@ int jf_http_server_url(char **out, const jf_http_server *s, const char *board_ad
 
 	if (s->host)
 		host = s->host;
-	else if (!(board_addr && route_source(addr, sizeof(addr), board_addr)) && s->bind &&
+	else if (!(board_addr && jf_route_source(addr, sizeof(addr), board_addr)) && s->bind &&
 		 strcmp(s->bind, "0.0.0.0") && strcmp(s->bind, "::"))
 		host = s->bind;
 	return jf_http_url(out, host, s->port, path, err);
