@@ -111,8 +111,7 @@ static int deliver(jf_flasher *f, const jf_agent_job *aj, const char *arch, jf_e
 		return jf_err_set(err, JF_ENOTFOUND, "there is no jmpflash-agent for %s", arch);
 	if ((error = jf_sha256_file(hex, path, err)) < 0 ||
 	    (error = jf_image_stage(&served, path, f->cfg.http_dir, err)) < 0 ||
-	    (error = jf_http_server_url(&url, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					served, err)) < 0)
+	    (error = jf_flasher__served_url(f, served, &url, err)) < 0)
 		goto done;
 	jf_info(f->log, JF_COMPONENT, "Sending jmpflash-agent (%s) to the board", arch);
 	error = board_fetch(f, url, BOARD_DIR "/jmpflash-agent", hex, err);

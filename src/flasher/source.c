@@ -351,9 +351,7 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 		}
 	}
 	if (s->bmap_served && !s->bmap_url &&
-	    (error = jf_http_server_url(&s->bmap_url, f->http,
-					f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL, s->bmap_served,
-					err)) < 0)
+	    (error = jf_flasher__served_url(f, s->bmap_served, &s->bmap_url, err)) < 0)
 		return error;
 	if (!s->direct && !s->url)
 		return jf_flasher__served_url(f, s->served, &s->url, err);

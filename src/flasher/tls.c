@@ -43,8 +43,7 @@ static int ca_to_board(jf_flasher *f, jf_flash_source *s, const char *cacert, jf
 
 	if ((!s->ca_served &&
 	     (error = jf_image_stage(&s->ca_served, cacert, f->cfg.http_dir, err)) < 0) ||
-	    (error = jf_http_server_url(&url, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					s->ca_served, err)) < 0)
+	    (error = jf_flasher__served_url(f, s->ca_served, &url, err)) < 0)
 		return jf_err_wrap(err, "serving the CA file '%s' to the board", cacert);
 	jf_info(f->log, JF_COMPONENT, "Serving the CA file %s to the board: %s", cacert, url);
 	if (jf_buf_puts(&cmd, "wget -q -O " BOARD_CA " ") < 0 || jf_shell__quote(&cmd, url) < 0)
