@@ -101,26 +101,26 @@ int jf_bundle__index_pick(char **digest, const char *json, size_t len, const cha
 /* ---- cache (cache.c) ---- */
 
 /* "<cache>/blobs/sha256/<hex>" etc. */
-int jf_cache__path(char *buf, size_t size, const char *cache, const char *digest,
+int jf_bundle__cache_path(char *buf, size_t size, const char *cache, const char *digest,
 		   const char *suffix);
-int jf_cache__mkparent(const char *path, jf_err *err);
+int jf_bundle__cache_mkparent(const char *path, jf_err *err);
 /* Store @len bytes whose sha256 is @digest (checked here). */
-int jf_cache__put_mem(const char *cache, const char *digest, const void *data, size_t len,
+int jf_bundle__cache_put_mem(const char *cache, const char *digest, const void *data, size_t len,
 		      jf_err *err);
 /* Read a cached blob (at most @max bytes) into @out. */
-int jf_cache__read(jf_buf *out, const char *cache, const char *digest, size_t max,
+int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, size_t max,
 		   jf_err *err);
 /* Remember / recall which manifest digest @ref's tag named. */
-int jf_cache__tag_set(const char *cache, const jf_bundle_ref *ref, const char *digest,
+int jf_bundle__cache_tag_set(const char *cache, const jf_bundle_ref *ref, const char *digest,
 		      jf_err *err);
-int jf_cache__tag_get(char **digest, const char *cache, const jf_bundle_ref *ref, jf_err *err);
+int jf_bundle__cache_tag_get(char **digest, const char *cache, const jf_bundle_ref *ref, jf_err *err);
 
 /* Fetch a blob into the cache (locked, resumable, verified). With @layout
  * set the blob is copied from that OCI layout directory instead. */
-int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *layout,
+int jf_bundle__cache_fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *layout,
 		    const jf_bundle_layer *l, bool *downloaded, jf_err *err);
 /* Build "<cache>/bundles/sha256/<hex>" from cached blobs (atomic rename). */
-int jf_cache__view(char **dir, const char *cache, const jf_bundle_info *info, jf_err *err);
+int jf_bundle__cache_view(char **dir, const char *cache, const jf_bundle_info *info, jf_err *err);
 
 /* Copy a regular file (copy_file_range, then read/write). */
 int jf_bundle__copy_file(const char *from, const char *to, jf_err *err);

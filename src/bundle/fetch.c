@@ -125,7 +125,7 @@ static int verify(jf_sha256 *h, const jf_bundle_layer *l, uint64_t got, const ch
 	return 0;
 }
 
-int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *layout,
+int jf_bundle__cache_fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *layout,
 		    const jf_bundle_layer *l, bool *downloaded, jf_err *err)
 {
 	const char *cache = c->opts.cache_dir;
@@ -137,8 +137,8 @@ int jf_cache__fetch(jf_bundle_client *c, const jf_bundle_ref *ref, const char *l
 	struct stat st;
 
 	*downloaded = false;
-	if (jf_cache__path(blob, sizeof(blob), cache, l->digest, "") < 0 ||
-	    jf_cache__path(part, sizeof(part), cache, l->digest, ".partial") < 0 ||
+	if (jf_bundle__cache_path(blob, sizeof(blob), cache, l->digest, "") < 0 ||
+	    jf_bundle__cache_path(part, sizeof(part), cache, l->digest, ".partial") < 0 ||
 	    snprintf(lock, sizeof(lock), "%s/locks/%s", cache, l->digest + 7) >= (int)sizeof(lock) ||
 	    snprintf(ldir, sizeof(ldir), "%s/locks", cache) >= (int)sizeof(ldir) ||
 	    snprintf(dir, sizeof(dir), "%s/blobs/sha256", cache) >= (int)sizeof(dir))

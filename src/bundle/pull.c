@@ -93,12 +93,12 @@ static int resolve_cached(jf_bundle_client *c, const jf_bundle_ref *ref, jf_buf 
 
 	if (ref->digest)
 		*digest = strdup(ref->digest);
-	else if ((error = jf_cache__tag_get(digest, c->opts.cache_dir, ref, err)) < 0)
+	else if ((error = jf_bundle__cache_tag_get(digest, c->opts.cache_dir, ref, err)) < 0)
 		return error;
 	if (!*digest)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	jf_buf_clear(body);
-	if ((error = jf_cache__read(body, c->opts.cache_dir, *digest, JF_BUNDLE_MANIFEST_MAX,
+	if ((error = jf_bundle__cache_read(body, c->opts.cache_dir, *digest, JF_BUNDLE_MANIFEST_MAX,
 				    err)) < 0)
 		return error;
 	return check_digest(*digest, body, "the cached manifest", err);
@@ -133,9 +133,9 @@ static int resolve_ref(jf_bundle_info *out, jf_bundle_client *c, const char *tex
 	if ((error = jf_bundle__parse_manifest(out, body.ptr, body.len, name, err)) < 0)
 		goto done;
 	if (c->opts.cache_dir && !c->opts.offline &&
-	    ((error = jf_cache__put_mem(c->opts.cache_dir, out->manifest_digest, body.ptr,
+	    ((error = jf_bundle__cache_put_mem(c->opts.cache_dir, out->manifest_digest, body.ptr,
 					body.len, err)) < 0 ||
-	     (error = jf_cache__tag_set(c->opts.cache_dir, &ref, out->manifest_digest, err)) < 0))
+	     (error = jf_bundle__cache_tag_set(c->opts.cache_dir, &ref, out->manifest_digest, err)) < 0))
 		goto done;
 done:
 	jf_buf_free(&body);
@@ -262,7 +262,7 @@ static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 		if (snprintf(from, sizeof(from), "%s/%s", info->dir, t) >= (int)sizeof(from) ||
 		    snprintf(to, sizeof(to), "%s/%s", dest, t) >= (int)sizeof(to))
 			return jf_err_set(err, JF_EINVAL, "path too long: %s", t);
-		if ((error = jf_cache__mkparent(to, err)) < 0 ||
+		if ((error = jf_bundle__cache_mkparent(to, err)) < 0 ||
 		    (error = jf_bundle__copy_file(from, to, err)) < 0)
 			return error;
 	}
@@ -281,7 +281,7 @@ static int fetch_all(jf_bundle_info *out, jf_bundle_client *c, const char *sourc
 	for (size_t i = 0; i < out->nlayers; i++) {
 		bool got;
 
-		error = jf_cache__fetch(c, &ref, k == SRC_LAYOUT ? source : NULL, &out->layers[i],
+		error = jf_bundle__cache_fetch(c, &ref, k == SRC_LAYOUT ? source : NULL, &out->layers[i],
 					&got, err);
 		if (error < 0)
 			break;
@@ -312,7 +312,7 @@ int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
 		goto done;
 	}
 	if ((error = fetch_all(out, c, source, k, err)) < 0 ||
-	    (error = jf_cache__view(&out->dir, c->opts.cache_dir, out, err)) < 0)
+	    (error = jf_bundle__cache_view(&out->dir, c->opts.cache_dir, out, err)) < 0)
 		goto done;
 	if (dest && (error = copy_out(out, dest, err)) == 0) {
 		free(out->dir);

@@ -174,7 +174,7 @@ static const jf_driver_spec specs[] = {
 
 static const jf_driver_spec other_flasher = {NULL, JF_DRIVER_FLASHER, flasher_params, NULL};
 
-const jf_driver_spec *jf_driver_spec_find(const char *type)
+const jf_driver_spec *jf_config__driver_spec_find(const char *type)
 {
 	size_t n = strlen(type), p = strlen(FLASHERS);
 
@@ -188,7 +188,7 @@ const jf_driver_spec *jf_driver_spec_find(const char *type)
 	return NULL;
 }
 
-const jf_param_spec *jf_param_spec_find(const jf_driver_spec *spec, const char *key)
+const jf_param_spec *jf_config__param_spec_find(const jf_driver_spec *spec, const char *key)
 {
 	for (const jf_param_spec *p = spec->params; p->key; p++)
 		if (!strcmp(p->key, key))
@@ -196,7 +196,7 @@ const jf_param_spec *jf_param_spec_find(const jf_driver_spec *spec, const char *
 	return NULL;
 }
 
-bool jf_param_is_common(const char *key)
+bool jf_config__param_is_common(const char *key)
 {
 	static const char *const common[] = {"log_level", "labels", "uuid", "description",
 					     "methods_description"};
@@ -207,7 +207,7 @@ bool jf_param_is_common(const char *key)
 	return false;
 }
 
-int jf_user_dir(char *buf, size_t size, const char *key)
+int jf_config__user_dir(char *buf, size_t size, const char *key)
 {
 	const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	const char *leaf = !strcmp(key, "cache_dir") ? "flasher"

@@ -30,11 +30,11 @@ typedef struct jf_driver_spec {
 
 /* The spec for @type, or NULL. Flasher subclasses that jmpflash has no
  * preset for still match (as a flasher without a default bundle). */
-const jf_driver_spec *jf_driver_spec_find(const char *type);
-const jf_param_spec *jf_param_spec_find(const jf_driver_spec *spec, const char *key);
+const jf_driver_spec *jf_config__driver_spec_find(const char *type);
+const jf_param_spec *jf_config__param_spec_find(const jf_driver_spec *spec, const char *key);
 /* Keys every upstream driver accepts and jmpflash ignores. */
-bool jf_param_is_common(const char *key);
+bool jf_config__param_is_common(const char *key);
 /* The user-level directory to use instead of @key's default ("cache_dir"). */
-int jf_user_dir(char *buf, size_t size, const char *key);
+int jf_config__user_dir(char *buf, size_t size, const char *key);
 
 #endif

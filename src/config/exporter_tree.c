@@ -117,7 +117,7 @@ static int check_cycles(loader *l, jf_driver *d)
 static int add_auto_child(loader *l, jf_driver *f, const char *name, const char *type,
 			  const char *dir_key)
 {
-	const jf_driver_spec *spec = jf_driver_spec_find(type);
+	const jf_driver_spec *spec = jf_config__driver_spec_find(type);
 	jf_driver **c, *d;
 	jf_param *p;
 	size_t len;
@@ -139,11 +139,11 @@ static int add_auto_child(loader *l, jf_driver *f, const char *name, const char 
 	d->auto_created = true;
 	d->line = f->line;
 	d->col = f->col;
-	if (!(p = jf_exporter__param_add(d, "root_dir")) || !(p->str = strdup(jf_driver_str(f, dir_key))))
+	if (!(p = jf_config__exporter_param_add(d, "root_dir")) || !(p->str = strdup(jf_driver_str(f, dir_key))))
 		return nomem(l);
 	p->type = JF_PARAM_STR;
 	p->defaulted = true;
-	return jf_exporter__apply_defaults(l, d, spec, NULL);
+	return jf_config__exporter_apply_defaults(l, d, spec, NULL);
 }
 
 static int check_flasher(loader *l, jf_driver *f)
@@ -220,7 +220,7 @@ static int check_flashers(loader *l, jf_driver *d)
 	return 0;
 }
 
-int jf_exporter__check_tree(loader *l)
+int jf_config__exporter_check_tree(loader *l)
 {
 	jf_exporter *e = l->e;
 	int error;

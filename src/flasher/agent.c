@@ -50,7 +50,7 @@ static int board_arch(jf_flasher *f, char *arch, size_t cap, jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
 	size_t n = 0;
-	int error = jf_shell__run(f, "uname -m", 30, &out, err);
+	int error = jf_flasher__shell_run(f, "uname -m", 30, &out, err);
 
 	if (!error) {
 		const char *p = out.ptr ? out.ptr : "";
@@ -75,21 +75,21 @@ static int board_fetch(jf_flasher *f, const char *url, const char *dest, const c
 	const char *p;
 	int error;
 
-	error = jf_shell__run(f, "mkdir -p " BOARD_DIR " && { grep -q ' " BOARD_DIR " ' "
+	error = jf_flasher__shell_run(f, "mkdir -p " BOARD_DIR " && { grep -q ' " BOARD_DIR " ' "
 				 "/proc/mounts || mount -t tmpfs -o size=64m,mode=700 jfa " BOARD_DIR
 				 " 2>/dev/null || true; }",
 			      30, NULL, err);
 	if (!error && ((error = jf_buf_puts(&cmd, "wget -q -O ")) < 0 ||
-		       (error = jf_shell__quote(&cmd, dest)) < 0 ||
+		       (error = jf_flasher__shell_quote(&cmd, dest)) < 0 ||
 		       (error = jf_buf_puts(&cmd, " ")) < 0 ||
-		       (error = jf_shell__quote(&cmd, url)) < 0 ||
+		       (error = jf_flasher__shell_quote(&cmd, url)) < 0 ||
 		       (error = jf_buf_puts(&cmd, " && chmod 700 ")) < 0 ||
-		       (error = jf_shell__quote(&cmd, dest)) < 0 ||
+		       (error = jf_flasher__shell_quote(&cmd, dest)) < 0 ||
 		       (error = jf_buf_puts(&cmd, " && sha256sum ")) < 0 ||
-		       (error = jf_shell__quote(&cmd, dest)) < 0))
+		       (error = jf_flasher__shell_quote(&cmd, dest)) < 0))
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 	if (!error)
-		error = jf_shell__run(f, cmd.ptr, 120, &out, err);
+		error = jf_flasher__shell_run(f, cmd.ptr, 120, &out, err);
 	/* (a kernel message may come first on the console: look for the line) */
 	p = out.ptr && want ? strstr(out.ptr, want) : NULL;
 	if (!error && want && (!p || (p > out.ptr && !strchr(" \r\n", p[-1])) || p[64] != ' '))
@@ -131,7 +131,7 @@ static int arg(jf_buf *b, const char *opt, const char *value)
 		error |= jf_buf_printf(b, " %s", opt);
 	if (value) {
 		error |= jf_buf_puts(b, " ");
-		error |= jf_shell__quote(b, value);
+		error |= jf_flasher__shell_quote(b, value);
 	}
 	return error;
 }
@@ -186,7 +186,7 @@ static void on_line(jf_flasher *f, const jf_write_job *job, follow_state *st, co
 	jf_agent_line l;
 	uint64_t now = jf_clock_mono_us();
 
-	switch (jf_agent_line_parse(&l, line, len)) {
+	switch (jf_flasher__agent_line_parse(&l, line, len)) {
 	case JF_AGENT_LINE_PROGRESS:
 		jf_flasher__progress(f, l.written, l.total ? l.total : job->raw_size,
 				     (double)l.rate);
@@ -307,7 +307,7 @@ static int run(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj, b
 	int error;
 
 	if ((error = command(&script, job, aj, fls)) < 0 ||
-	    (error = jf_write__upload(f, script.ptr, err)) < 0 ||
+	    (error = jf_flasher__write_upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, st, fls, err)) < 0)
 		goto done;
 	if (st->rc == 8 && !fls)
@@ -330,7 +330,7 @@ static int run_fls(jf_flasher *f, const jf_write_job *job, const jf_agent_job *a
 	jf_info(f->log, JF_COMPONENT, "Fetching fls from %s", aj->fls_url);
 	if ((error = board_fetch(f, aj->fls_url, BOARD_DIR "/fls", NULL, err)) < 0 ||
 	    (error = run(f, job, aj, true, &st, err)) < 0 ||
-	    (error = jf_shell__run(f, "sync", 600, NULL, err)) < 0)
+	    (error = jf_flasher__shell_run(f, "sync", 600, NULL, err)) < 0)
 		return jf_flasher__step_end(f, "write", error, err);
 	jf_flasher__step_end(f, "write", 0, err);
 	if (!job->raw_size || !job->raw_sha256) {
@@ -338,10 +338,10 @@ static int run_fls(jf_flasher *f, const jf_write_job *job, const jf_agent_job *a
 					      "know: not verified");
 		return 0;
 	}
-	return jf_write__verify(f, job, job->raw_size, err);
+	return jf_flasher__write_verify(f, job, job->raw_size, err);
 }
 
-int jf_write__agent(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj, jf_err *err)
+int jf_flasher__write_agent(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj, jf_err *err)
 {
 	char arch[32];
 	follow_state st = {0};

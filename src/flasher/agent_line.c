@@ -94,7 +94,7 @@ static jf_agent_line_kind none(jf_agent_line *o)
 	return JF_AGENT_LINE_NONE;
 }
 
-jf_agent_line_kind jf_agent_line_parse(jf_agent_line *o, const char *line, size_t len)
+jf_agent_line_kind jf_flasher__agent_line_parse(jf_agent_line *o, const char *line, size_t len)
 {
 	static const char pre[] = "jf-agent ";
 	const char *p, *end = line + len;

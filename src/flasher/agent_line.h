@@ -28,6 +28,6 @@ typedef struct jf_agent_line {
 } jf_agent_line;
 
 /* Parse one line (@len bytes, without the newline; may hold NULs). */
-jf_agent_line_kind jf_agent_line_parse(jf_agent_line *out, const char *line, size_t len);
+jf_agent_line_kind jf_flasher__agent_line_parse(jf_agent_line *out, const char *line, size_t len);
 
 #endif

@@ -164,10 +164,10 @@ static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, 
 	int error;
 
 	if (o->method != JF_METHOD_AGENT)
-		return jf_write__shell(f, job, err);
-	if ((error = jf_write__agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
+		return jf_flasher__write_shell(f, job, err);
+	if ((error = jf_flasher__write_agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
 		return error;
-	if ((error = jf_source__for_shell(f, s, err)) < 0)
+	if ((error = jf_flasher__source_for_shell(f, s, err)) < 0)
 		return error;
 	job->url = s->url;
 	job->decompress = s->decompress;
@@ -175,7 +175,7 @@ static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, 
 		job->raw_size = s->info.raw_size;
 		job->raw_sha256 = s->info.raw_sha256;
 	}
-	return jf_write__shell(f, job, err);
+	return jf_flasher__write_shell(f, job, err);
 }
 
 /* One boot and the writes of every part, for one attempt. */
@@ -189,20 +189,20 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		return error;
 	/* upstream's order: the targets are resolved, then preflash_commands run */
 	for (size_t i = 0; i < n; i++)
-		if ((error = jf_target__resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
+		if ((error = jf_flasher__target_resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
 			return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "target", 0, NULL);
 	for (size_t i = 0; i < f->manifest.npreflash; i++) {
 		jf_info(f->log, JF_COMPONENT, "Running preflash command: %s",
 			f->manifest.preflash_commands[i]);
-		if ((error = jf_shell__run(f, f->manifest.preflash_commands[i], 300, NULL, err)) < 0)
+		if ((error = jf_flasher__shell_run(f, f->manifest.preflash_commands[i], 300, NULL, err)) < 0)
 			return jf_flasher__step_end(f, "target", error, err);
 	}
 	jf_flasher__step_end(f, "target", 0, err);
 	for (size_t i = 0; i < n; i++) {
 		jf_write_job job = {0};
 
-		if ((error = jf_source__ready(f, &src[i], err)) < 0)
+		if ((error = jf_flasher__source_ready(f, &src[i], err)) < 0)
 			return error;
 		job.url = src[i].url;
 		job.decompress = src[i].decompress;
@@ -243,7 +243,7 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 		const char *part = o->nparts ? o->parts[i].partition : o->partition;
 
 		images[i] = o->nparts ? o->parts[i].image : o->image;
-		if ((error = jf_target_pick(&targets[i], &f->manifest, f->cfg.default_target,
+		if ((error = jf_flasher__target_pick(&targets[i], &f->manifest, f->cfg.default_target,
 					    o->target, part, err)) < 0)
 			return error;
 	}
@@ -291,7 +291,7 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	if ((error = jf_flasher__setup(f, err)) < 0 || (error = plan(f, o, targets, images, &n, err)) < 0)
 		goto done;
 	for (; prepared < n; prepared++)
-		if ((error = jf_source__prepare(f, &src[prepared], o, images[prepared], err)) < 0)
+		if ((error = jf_flasher__source_prepare(f, &src[prepared], o, images[prepared], err)) < 0)
 			goto done;
 	for (;; f->attempt++) {
 		error = attempt(f, o, src, targets, n, err);
@@ -323,7 +323,7 @@ done:
 		jf_flasher__event(f, JF_EV_STEP_END, "power-off", 0, NULL);
 	}
 	for (size_t i = 0; i < prepared + (prepared < n && error < 0); i++)
-		jf_source__dispose(f, &src[i]);
+		jf_flasher__source_dispose(f, &src[i]);
 	jf_flasher__teardown(f);
 	jf_flasher__event(f, JF_EV_RESULT, "flash", error, error < 0 ? err->msg : NULL);
 	return error;

@@ -81,34 +81,34 @@ int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err
 /* What U-Boot prints when something failed, the code it means and what to
  * tell the user; @boot: also seen after the boot command (shell.c waits
  * for the login prompt with these). */
-typedef struct jf_uboot__error {
+typedef struct jf_flasher__uboot_error {
 	const char *text;
 	int code;
 	const char *says;
 	bool boot;
-} jf_uboot__error;
-extern const jf_uboot__error jf_uboot__errors[];
-extern const size_t jf_uboot__nerrors;
+} jf_flasher__uboot_error;
+extern const jf_flasher__uboot_error jf_flasher__uboot_errors[];
+extern const size_t jf_flasher__uboot_nerrors;
 
-int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err);
-int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
-int jf_uboot__network(jf_flasher *f, jf_err *err);
-int jf_uboot__load(jf_flasher *f, jf_err *err);
-int jf_uboot__boot(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_reach_prompt(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
+int jf_flasher__uboot_network(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_load(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_boot(jf_flasher *f, jf_err *err);
 
 /* shell.c */
-int jf_shell__login(jf_flasher *f, jf_err *err);
+int jf_flasher__shell_login(jf_flasher *f, jf_err *err);
 /* Run @cmd on the board's shell; a non-zero exit status is an error that
  * carries the command's output. @out (may be NULL) gets stdout+stderr. */
-int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
+int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
 /* As upstream: make sure the flasher shell has an address (udhcpc when it
  * has no default route) and the right time (for TLS). */
-int jf_shell__network(jf_flasher *f, jf_err *err);
+int jf_flasher__shell_network(jf_flasher *f, jf_err *err);
 /* The last non-empty line of @text (*len bytes, 0 when none), skipping
  * lines that contain @skip (may be NULL): what a failing command said. */
-const char *jf_shell__last_line(const char *text, const char *skip, size_t *len);
+const char *jf_flasher__shell_last_line(const char *text, const char *skip, size_t *len);
 /* Quote @s for the board's shell ('...'). */
-int jf_shell__quote(jf_buf *out, const char *s);
+int jf_flasher__shell_quote(jf_buf *out, const char *s);
 
 /* boot.c: power on/cycle, reach U-Boot, network, load, boot, log in */
 int jf_flasher__boot_uboot(jf_flasher *f, jf_err *err);

@@ -8,10 +8,10 @@
 
 #include "flasher_int.h"
 
-/* Besides U-Boot's own errors (jf_uboot__errors, those marked boot), text
+/* Besides U-Boot's own errors (jf_flasher__uboot_errors, those marked boot), text
  * that means the boot failed: waiting for the login prompt any longer would
  * only hit the timeout. */
-static const jf_uboot__error boot_errors[] = {
+static const jf_flasher__uboot_error boot_errors[] = {
 	{"Kernel panic", JF_EPROTO, "the flasher kernel panicked", true},
 	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting", true}, /* prompt */
 };
@@ -22,7 +22,7 @@ static const jf_uboot__error boot_errors[] = {
  * error. */
 static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err *err)
 {
-	const jf_uboot__error *says[MAX_BOOT_PATTERNS];
+	const jf_flasher__uboot_error *says[MAX_BOOT_PATTERNS];
 	jf_pattern pats[1 + MAX_BOOT_PATTERNS];
 	size_t n = 0;
 	char uboot[80];
@@ -30,9 +30,9 @@ static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err
 
 	snprintf(uboot, sizeof(uboot), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_RE(want);
-	for (size_t i = 0; i < jf_uboot__nerrors && n < MAX_BOOT_PATTERNS - NBOOT; i++)
-		if (jf_uboot__errors[i].boot)
-			says[n++] = &jf_uboot__errors[i];
+	for (size_t i = 0; i < jf_flasher__uboot_nerrors && n < MAX_BOOT_PATTERNS - NBOOT; i++)
+		if (jf_flasher__uboot_errors[i].boot)
+			says[n++] = &jf_flasher__uboot_errors[i];
 	for (size_t i = 0; i < NBOOT; i++)
 		says[n++] = &boot_errors[i];
 	for (size_t i = 0; i < n; i++)
@@ -46,7 +46,7 @@ static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err
 	return idx < 0 ? idx : 0;
 }
 
-int jf_shell__login(jf_flasher *f, jf_err *err)
+int jf_flasher__shell_login(jf_flasher *f, jf_err *err)
 {
 	const jf_manifest_login *lg = &f->manifest.login;
 	unsigned boot_s = f->opts.boot_timeout_s;
@@ -80,7 +80,7 @@ int jf_shell__login(jf_flasher *f, jf_err *err)
 	return 0;
 }
 
-const char *jf_shell__last_line(const char *text, const char *skip, size_t *len)
+const char *jf_flasher__shell_last_line(const char *text, const char *skip, size_t *len)
 {
 	const char *best = text;
 
@@ -98,7 +98,7 @@ const char *jf_shell__last_line(const char *text, const char *skip, size_t *len)
 	return best;
 }
 
-int jf_shell__quote(jf_buf *out, const char *s)
+int jf_flasher__shell_quote(jf_buf *out, const char *s)
 {
 	int error = jf_buf_puts(out, "'");
 
@@ -107,7 +107,7 @@ int jf_shell__quote(jf_buf *out, const char *s)
 	return error ? error : jf_buf_puts(out, "'");
 }
 
-int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
+int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
 {
 	jf_pattern rc = JF_RE("jf-rc=([0-9]+)\r?\n"), prompt = JF_LIT(f->prompt);
 	jf_match m = JF_MATCH_INIT;
@@ -131,7 +131,7 @@ int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
 	if (strcmp(code.ptr, "0")) {
 		/* the last line of output says most */
 		size_t len;
-		const char *last = jf_shell__last_line(m.before.ptr ? m.before.ptr : "", NULL, &len);
+		const char *last = jf_flasher__shell_last_line(m.before.ptr ? m.before.ptr : "", NULL, &len);
 
 		error = jf_err_set(err, JF_EPROTO, "board command '%s' failed (exit %s)%s%.*s", cmd,
 				   code.ptr, len ? ": " : "", (int)len, last);
@@ -143,7 +143,7 @@ done:
 	return error;
 }
 
-int jf_shell__network(jf_flasher *f, jf_err *err)
+int jf_flasher__shell_network(jf_flasher *f, jf_err *err)
 {
 	char cmd[128];
 	jf_buf out = JF_BUF_INIT;
@@ -151,7 +151,7 @@ int jf_shell__network(jf_flasher *f, jf_err *err)
 
 	/* the initramfs may still be getting its lease: give it a moment, then
 	 * ask ourselves (upstream runs udhcpc here too) */
-	error = jf_shell__run(f,
+	error = jf_flasher__shell_run(f,
 			      "i=0; while ! ip route | grep -q default && [ $i -lt 50 ]; do "
 			      "sleep 0.1; i=$((i+1)); done; ip route | grep -q default || "
 			      "udhcpc -n -q -t 10 -T 1",
@@ -161,12 +161,12 @@ int jf_shell__network(jf_flasher *f, jf_err *err)
 		return jf_err_wrap(err, "the flasher shell has no network");
 	snprintf(cmd, sizeof(cmd), "date -s @%llu >/dev/null",
 		 (unsigned long long)(jf_clock_wall_ms() / 1000));
-	if ((error = jf_shell__run(f, cmd, 10, NULL, err)) < 0)
+	if ((error = jf_flasher__shell_run(f, cmd, 10, NULL, err)) < 0)
 		return error;
 	/* as upstream: what U-Boot's dhcp gave, for preflash commands and users */
 	if (!f->dhcp.ipaddr[0])
 		return 0;
 	snprintf(cmd, sizeof(cmd), "export dhcp_addr='%.40s' gw_addr='%.40s'", f->dhcp.ipaddr,
 		 f->dhcp.gatewayip);
-	return jf_shell__run(f, cmd, 10, NULL, err);
+	return jf_flasher__shell_run(f, cmd, 10, NULL, err);
 }

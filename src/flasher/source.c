@@ -190,7 +190,7 @@ static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 	return jf_image_stage(&s->bmap_served, bmap, f->cfg.http_dir, err);
 }
 
-int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	jf_compression comp = s->info.compression;
 	int error;
@@ -213,10 +213,10 @@ int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	s->decompress = NULL;
 	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
 		return error;
-	return jf_source__ready(f, s, err);
+	return jf_flasher__source_ready(f, s, err);
 }
 
-int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+int jf_flasher__source_prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		       const char *image, jf_err *err)
 {
 	int error;
@@ -236,7 +236,7 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 	return prepare_file(f, s, o, image, err);
 }
 
-int jf_source__via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	char *url = s->url;
 	const char *decompress = s->decompress;
@@ -333,12 +333,12 @@ static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *
 	return 0;
 }
 
-int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	int error;
 
 	if (s->direct && !strncasecmp(s->given, "https://", 8) &&
-	    (error = jf_source__board_tls(f, s, err)) < 0)
+	    (error = jf_flasher__source_board_tls(f, s, err)) < 0)
 		return error;
 	if (s->hashing) {
 		jf_info(f->log, JF_COMPONENT,
@@ -358,7 +358,7 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	return 0;
 }
 
-void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
+void jf_flasher__source_dispose(jf_flasher *f, jf_flash_source *s)
 {
 	if (s->hashing)
 		pthread_join(s->hasher, NULL); /* it stops early on the cancel fd */

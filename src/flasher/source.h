@@ -42,18 +42,18 @@ struct jf_flash_opts;
 /* Stage @image: checks that must pass before the board is powered (the
  * checksum, a URL the host downloads) happen here; hashing a local image
  * goes on in the background. */
-int jf_source__prepare(struct jf_flasher *f, jf_flash_source *s, const struct jf_flash_opts *o,
+int jf_flasher__source_prepare(struct jf_flasher *f, jf_flash_source *s, const struct jf_flash_opts *o,
 		       const char *image, jf_err *err);
 /* Wait for the background hashing (before the write needs its results). */
-int jf_source__ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+int jf_flasher__source_ready(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 /* The agent could not run: make @s something the shell method can write
  * (zstd/lz4 decompressed on the host after all). */
-int jf_source__for_shell(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
-void jf_source__dispose(struct jf_flasher *f, jf_flash_source *s);
+int jf_flasher__source_for_shell(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+void jf_flasher__source_dispose(struct jf_flasher *f, jf_flash_source *s);
 /* The board is up: for an https URL it downloads itself, pick the tool that
  * can check TLS as asked (tls.c), else let the host download it instead. */
-int jf_source__board_tls(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+int jf_flasher__source_board_tls(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 /* Host side of a URL the board will not fetch: download, then as a file. */
-int jf_source__via_host(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+int jf_flasher__source_via_host(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 
 #endif

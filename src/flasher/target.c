@@ -18,7 +18,7 @@ static int unknown_target(const jf_manifest *m, const char *name, jf_err *err)
 			  names);
 }
 
-int jf_target_pick(jf_target *out, const jf_manifest *m, const char *config_default,
+int jf_flasher__target_pick(jf_target *out, const jf_manifest *m, const char *config_default,
 		   const char *target, const char *partition, jf_err *err)
 {
 	const char *name;
@@ -42,7 +42,7 @@ int jf_target_pick(jf_target *out, const jf_manifest *m, const char *config_defa
 	return 0;
 }
 
-int jf_target_sysfs_address(const char *device, const char **address)
+int jf_flasher__target_sysfs_address(const char *device, const char **address)
 {
 	static const char prefix[] = "/sys/class/block#";
 
@@ -52,7 +52,7 @@ int jf_target_sysfs_address(const char *device, const char **address)
 	return 1;
 }
 
-int jf_target_find_disk_cmd(jf_buf *out, const char *address)
+int jf_flasher__target_find_disk_cmd(jf_buf *out, const char *address)
 {
 	/* whole disks only: a partition has a "partition" attribute */
 	return jf_buf_printf(out,
@@ -61,7 +61,7 @@ int jf_target_find_disk_cmd(jf_buf *out, const char *address)
 			     address);
 }
 
-int jf_target_find_part_cmd(jf_buf *out, const char *disk, const char *label)
+int jf_flasher__target_find_part_cmd(jf_buf *out, const char *disk, const char *label)
 {
 	/* no udev on a flasher initramfs: the kernel's uevent names GPT
 	 * partitions (PARTNAME) */
@@ -74,7 +74,7 @@ int jf_target_find_part_cmd(jf_buf *out, const char *disk, const char *label)
 }
 
 /* The first "jf-dev=NAME" in @text as "/dev/NAME". */
-int jf_target_parse_dev(char *dev, size_t size, const char *text)
+int jf_flasher__target_parse_dev(char *dev, size_t size, const char *text)
 {
 	const char *p = text ? strstr(text, "jf-dev=") : NULL;
 	size_t len;
@@ -89,17 +89,17 @@ int jf_target_parse_dev(char *dev, size_t size, const char *text)
 }
 
 /* Resolve @t to a device path on the board. */
-int jf_target__resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size, jf_err *err)
+int jf_flasher__target_resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size, jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT, out = JF_BUF_INIT;
 	const char *addr, *disk;
 	int error = 0;
 
-	if (jf_target_sysfs_address(t->device, &addr)) {
-		if ((error = jf_target_find_disk_cmd(&cmd, addr)) < 0 ||
-		    (error = jf_shell__run(f, cmd.ptr, 30, &out, err)) < 0)
+	if (jf_flasher__target_sysfs_address(t->device, &addr)) {
+		if ((error = jf_flasher__target_find_disk_cmd(&cmd, addr)) < 0 ||
+		    (error = jf_flasher__shell_run(f, cmd.ptr, 30, &out, err)) < 0)
 			goto done;
-		if (jf_target_parse_dev(dev, size, out.ptr) < 0) {
+		if (jf_flasher__target_parse_dev(dev, size, out.ptr) < 0) {
 			error = jf_err_set(err, JF_ENOTFOUND,
 					   "target '%s': the board has no block device at %s", t->name,
 					   addr);
@@ -115,10 +115,10 @@ int jf_target__resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size
 	disk = strrchr(dev, '/') + 1;
 	jf_buf_clear(&cmd);
 	jf_buf_clear(&out);
-	if ((error = jf_target_find_part_cmd(&cmd, disk, t->partlabel)) < 0 ||
-	    (error = jf_shell__run(f, cmd.ptr, 30, &out, err)) < 0)
+	if ((error = jf_flasher__target_find_part_cmd(&cmd, disk, t->partlabel)) < 0 ||
+	    (error = jf_flasher__shell_run(f, cmd.ptr, 30, &out, err)) < 0)
 		goto done;
-	if (jf_target_parse_dev(dev, size, out.ptr) < 0) {
+	if (jf_flasher__target_parse_dev(dev, size, out.ptr) < 0) {
 		error = jf_err_set(err, JF_ENOTFOUND, "no partition labelled '%s' on %s (target %s)",
 				   t->partlabel, disk, t->name);
 		goto done;

@@ -15,7 +15,7 @@
 
 
 /* TFTP trouble is retryable; a file U-Boot rejects is not. */
-const jf_uboot__error jf_uboot__errors[] = {
+const jf_flasher__uboot_error jf_flasher__uboot_errors[] = {
 	{"Retry count exceeded", JF_ETIMEOUT, "TFTP timed out (is the TFTP server reachable "
 					       "from the board at serverip?)", false},
 	{"File not found", JF_ENOTFOUND, "the TFTP server does not have the file", false},
@@ -30,8 +30,8 @@ const jf_uboot__error jf_uboot__errors[] = {
 	{"Could not find a valid device tree", JF_EINTEGRITY, "U-Boot found no usable device "
 							       "tree", true},
 };
-const size_t jf_uboot__nerrors = sizeof(jf_uboot__errors) / sizeof(jf_uboot__errors[0]);
-#define NERRORS (sizeof(jf_uboot__errors) / sizeof(jf_uboot__errors[0]))
+const size_t jf_flasher__uboot_nerrors = sizeof(jf_flasher__uboot_errors) / sizeof(jf_flasher__uboot_errors[0]);
+#define NERRORS (sizeof(jf_flasher__uboot_errors) / sizeof(jf_flasher__uboot_errors[0]))
 
 /* Wait for the prompt, failing fast on a U-Boot error: on one, interrupt
  * the command (Ctrl-C stops TFTP's endless retries) and report it. */
@@ -46,13 +46,13 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 	snprintf(prompt, sizeof(prompt), "\n%s", f->cfg.uboot_prompt);
 	pats[0] = JF_LIT(prompt);
 	for (size_t i = 0; i < NERRORS; i++)
-		pats[1 + i] = JF_LIT(jf_uboot__errors[i].text);
+		pats[1 + i] = JF_LIT(jf_flasher__uboot_errors[i].text);
 	idx = jf_console_expect(f->con, pats, 1 + NERRORS, d, &m, err);
 	if (idx >= 0 && out)
 		jf_buf_put(out, m.before.ptr, m.before.len);
 	if (idx > 0) {
-		const char *says = jf_uboot__errors[idx - 1].says;
-		int code = jf_uboot__errors[idx - 1].code;
+		const char *says = jf_flasher__uboot_errors[idx - 1].says;
+		int code = jf_flasher__uboot_errors[idx - 1].code;
 
 		jf_match_free(&m);
 		jf_console_send(f->con, "\x03", 1, NULL);
@@ -70,7 +70,7 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 	return idx < 0 ? idx : 0;
 }
 
-int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
+int jf_flasher__uboot_cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
 {
 	int error;
 
@@ -84,7 +84,7 @@ int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *ou
  * (e.g. "J784S4# "), else "=> ". Keys go out every 200 ms until the
  * prompt shows; then a marker command proves the console is in step (its
  * output differs from its echo, so the echo cannot match). */
-int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err)
+int jf_flasher__uboot_reach_prompt(jf_flasher *f, jf_err *err)
 {
 	unsigned limit = f->opts.uboot_timeout_s;
 	jf_deadline d = jf_deadline_in_s(limit);
@@ -138,7 +138,7 @@ static int dhcp(jf_flasher *f, jf_err *err)
 	jf_info(f->log, JF_COMPONENT, "Running DHCP to obtain network configuration...");
 	for (int i = 1; i <= 3; i++) {
 		jf_buf_clear(&out);
-		error = jf_uboot__cmd(f, "dhcp", 30, &out, err);
+		error = jf_flasher__uboot_cmd(f, "dhcp", 30, &out, err);
 		if (!error && out.ptr && strstr(out.ptr, "DHCP client bound to address"))
 			break;
 		if (!error)
@@ -151,7 +151,7 @@ static int dhcp(jf_flasher *f, jf_err *err)
 	return error;
 }
 
-int jf_uboot__network(jf_flasher *f, jf_err *err)
+int jf_flasher__uboot_network(jf_flasher *f, jf_err *err)
 {
 	const char *ip = f->cfg.board_ipaddr;
 	jf_buf out = JF_BUF_INIT;
@@ -159,11 +159,11 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 	int error;
 
 	/* dhcp must not load anything; the board's own autoload comes back after */
-	if ((error = jf_uboot__cmd(f, "printenv autoload", 10, &out, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, "printenv autoload", 10, &out, err)) < 0)
 		goto done;
 	env_value(out.ptr, "autoload", autoload, sizeof(autoload));
 	jf_buf_clear(&out);
-	if ((error = jf_uboot__cmd(f, "setenv autoload no", 10, NULL, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, "setenv autoload no", 10, NULL, err)) < 0)
 		goto done;
 	if (ip) {
 		/* static addressing from the config */
@@ -171,23 +171,23 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		const char *gw = f->cfg.board_gatewayip;
 
 		snprintf(cmd, sizeof(cmd), "setenv ipaddr %s", ip);
-		if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 			goto done;
 		snprintf(cmd, sizeof(cmd), "setenv netmask %s", mask ? mask : "255.255.255.0");
-		if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 			goto done;
 		if (gw) {
 			snprintf(cmd, sizeof(cmd), "setenv gatewayip %s", gw);
-			if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+			if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 				goto done;
 		}
 	} else if ((error = dhcp(f, err)) < 0) {
 		goto done;
 	}
 	snprintf(cmd, sizeof(cmd), "setenv autoload%s%.64s", autoload[0] ? " " : "", autoload);
-	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
-	if ((error = jf_uboot__cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) < 0)
 		goto done;
 	env_value(out.ptr, "ipaddr", f->dhcp.ipaddr, sizeof(f->dhcp.ipaddr));
 	env_value(out.ptr, "netmask", f->dhcp.netmask, sizeof(f->dhcp.netmask));
@@ -206,19 +206,19 @@ int jf_uboot__network(jf_flasher *f, jf_err *err)
 		goto done;
 	}
 	snprintf(cmd, sizeof(cmd), "setenv serverip '%s'", f->serverip);
-	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
 	/* 1468: the largest block that fits one Ethernet frame (U-Boot does not
 	 * reassemble IP fragments); a U-Boot without windowsize ignores it. */
 	snprintf(cmd, sizeof(cmd), "setenv tftpblocksize %u", f->cfg.tftp_blocksize);
-	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
 	snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %u", f->cfg.tftp_windowsize);
-	if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
 	/* After a lost block U-Boot re-ACKs when its timeout fires: 2 s rather
 	 * than 5 gets a window going again sooner (the server answers it). */
-	error = jf_uboot__cmd(f, "setenv tftptimeout 2000", 10, NULL, err);
+	error = jf_flasher__uboot_cmd(f, "setenv tftptimeout 2000", 10, NULL, err);
 done:
 	jf_buf_free(&out);
 	return error;
@@ -231,7 +231,7 @@ static int load_once(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 	int error;
 
 	snprintf(cmd, sizeof(cmd), "tftpboot %s %s", bf->address, bf->name);
-	error = jf_uboot__cmd(f, cmd, 300, &out, err);
+	error = jf_flasher__uboot_cmd(f, cmd, 300, &out, err);
 	snprintf(want, sizeof(want), "Bytes transferred = %llu ", (unsigned long long)bf->size);
 	if (!error && (!out.ptr || !strstr(out.ptr, want)))
 		error = jf_err_set(err, JF_EPROTO, "U-Boot '%s' did not load all %llu bytes", cmd,
@@ -260,14 +260,14 @@ static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 		jf_warn(f->log, JF_COMPONENT, "TFTP of %s stalled (%s); again with windowsize %lld",
 			bf->name, err->msg, window);
 		snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %lld", window);
-		if ((error = jf_uboot__cmd(f, cmd, 10, NULL, err)) < 0)
+		if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 			return error;
 		error = load_once(f, bf, err);
 	}
 	return error;
 }
 
-int jf_uboot__load(jf_flasher *f, jf_err *err)
+int jf_flasher__uboot_load(jf_flasher *f, jf_err *err)
 {
 	int error;
 
@@ -276,7 +276,7 @@ int jf_uboot__load(jf_flasher *f, jf_err *err)
 	return load_one(f, &f->dtb, err);
 }
 
-int jf_uboot__boot(jf_flasher *f, jf_err *err)
+int jf_flasher__uboot_boot(jf_flasher *f, jf_err *err)
 {
 	const char *cmd = jf_manifest_bootcmd(&f->manifest, f->variant);
 

@@ -14,10 +14,10 @@
 
 static int quoted(jf_buf *b, const char *s)
 {
-	return jf_shell__quote(b, s);
+	return jf_flasher__shell_quote(b, s);
 }
 
-int jf_write_script(jf_buf *out, const jf_write_job *job)
+int jf_flasher__write_script(jf_buf *out, const jf_write_job *job)
 {
 	bool hash_stream = !job->raw_sha256, hash_file = job->file_sha256 != NULL;
 	/* O_DIRECT needs whole sectors; an odd or unknown size is written
@@ -63,7 +63,7 @@ int jf_write_script(jf_buf *out, const jf_write_job *job)
 	return error ? JF_ENOMEM : 0;
 }
 
-int jf_write_classify(const char *text, const char **says)
+int jf_flasher__write_classify(const char *text, const char **says)
 {
 	static const struct {
 		const char *text;
@@ -114,12 +114,12 @@ static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long l
 	int error;
 
 	if (!job->raw_size) {
-		if ((error = jf_shell__run(f, "cat /tmp/jf.n", 30, &out, err)) == 0)
+		if ((error = jf_flasher__shell_run(f, "cat /tmp/jf.n", 30, &out, err)) == 0)
 			*written = strtoull(out.ptr ? out.ptr : "", NULL, 10);
 		jf_buf_free(&out);
 		return error;
 	}
-	if ((error = jf_shell__run(f, "cat /tmp/jf.dd", 30, &out, err)) < 0)
+	if ((error = jf_flasher__shell_run(f, "cat /tmp/jf.dd", 30, &out, err)) < 0)
 		goto done;
 	p = out.ptr ? strstr(out.ptr, " records out") : NULL;
 	while (p && p > out.ptr && p[-1] != '\n')
@@ -140,11 +140,11 @@ done:
 
 /* Put @script in /tmp/jf-w.sh on the board, a few short lines at a time
  * (a long line could overflow the shell's line editor). */
-int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
+int jf_flasher__write_upload(jf_flasher *f, const char *script, jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT;
 	const char *p = script;
-	int error = jf_shell__run(f, ": >/tmp/jf-w.sh", 10, NULL, err);
+	int error = jf_flasher__shell_run(f, ": >/tmp/jf-w.sh", 10, NULL, err);
 
 	while (!error && *p) {
 		size_t len = strcspn(p, "\n");
@@ -161,7 +161,7 @@ int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
 		    (error = quoted(&cmd, line)) < 0 ||
 		    (error = jf_buf_puts(&cmd, " >>/tmp/jf-w.sh")) < 0)
 			break;
-		error = jf_shell__run(f, cmd.ptr, 10, NULL, err);
+		error = jf_flasher__shell_run(f, cmd.ptr, 10, NULL, err);
 		p += len + (p[len] == '\n');
 	}
 	jf_buf_free(&cmd);
@@ -252,7 +252,7 @@ static int parse_sum(char *hex, const char *text)
 static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout_s, jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
-	int error = jf_shell__run(f, cmd, timeout_s, &out, err);
+	int error = jf_flasher__shell_run(f, cmd, timeout_s, &out, err);
 
 	if (!error && parse_sum(hex, out.ptr) < 0)
 		error = jf_err_set(err, JF_EPROTO, "'%s' printed no sha256", cmd);
@@ -260,7 +260,7 @@ static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout
 	return error;
 }
 
-int jf_write__verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
+int jf_flasher__write_verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
 {
 	char cmd[512], got[65], want[65];
 	int error;
@@ -318,7 +318,7 @@ static int check_fits(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = jf_buf_printf(&path, "/sys/class/block/%s/size", name + 1)) < 0 ||
 	    (error = jf_buf_puts(&cmd, "cat ")) < 0 || (error = quoted(&cmd, path.ptr)) < 0)
 		goto done;
-	if (jf_shell__run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
+	if (jf_flasher__shell_run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
 	    sscanf(out.ptr + strspn(out.ptr, "\r\n "), "%llu", &sectors) == 1 &&
 	    sectors <= UINT64_MAX / 512 && job->raw_size > sectors * 512)
 		error = jf_err_set(err, JF_EINVAL,
@@ -332,7 +332,7 @@ done:
 	return error;
 }
 
-int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
+int jf_flasher__write_shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 {
 	jf_buf script = JF_BUF_INIT, out = JF_BUF_INIT;
 	unsigned long long written = 0;
@@ -343,18 +343,18 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
-	if ((error = check_fits(f, job, err)) < 0 || (error = jf_write_script(&script, job)) < 0 ||
-	    (error = jf_write__upload(f, script.ptr, err)) < 0 ||
+	if ((error = check_fits(f, job, err)) < 0 || (error = jf_flasher__write_script(&script, job)) < 0 ||
+	    (error = jf_flasher__write_upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
 	if (status != 0) {
 		const char *last;
 		size_t len;
 
-		jf_shell__run(f, "cat /tmp/jf.err /tmp/jf.dd 2>/dev/null", 30, &out, NULL);
-		error = jf_write_classify(out.ptr, &says);
+		jf_flasher__shell_run(f, "cat /tmp/jf.err /tmp/jf.dd 2>/dev/null", 30, &out, NULL);
+		error = jf_flasher__write_classify(out.ptr, &says);
 		/* what the failing tool said, not dd's record counts */
-		last = jf_shell__last_line(out.ptr ? out.ptr : "", " records ", &len);
+		last = jf_flasher__shell_last_line(out.ptr ? out.ptr : "", " records ", &len);
 		error = jf_err_set(err, error, "writing the image failed: %s%s%.*s", says,
 				   len ? " (board: " : "", (int)len, last);
 		if (len)
@@ -367,10 +367,10 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 			     (double)written / ((double)(jf_clock_mono_us() - t_write) / 1e6));
 	jf_info(f->log, JF_COMPONENT, "Flushing buffers");
 	jf_buf_clear(&out);
-	if ((error = jf_shell__run(f, "sync", 600, NULL, err)) < 0)
+	if ((error = jf_flasher__shell_run(f, "sync", 600, NULL, err)) < 0)
 		goto fail;
 	jf_flasher__step_end(f, "write", 0, err);
-	error = jf_write__verify(f, job, written, err);
+	error = jf_flasher__write_verify(f, job, written, err);
 	goto done;
 fail:
 	jf_flasher__step_end(f, "write", error, err);

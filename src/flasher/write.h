@@ -21,12 +21,12 @@ typedef struct jf_write_job {
 } jf_write_job;
 
 /* The script the board runs in the background (pure: unit tested). */
-int jf_write_script(jf_buf *out, const jf_write_job *job);
+int jf_flasher__write_script(jf_buf *out, const jf_write_job *job);
 /* Classify the pipeline's error output: a code and what to tell the user. */
-int jf_write_classify(const char *stderr_text, const char **says);
+int jf_flasher__write_classify(const char *stderr_text, const char **says);
 
 struct jf_flasher;
 /* Write, flush, verify. Progress goes to the flasher's events and log. */
-int jf_write__shell(struct jf_flasher *f, const jf_write_job *job, jf_err *err);
+int jf_flasher__write_shell(struct jf_flasher *f, const jf_write_job *job, jf_err *err);
 
 #endif

@@ -98,7 +98,7 @@ static void validators(char *etag, size_t esize, char *lm, size_t lsize, const s
 			     (unsigned long long)st->st_mtim.tv_nsec) < 0 &&
 	    esize)
 		etag[0] = '\0';
-	jf_http__format_date(lm, lsize, st->st_mtim.tv_sec);
+	jf_net__http_format_date(lm, lsize, st->st_mtim.tv_sec);
 }
 
 /* 304 when If-None-Match matches, or (without it) If-Modified-Since is not
@@ -110,8 +110,8 @@ static bool not_modified(struct MHD_Connection *c, const char *etag, const struc
 	time_t t;
 
 	if (inm)
-		return jf_http__etag_match(inm, etag);
-	return ims && jf_http__parse_date(ims, &t) && st->st_mtim.tv_sec <= t;
+		return jf_net__http_etag_match(inm, etag);
+	return ims && jf_net__http_parse_date(ims, &t) && st->st_mtim.tv_sec <= t;
 }
 
 static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connection *c,
@@ -145,7 +145,7 @@ static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connectio
 	}
 	/* If-Range with a stale validator: the whole (new) file instead */
 	if (range && (!if_range || !strcmp(if_range, etag) || !strcmp(if_range, lm)))
-		kind = jf_http__parse_range(range, (uint64_t)st.st_size, &first, &last);
+		kind = jf_net__http_parse_range(range, (uint64_t)st.st_size, &first, &last);
 	if (kind == JF_RANGE_UNSATISFIABLE) {
 		close(fd);
 		if (snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)st.st_size) < 0)
@@ -493,7 +493,7 @@ int jf_http_url(char **out, const char *host, uint16_t port, const char *path, j
 	if (jf_buf_printf(&b, strchr(host, ':') && host[0] != '[' ? "http://[%s]:%u/"
 								   : "http://%s:%u/",
 			  host, port) < 0 ||
-	    jf_http__escape_path(&b, path) < 0) {
+	    jf_net__http_escape_path(&b, path) < 0) {
 		jf_buf_free(&b);
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}

@@ -25,7 +25,7 @@ static bool parse_u64(const char **p, uint64_t *out)
 	return true;
 }
 
-int jf_http__parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last)
+int jf_net__http_parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last)
 {
 	const char *p = hdr;
 	uint64_t a = 0, b = 0;
@@ -70,7 +70,7 @@ static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sa
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-void jf_http__format_date(char *buf, size_t size, time_t t)
+void jf_net__http_format_date(char *buf, size_t size, time_t t)
 {
 	struct tm tm;
 
@@ -82,7 +82,7 @@ void jf_http__format_date(char *buf, size_t size, time_t t)
 		buf[0] = '\0';
 }
 
-bool jf_http__parse_date(const char *s, time_t *out)
+bool jf_net__http_parse_date(const char *s, time_t *out)
 {
 	char wd[4], mon[4];
 
@@ -111,7 +111,7 @@ bool jf_http__parse_date(const char *s, time_t *out)
 	return true;
 }
 
-bool jf_http__etag_match(const char *hdr, const char *etag)
+bool jf_net__http_etag_match(const char *hdr, const char *etag)
 {
 	const char *p = hdr;
 	size_t elen;
@@ -146,7 +146,7 @@ bool jf_http__etag_match(const char *hdr, const char *etag)
 	return false;
 }
 
-int jf_http__escape_path(jf_buf *out, const char *path)
+int jf_net__http_escape_path(jf_buf *out, const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 

@@ -187,7 +187,7 @@ void jf_tftp_server_stop(jf_tftp_server *s)
 		pthread_join(s->thread, NULL);
 	}
 	for (size_t i = 0; i < s->nxfers; i++)
-		jf_tftp__xfer_free(s->xfers[i], "server shutting down");
+		jf_net__tftp_xfer_free(s->xfers[i], "server shutting down");
 	free(s->xfers);
 	free(s->pfds);
 	for (size_t i = 0; i < s->nmaps; i++)
@@ -259,7 +259,7 @@ int jf_tftp_server_map_client(jf_tftp_server *s, const char *client_addr, const 
 	return error;
 }
 
-int jf_tftp__root_for(jf_tftp_server *s, const struct sockaddr_storage *peer, jf_err *err)
+int jf_net__tftp_root_for(jf_tftp_server *s, const struct sockaddr_storage *peer, jf_err *err)
 {
 	struct in6_addr want, have;
 	int fd = s->rootfd;
@@ -366,7 +366,7 @@ static void accept_requests(jf_tftp_server *s)
 		take_local(&o, &mh, s->family);
 		if (s->nxfers >= max) {
 			uint8_t pkt[64];
-			size_t len = jf_tftp__build_error(pkt, sizeof(pkt), JF_TFTP_EUNDEF,
+			size_t len = jf_net__tftp_build_error(pkt, sizeof(pkt), JF_TFTP_EUNDEF,
 							  "server busy, try again");
 			char peer[64];
 
@@ -377,11 +377,11 @@ static void accept_requests(jf_tftp_server *s)
 				peer, max);
 			continue;
 		}
-		if (jf_tftp__xfer_start(&x, s, &o, s->rx, (size_t)n) < 0 || !x)
+		if (jf_net__tftp_xfer_start(&x, s, &o, s->rx, (size_t)n) < 0 || !x)
 			continue;
 		if (add_xfer(s, x) < 0) {
 			jf_warn(s->o.log, "tftp", "out of memory, dropped a transfer");
-			jf_tftp__xfer_free(x, "out of memory");
+			jf_net__tftp_xfer_free(x, "out of memory");
 		}
 	}
 }
@@ -391,7 +391,7 @@ static int poll_timeout(jf_tftp_server *s)
 	uint64_t now = jf_clock_mono_ms(), due = UINT64_MAX;
 
 	for (size_t i = 0; i < s->nxfers; i++) {
-		uint64_t d = jf_tftp__xfer_due_ms(s->xfers[i]);
+		uint64_t d = jf_net__tftp_xfer_due_ms(s->xfers[i]);
 
 		if (d < due)
 			due = d;
@@ -414,8 +414,8 @@ static void *loop_main(void *arg)
 		pf[0] = (struct pollfd){s->wakefd, POLLIN, 0};
 		pf[1] = (struct pollfd){s->lsock, POLLIN, 0};
 		for (size_t i = 0; i < n; i++)
-			pf[2 + i] = (struct pollfd){jf_tftp__xfer_fd(s->xfers[i]),
-						    jf_tftp__xfer_events(s->xfers[i]), 0};
+			pf[2 + i] = (struct pollfd){jf_net__tftp_xfer_fd(s->xfers[i]),
+						    jf_net__tftp_xfer_events(s->xfers[i]), 0};
 		if (poll(pf, n + 2, timeout) < 0 && errno != EINTR) {
 			jf_error(s->o.log, "tftp", "poll failed: %s; server stopped", strerror(errno));
 			break;
@@ -427,12 +427,12 @@ static void *loop_main(void *arg)
 		 * moves a transfer already handled this round. */
 		for (size_t i = n; i-- > 0;) {
 			jf_tftp_xfer *x = s->xfers[i];
-			bool over = pf[2 + i].revents && jf_tftp__xfer_io(x, pf[2 + i].revents);
+			bool over = pf[2 + i].revents && jf_net__tftp_xfer_io(x, pf[2 + i].revents);
 
-			if (!over && now >= jf_tftp__xfer_due_ms(x))
-				over = jf_tftp__xfer_tick(x, now);
+			if (!over && now >= jf_net__tftp_xfer_due_ms(x))
+				over = jf_net__tftp_xfer_tick(x, now);
 			if (over) {
-				jf_tftp__xfer_finish(x);
+				jf_net__tftp_xfer_finish(x);
 				s->xfers[i] = s->xfers[--s->nxfers];
 			}
 		}

@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	jf_agent_line l;
-	jf_agent_line_kind k = jf_agent_line_parse(&l, (const char *)data, size);
+	jf_agent_line_kind k = jf_flasher__agent_line_parse(&l, (const char *)data, size);
 
 	JF_FUZZ_CHECK(k == l.kind);
 	JF_FUZZ_CHECK(memchr(l.msg, '\0', sizeof(l.msg)) && memchr(l.sha256, '\0', sizeof(l.sha256)));

@@ -15,8 +15,8 @@ static void check_lines(const char *text)
 	const char *says = NULL, *last;
 	size_t len;
 
-	JF_FUZZ_CHECK(jf_write_classify(text, &says) < 0 && says && *says);
-	last = jf_shell__last_line(text, " records ", &len);
+	JF_FUZZ_CHECK(jf_flasher__write_classify(text, &says) < 0 && says && *says);
+	last = jf_flasher__shell_last_line(text, " records ", &len);
 	JF_FUZZ_CHECK(last >= text && last + len <= text + strlen(text));
 	JF_FUZZ_CHECK(!memchr(last, '\n', len) && !memchr(last, '\r', len));
 }

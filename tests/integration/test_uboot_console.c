@@ -162,7 +162,7 @@ static void test_uboot_prompt_from_uboot_child(void **state)
 	assert_int_equal(jf_flasher_new(&f, &e, &fo, &log.log, &err), 0);
 	assert_int_equal(jf_flasher__boot_uboot(f, &err), 0);
 	snprintf(f->serverip, sizeof(f->serverip), "127.0.0.1");
-	assert_int_equal(jf_uboot__network(f, &err), 0);
+	assert_int_equal(jf_flasher__uboot_network(f, &err), 0);
 	assert_string_equal(f->dhcp.ipaddr, "10.0.2.15");
 	assert_string_equal(f->dhcp.gatewayip, "10.0.2.2");
 	jf_flasher_free(f);

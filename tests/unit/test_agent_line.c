@@ -6,7 +6,7 @@
 
 static jf_agent_line_kind parse(jf_agent_line *l, const char *s)
 {
-	return jf_agent_line_parse(l, s, strlen(s));
+	return jf_flasher__agent_line_parse(l, s, strlen(s));
 }
 
 static void test_agent_line_progress(void **state)
@@ -88,11 +88,11 @@ static void test_agent_line_hostile(void **state)
 		assert_int_equal(l.written, 0);
 	}
 	/* a NUL inside the line is a malformed value, not the end */
-	assert_int_equal(jf_agent_line_parse(&l, nul, sizeof(nul) - 1), JF_AGENT_LINE_NONE);
+	assert_int_equal(jf_flasher__agent_line_parse(&l, nul, sizeof(nul) - 1), JF_AGENT_LINE_NONE);
 	/* a huge message is cut, control characters replaced */
 	memset(big, 'A', sizeof(big));
 	memcpy(big, "jf-agent result error exit=1 msg=\x1b[2J", 37);
-	assert_int_equal(jf_agent_line_parse(&l, big, sizeof(big)), JF_AGENT_LINE_ERROR);
+	assert_int_equal(jf_flasher__agent_line_parse(&l, big, sizeof(big)), JF_AGENT_LINE_ERROR);
 	assert_int_equal(strlen(l.msg), sizeof(l.msg) - 1);
 	assert_int_equal(l.msg[0], '?');
 	/* random bytes never crash and rarely parse */
@@ -104,7 +104,7 @@ static void test_agent_line_hostile(void **state)
 		memcpy(buf, "jf-agent progress ", 18);
 		for (size_t j = 18; j < n; j++)
 			buf[j] = (char)(rand() % 256);
-		jf_agent_line_parse(&l, buf, n);
+		jf_flasher__agent_line_parse(&l, buf, n);
 	}
 }
 

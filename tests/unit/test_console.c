@@ -712,10 +712,10 @@ static void test_console_telnet_decoder(void **state)
 	size_t n;
 
 	(void)state;
-	jf_telnet__init(&t);
-	assert_int_equal(jf_telnet__decode(&t, a, sizeof(a), &reply), 1);
+	jf_console__telnet_init(&t);
+	assert_int_equal(jf_console__telnet_decode(&t, a, sizeof(a), &reply), 1);
 	assert_int_equal(a[0], 'a');
-	n = jf_telnet__decode(&t, b, sizeof(b), &reply);
+	n = jf_console__telnet_decode(&t, b, sizeof(b), &reply);
 	assert_int_equal(n, 4);
 	assert_memory_equal(b,
 	                    "\xff"
@@ -723,16 +723,16 @@ static void test_console_telnet_decoder(void **state)
 	                    4);
 	assert_int_equal(reply.len, 6);
 	assert_memory_equal(reply.ptr, "\xff\xfc\x18\xff\xfe\x01", 6); /* WONT TTYPE, DONT ECHO */
-	n = jf_telnet__decode(&t, sb, sizeof(sb), &reply);
+	n = jf_console__telnet_decode(&t, sb, sizeof(sb), &reply);
 	assert_int_equal(n, 1);
 	assert_int_equal(sb[0], 'd');
 	assert_true(t.baud_acked);
 	assert_int_equal(t.baud_reply, 0x0001FFFF);
 	/* Once the server sends BINARY, a NUL after CR is data. */
-	n = jf_telnet__decode(&t, bin, sizeof(bin), &reply);
+	n = jf_console__telnet_decode(&t, bin, sizeof(bin), &reply);
 	assert_int_equal(n, 2);
 	assert_int_equal(bin[1], 0);
-	assert_int_equal(jf_telnet__escape(&esc,
+	assert_int_equal(jf_console__telnet_escape(&esc,
 	                                   "\xff"
 	                                   "x\xff",
 	                                   3),

@@ -307,11 +307,11 @@ static void test_exporter_dir_fallback_helpers(void **state)
 	assert_false(jf_dir_usable("/etc/hostname/below-a-file"));
 	assert_false(jf_dir_usable(""));
 	setenv("XDG_CACHE_HOME", "/home/u/.cache", 1);
-	assert_int_equal(jf_user_dir(buf, sizeof(buf), "cache_dir"), 0);
+	assert_int_equal(jf_config__user_dir(buf, sizeof(buf), "cache_dir"), 0);
 	assert_string_equal(buf, "/home/u/.cache/jmpflash/flasher");
 	unsetenv("XDG_CACHE_HOME");
 	setenv("HOME", "/home/v", 1);
-	assert_int_equal(jf_user_dir(buf, sizeof(buf), "tftp_dir"), 0);
+	assert_int_equal(jf_config__user_dir(buf, sizeof(buf), "tftp_dir"), 0);
 	assert_string_equal(buf, "/home/v/.cache/jmpflash/tftpboot");
 	test_tmpdir_remove(dir);
 }
@@ -404,13 +404,13 @@ static void test_exporter_uboot_child(void **state)
 static void test_exporter_type_table(void **state)
 {
 	(void)state;
-	assert_int_equal(jf_driver_spec_find("jumpstarter_driver_flashers.driver.RCarS4Flasher")->kind,
+	assert_int_equal(jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.RCarS4Flasher")->kind,
 			 JF_DRIVER_FLASHER);
 	/* an unknown flasher subclass is still a flasher, without a preset bundle */
-	assert_null(jf_driver_spec_find("jumpstarter_driver_flashers.driver.NewBoardFlasher")
+	assert_null(jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.NewBoardFlasher")
 			    ->preset_bundle);
-	assert_null(jf_driver_spec_find("jumpstarter_driver_flashers.driver.x.Flasher"));
-	assert_null(jf_driver_spec_find("PySerial"));
+	assert_null(jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.x.Flasher"));
+	assert_null(jf_config__driver_spec_find("PySerial"));
 	assert_int_equal(jf_driver_kind_role(JF_DRIVER_POWER_QEMU), JF_ROLE_POWER);
 }
 

@@ -31,15 +31,15 @@ static void test_target_defaults_and_overrides(void **state)
 	jf_err err = JF_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, NULL, NULL, &err), 0);
 	assert_string_equal(t.name, "usd");
 	assert_string_equal(t.device, "/sys/class/block#4fb0000");
 	assert_null(t.partlabel);
 	/* the exporter's default_target wins over the manifest's */
-	assert_int_equal(jf_target_pick(&t, &ti, "emmc", NULL, NULL, &err), 0);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, "emmc", NULL, NULL, &err), 0);
 	assert_string_equal(t.name, "emmc");
 	/* and --target over both */
-	assert_int_equal(jf_target_pick(&t, &ti, "emmc", "usd", NULL, &err), 0);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, "emmc", "usd", NULL, &err), 0);
 	assert_string_equal(t.name, "usd");
 }
 
@@ -50,16 +50,16 @@ static void test_target_partition_rules(void **state)
 
 	(void)state;
 	/* upstream: a partition that names a target is that target */
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, NULL, "emmc", &err), 0);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, NULL, "emmc", &err), 0);
 	assert_string_equal(t.name, "emmc");
 	assert_null(t.partlabel);
 	/* otherwise it is a partition label on the chosen target */
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, "emmc", "rootfs", &err), 0);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, "emmc", "rootfs", &err), 0);
 	assert_string_equal(t.name, "emmc");
 	assert_string_equal(t.partlabel, "rootfs");
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, NULL, "root fs", &err), JF_EINVAL);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, NULL, "root fs", &err), JF_EINVAL);
 	assert_string_equal(err.msg, "partition label 'root fs' has characters a label cannot have");
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, NULL, "a'b", &err), JF_EINVAL);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, NULL, "a'b", &err), JF_EINVAL);
 }
 
 static void test_target_unknown_name(void **state)
@@ -68,9 +68,9 @@ static void test_target_unknown_name(void **state)
 	jf_err err = JF_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(jf_target_pick(&t, &ti, NULL, "sd", NULL, &err), JF_ECONFIG);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, NULL, "sd", NULL, &err), JF_ECONFIG);
 	assert_string_equal(err.msg, "target 'sd' is not in the bundle's targets (usd, emmc)");
-	assert_int_equal(jf_target_pick(&t, &ti, "nvme", NULL, NULL, &err), JF_ECONFIG);
+	assert_int_equal(jf_flasher__target_pick(&t, &ti, "nvme", NULL, NULL, &err), JF_ECONFIG);
 }
 
 static void test_target_board_lookups(void **state)
@@ -80,21 +80,21 @@ static void test_target_board_lookups(void **state)
 	char dev[64];
 
 	(void)state;
-	assert_int_equal(jf_target_sysfs_address("/sys/class/block#4fb0000", &addr), 1);
+	assert_int_equal(jf_flasher__target_sysfs_address("/sys/class/block#4fb0000", &addr), 1);
 	assert_string_equal(addr, "4fb0000");
-	assert_int_equal(jf_target_sysfs_address("/dev/mmcblk0", &addr), 0);
-	assert_int_equal(jf_target_find_disk_cmd(&b, "0000:00:05.0"), 0);
+	assert_int_equal(jf_flasher__target_sysfs_address("/dev/mmcblk0", &addr), 0);
+	assert_int_equal(jf_flasher__target_find_disk_cmd(&b, "0000:00:05.0"), 0);
 	assert_non_null(strstr(b.ptr, "*'0000:00:05.0'*"));
 	assert_non_null(strstr(b.ptr, "[ -e $d/partition ] && continue"));
 	jf_buf_clear(&b);
-	assert_int_equal(jf_target_find_part_cmd(&b, "vdb", "rootfs"), 0);
+	assert_int_equal(jf_flasher__target_find_part_cmd(&b, "vdb", "rootfs"), 0);
 	assert_non_null(strstr(b.ptr, "grep -qx PARTNAME=rootfs $p/uevent"));
 	jf_buf_free(&b);
-	assert_int_equal(jf_target_parse_dev(dev, sizeof(dev), "junk\r\njf-dev=vdb\r\n"), 0);
+	assert_int_equal(jf_flasher__target_parse_dev(dev, sizeof(dev), "junk\r\njf-dev=vdb\r\n"), 0);
 	assert_string_equal(dev, "/dev/vdb");
-	assert_int_equal(jf_target_parse_dev(dev, sizeof(dev), "nothing"), -1);
-	assert_int_equal(jf_target_parse_dev(dev, sizeof(dev), "jf-dev=../x"), -1);
-	assert_int_equal(jf_target_parse_dev(dev, sizeof(dev), NULL), -1);
+	assert_int_equal(jf_flasher__target_parse_dev(dev, sizeof(dev), "nothing"), -1);
+	assert_int_equal(jf_flasher__target_parse_dev(dev, sizeof(dev), "jf-dev=../x"), -1);
+	assert_int_equal(jf_flasher__target_parse_dev(dev, sizeof(dev), NULL), -1);
 }
 
 static void test_write_script_local_image(void **state)
@@ -104,7 +104,7 @@ static void test_write_script_local_image(void **state)
 	jf_buf b = JF_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(jf_write_script(&b, &job), 0);
+	assert_int_equal(jf_flasher__write_script(&b, &job), 0);
 	assert_non_null(strstr(b.ptr, "wget -q -O - 'http://10.0.2.2:8080/a-img.xz' | xzcat | dd "
 				      "of='/dev/vda' bs=1M iflag=fullblock oflag=direct 2>/tmp/jf.dd\n"));
 	assert_non_null(strstr(b.ptr, "set -o pipefail\n"));
@@ -121,7 +121,7 @@ static void test_write_script_direct_url(void **state)
 	jf_buf b = JF_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(jf_write_script(&b, &job), 0);
+	assert_int_equal(jf_flasher__write_script(&b, &job), 0);
 	assert_non_null(strstr(b.ptr, "--header 'X-Token: it'\\''s' --header 'Authorization: "
 				      "Bearer tok' 'https://h/img.gz?x=1' | tee /tmp/jf.f2 | zcat | "
 				      "tee /tmp/jf.f1 /tmp/jf.f3 | dd of='/dev/vdb2'"));
@@ -134,7 +134,7 @@ static void test_write_script_direct_url(void **state)
 	jf_buf_free(&b);
 	/* a board tool that checks TLS against the served CA file */
 	job.fetch = "curl -fSsL --cacert /tmp/jf-ca.pem";
-	assert_int_equal(jf_write_script(&b, &job), 0);
+	assert_int_equal(jf_flasher__write_script(&b, &job), 0);
 	assert_non_null(strstr(b.ptr, "\ncurl -fSsL --cacert /tmp/jf-ca.pem --header 'X-Token: "));
 	assert_null(strstr(b.ptr, "wget"));
 	jf_buf_free(&b);
@@ -145,19 +145,19 @@ static void test_write_classify(void **state)
 	const char *says;
 
 	(void)state;
-	assert_int_equal(jf_write_classify("wget: server returned error: HTTP/1.1 404 Not Found",
+	assert_int_equal(jf_flasher__write_classify("wget: server returned error: HTTP/1.1 404 Not Found",
 					   &says),
 			 JF_ENOTFOUND);
-	assert_int_equal(jf_write_classify("xzcat: unexpected end of input", &says), JF_EINTEGRITY);
+	assert_int_equal(jf_flasher__write_classify("xzcat: unexpected end of input", &says), JF_EINTEGRITY);
 	assert_string_equal(says, "the image is truncated");
-	assert_int_equal(jf_write_classify("dd: error writing '/dev/vda': No space left on device",
+	assert_int_equal(jf_flasher__write_classify("dd: error writing '/dev/vda': No space left on device",
 					   &says),
 			 JF_EINVAL);
-	assert_int_equal(jf_write_classify("wget: can't connect to remote host", &says),
+	assert_int_equal(jf_flasher__write_classify("wget: can't connect to remote host", &says),
 			 JF_EPROTO);
-	assert_int_equal(jf_write_classify(NULL, &says), JF_EPROTO);
+	assert_int_equal(jf_flasher__write_classify(NULL, &says), JF_EPROTO);
 	/* a cut download (e2e write-cut): the network, not a corrupt image */
-	assert_int_equal(jf_write_classify("wget: connection closed prematurely\n"
+	assert_int_equal(jf_flasher__write_classify("wget: connection closed prematurely\n"
 					   "xzcat: corrupted data",
 					   &says),
 			 JF_EPROTO);
@@ -170,15 +170,15 @@ static void test_last_line_of_output(void **state)
 	const char *p;
 
 	(void)state;
-	p = jf_shell__last_line("a\r\nwget: 404 Not Found\r\n\r\n", NULL, &len);
+	p = jf_flasher__shell_last_line("a\r\nwget: 404 Not Found\r\n\r\n", NULL, &len);
 	assert_int_equal(len, strlen("wget: 404 Not Found"));
 	assert_memory_equal(p, "wget: 404 Not Found", len);
 	/* dd's record counts are not what failed */
-	p = jf_shell__last_line("xzcat: unexpected end of input\n0+1 records in\n0+1 records out\n",
+	p = jf_flasher__shell_last_line("xzcat: unexpected end of input\n0+1 records in\n0+1 records out\n",
 				" records ", &len);
 	assert_int_equal(len, strlen("xzcat: unexpected end of input"));
 	assert_memory_equal(p, "xzcat: unexpected end of input", len);
-	jf_shell__last_line("\r\n\n", NULL, &len);
+	jf_flasher__shell_last_line("\r\n\n", NULL, &len);
 	assert_int_equal(len, 0);
 }
 

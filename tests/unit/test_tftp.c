@@ -27,7 +27,7 @@ static int parse(jf_tftp_req *r, const char *bytes, size_t len, jf_err *err)
 	static char buf[1024];
 
 	memcpy(buf, bytes, len);
-	return jf_tftp__parse_req(r, buf, len, err);
+	return jf_net__tftp_parse_req(r, buf, len, err);
 }
 
 #define PKT(s) s, sizeof(s) - 1
@@ -118,7 +118,7 @@ static void test_tftp_negotiates_nothing_without_options(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&r, PKT("\0\1f\0octet\0"), NULL), 0);
-	jf_tftp__negotiate(&p, &r, NULL, 1234, true);
+	jf_net__tftp_negotiate(&p, &r, NULL, 1234, true);
 	assert_false(p.oack);
 	assert_int_equal(p.blksize, 512);
 	assert_int_equal(p.windowsize, 1);
@@ -137,17 +137,17 @@ static void test_tftp_negotiates_and_clamps(void **state)
 				       "windowsize\000200\0"),
 			       NULL),
 			 0);
-	jf_tftp__negotiate(&p, &r, &lim, 123456789, true);
+	jf_net__tftp_negotiate(&p, &r, &lim, 123456789, true);
 	assert_true(p.oack);
 	assert_int_equal(p.blksize, 1400);
 	assert_int_equal(p.tsize, 123456789);
 	/* 64 KiB per window by default: 1400 * 46 = 64400 */
 	assert_int_equal(p.windowsize, 46);
-	n = jf_tftp__build_oack(oack, sizeof(oack), &p);
+	n = jf_net__tftp_build_oack(oack, sizeof(oack), &p);
 	assert_int_equal(n, 2 + sizeof("blksize\0001400\0tsize\000123456789\0windowsize\00046"));
 	assert_memory_equal(oack, "\0\6blksize\0001400\0tsize\000123456789\0windowsize\00046\0", n);
 	/* netascii: the size on the wire is unknown, tsize is not acknowledged */
-	jf_tftp__negotiate(&p, &r, &lim, 10, false);
+	jf_net__tftp_negotiate(&p, &r, &lim, 10, false);
 	assert_false(p.ack_tsize);
 }
 
@@ -156,12 +156,12 @@ static void test_tftp_builds_error_and_ack(void **state)
 	uint8_t buf[16];
 
 	(void)state;
-	assert_int_equal(jf_tftp__build_error(buf, sizeof(buf), 1, "File not found"), 16);
+	assert_int_equal(jf_net__tftp_build_error(buf, sizeof(buf), 1, "File not found"), 16);
 	assert_memory_equal(buf, "\0\5\0\1File not fo\0", 16); /* truncated to fit */
-	assert_int_equal(jf_tftp__build_ack(buf, sizeof(buf), 0xabcd), 4);
+	assert_int_equal(jf_net__tftp_build_ack(buf, sizeof(buf), 0xabcd), 4);
 	assert_memory_equal(buf, "\0\4\xab\xcd", 4);
-	assert_int_equal(jf_tftp__unwrap(65535, 0), 65536);
-	assert_int_equal(jf_tftp__unwrap(70000, (uint16_t)70001), 70001);
+	assert_int_equal(jf_net__tftp_unwrap(65535, 0), 65536);
+	assert_int_equal(jf_net__tftp_unwrap(70000, (uint16_t)70001), 70001);
 }
 
 static void test_tftp_netascii_round_trip(void **state)
@@ -175,7 +175,7 @@ static void test_tftp_netascii_round_trip(void **state)
 	(void)state;
 	/* encode one byte of room at a time: pairs split across blocks */
 	while (total < sizeof(in) - 1 || pending >= 0) {
-		n += jf_tftp__netascii_encode(out + n, 1, in + total, sizeof(in) - 1 - total, &used,
+		n += jf_net__tftp_netascii_encode(out + n, 1, in + total, sizeof(in) - 1 - total, &used,
 					      &pending);
 		total += used;
 	}
@@ -183,10 +183,10 @@ static void test_tftp_netascii_round_trip(void **state)
 	assert_memory_equal(out, "a\r\nb\r\0c\r\0\r\n", 11);
 	/* decode in two packets split inside "\r\0": the CR is carried */
 	memcpy(back, out, 5);
-	total = jf_tftp__netascii_decode(back, 5, &cr);
+	total = jf_net__tftp_netascii_decode(back, 5, &cr);
 	assert_true(cr);
 	memcpy(back + total, out + 5, n - 5);
-	total += jf_tftp__netascii_decode(back + total, n - 5, &cr);
+	total += jf_net__tftp_netascii_decode(back + total, n - 5, &cr);
 	assert_false(cr);
 	assert_int_equal(total, sizeof(in) - 1);
 	assert_memory_equal(back, in, total);
