@@ -15,7 +15,10 @@ typedef struct jf_buf {
 	size_t cap;
 } jf_buf;
 
-#define JF_BUF_INIT {NULL, 0, 0}
+#define JF_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Make room for @extra more bytes plus the terminator. 0 or JF_ENOMEM; on
  * failure the buffer is unchanged. */

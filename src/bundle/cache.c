@@ -20,7 +20,7 @@
 #include "bundle_int.h"
 
 int jf_bundle__cache_path(char *buf, size_t size, const char *cache, const char *digest,
-		   const char *suffix)
+                          const char *suffix)
 {
 	int n = snprintf(buf, size, "%s/blobs/sha256/%s%s", cache, digest + 7, suffix);
 
@@ -42,8 +42,7 @@ int jf_bundle__cache_mkparent(const char *path, jf_err *err)
 }
 
 /* Write @len bytes to a temp file next to @path and rename it into place. */
-static int write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			jf_err *err)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, jf_err *err)
 {
 	char tmp[4096];
 	int fd = -1, error = 0;
@@ -75,7 +74,7 @@ done:
 }
 
 int jf_bundle__cache_put_mem(const char *cache, const char *digest, const void *data, size_t len,
-		      jf_err *err)
+                             jf_err *err)
 {
 	char path[4096], hex[JF_SHA256_HEX_LEN + 1];
 
@@ -89,7 +88,8 @@ int jf_bundle__cache_put_mem(const char *cache, const char *digest, const void *
 	return write_atomic(path, data, len, 0444, err);
 }
 
-int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, size_t max, jf_err *err)
+int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, size_t max,
+                          jf_err *err)
 {
 	char path[4096], chunk[65536];
 	int fd, error = 0;
@@ -99,7 +99,7 @@ int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, si
 		return jf_err_set(err, JF_EINVAL, "cache path too long");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "%s is not in the cache", digest);
+		                  "%s is not in the cache", digest);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -115,13 +115,13 @@ int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, si
 static int tag_path(char *buf, size_t size, const char *cache, const jf_bundle_ref *ref)
 {
 	int n = snprintf(buf, size, "%s/refs/%s/%s/%s", cache, ref->registry, ref->repository,
-			 ref->tag ? ref->tag : "latest");
+	                 ref->tag ? ref->tag : "latest");
 
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
 int jf_bundle__cache_tag_set(const char *cache, const jf_bundle_ref *ref, const char *digest,
-		      jf_err *err)
+                             jf_err *err)
 {
 	char path[4096], line[128];
 	int n = snprintf(line, sizeof(line), "%s\n", digest);
@@ -133,7 +133,8 @@ int jf_bundle__cache_tag_set(const char *cache, const jf_bundle_ref *ref, const 
 	return write_atomic(path, line, (size_t)n, 0644, err);
 }
 
-int jf_bundle__cache_tag_get(char **digest, const char *cache, const jf_bundle_ref *ref, jf_err *err)
+int jf_bundle__cache_tag_get(char **digest, const char *cache, const jf_bundle_ref *ref,
+                             jf_err *err)
 {
 	char path[4096], line[128] = {0};
 	FILE *f;
@@ -144,7 +145,7 @@ int jf_bundle__cache_tag_get(char **digest, const char *cache, const jf_bundle_r
 		return jf_err_set(err, JF_EINVAL, "cache path too long");
 	if (!(f = fopen(path, "re")))
 		return jf_err_set(err, JF_ENOTFOUND, "%s/%s:%s was never pulled into %s",
-				  ref->registry, ref->repository, ref->tag, cache);
+		                  ref->registry, ref->repository, ref->tag, cache);
 	n = fread(line, 1, sizeof(line) - 1, f);
 	fclose(f);
 	line[strcspn(line, "\n")] = '\0';
@@ -184,7 +185,8 @@ int jf_bundle__copy_file(const char *from, const char *to, jf_err *err)
 				ssize_t w = write(out, buf + off, (size_t)(n - off));
 
 				if (w < 0) {
-					error = jf_err_sys(err, JF_EIO, errno, "cannot write %s", to);
+					error =
+					    jf_err_sys(err, JF_EIO, errno, "cannot write %s", to);
 					goto done;
 				}
 				off += w;
@@ -220,7 +222,7 @@ int jf_bundle__cache_view(char **dir, const char *cache, const jf_bundle_info *i
 
 	*dir = NULL;
 	if (snprintf(view, sizeof(view), "%s/bundles/sha256/%s", cache,
-		     info->manifest_digest + 7) >= (int)sizeof(view) ||
+	             info->manifest_digest + 7) >= (int)sizeof(view) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", view) >= (int)sizeof(tmp))
 		return jf_err_set(err, JF_EINVAL, "cache path too long: %s", cache);
 	if (access(view, F_OK) == 0)

@@ -11,69 +11,88 @@
 #include "progress.h"
 
 #define JF_EXIT_CANCELED 130
-#define MAX_LIST 16
+#define MAX_LIST         16
 
 enum {
-	O_PARTITION = 0x100, O_CHECKSUM, O_CHECKSUM_FILE, O_FORCE_HTTP, O_FORCE_BUNDLE,
-	O_CONSOLE_DEBUG, O_CACERT, O_HEADER, O_BEARER, O_RETRIES, O_METHOD, O_BMAP, O_FLS_URL, O_FLS_VERSION, O_POWER_OFF,
-	O_NO_POWER_OFF, O_VARIANT, O_JSON, O_TARGET, O_KERNEL, O_INITRAM, O_DTB, O_TRANSCRIPT,
-	O_UBOOT_TIMEOUT, O_BOOT_TIMEOUT,
+	O_PARTITION = 0x100,
+	O_CHECKSUM,
+	O_CHECKSUM_FILE,
+	O_FORCE_HTTP,
+	O_FORCE_BUNDLE,
+	O_CONSOLE_DEBUG,
+	O_CACERT,
+	O_HEADER,
+	O_BEARER,
+	O_RETRIES,
+	O_METHOD,
+	O_BMAP,
+	O_FLS_URL,
+	O_FLS_VERSION,
+	O_POWER_OFF,
+	O_NO_POWER_OFF,
+	O_VARIANT,
+	O_JSON,
+	O_TARGET,
+	O_KERNEL,
+	O_INITRAM,
+	O_DTB,
+	O_TRANSCRIPT,
+	O_UBOOT_TIMEOUT,
+	O_BOOT_TIMEOUT,
 };
 
 static const cli_opt flash_opts[] = {
-	{"target", 0, "NAME", "Target from the manifest's targets (default: default_target)",
-	 O_TARGET},
-	{"target-file", 't', "PART:FILE", "Flash FILE to partition PART (repeatable)", 0},
-	{"partition", 0, "TEXT", "Partition (label) or target name to flash", O_PARTITION},
-	{"os-image-checksum", 0, "TEXT", "SHA256 checksum of OS image (direct value)", O_CHECKSUM},
-	{"os-image-checksum-file", 0, "FILE", "File containing SHA256 checksum of OS image",
-	 O_CHECKSUM_FILE},
-	{"force-exporter-http", 0, NULL, "Force use of exporter HTTP", O_FORCE_HTTP},
-	{"force-flash-bundle", 0, "TEXT", "Force use of a specific flasher OCI bundle",
-	 O_FORCE_BUNDLE},
-	{"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
-	{"cacert", 0, "FILE", "CA certificate to use for HTTPS", O_CACERT},
-	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
-	{"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
-	{"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
-	{"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
-	{"method", 0, "shell|agent|fls", "How the board writes the image (default agent: "
-					 "jmpflash-agent, also 'fls'; shell: busybox tools)",
-	 O_METHOD},
-	{"bmap", 0, "FILE", "bmaptool block map: write only mapped blocks (default: IMAGE.bmap)",
-	 O_BMAP},
-	{"fls-binary-url", 0, "URL", "Have the board run this fls binary (upstream's command line)",
-	 O_FLS_URL},
-	{"fls-version", 0, "TEXT", "Accepted for upstream compatibility; the built-in agent is used",
-	 O_FLS_VERSION},
-	{"power-off", 0, NULL, "Power the board off when done (default)", O_POWER_OFF},
-	{"no-power-off", 0, NULL, "Leave the board powered when done", O_NO_POWER_OFF},
-	{"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
-	{"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
-	{"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
-	{"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
-	{"json", 0, NULL, "Print one JSON event per line (steps, progress, result)", O_JSON},
-	{"transcript", 0, "FILE", "Append the console transcript to FILE", O_TRANSCRIPT},
-	{"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
-	 O_UBOOT_TIMEOUT},
-	{"boot-timeout", 0, "SECONDS",
-	 "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
-	CLI_OPT_END,
+    {"target", 0, "NAME", "Target from the manifest's targets (default: default_target)", O_TARGET},
+    {"target-file", 't', "PART:FILE", "Flash FILE to partition PART (repeatable)", 0},
+    {"partition", 0, "TEXT", "Partition (label) or target name to flash", O_PARTITION},
+    {"os-image-checksum", 0, "TEXT", "SHA256 checksum of OS image (direct value)", O_CHECKSUM},
+    {"os-image-checksum-file", 0, "FILE", "File containing SHA256 checksum of OS image",
+     O_CHECKSUM_FILE},
+    {"force-exporter-http", 0, NULL, "Force use of exporter HTTP", O_FORCE_HTTP},
+    {"force-flash-bundle", 0, "TEXT", "Force use of a specific flasher OCI bundle", O_FORCE_BUNDLE},
+    {"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
+    {"cacert", 0, "FILE", "CA certificate to use for HTTPS", O_CACERT},
+    {"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
+    {"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
+    {"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
+    {"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
+    {"method", 0, "shell|agent|fls",
+     "How the board writes the image (default agent: "
+     "jmpflash-agent, also 'fls'; shell: busybox tools)",
+     O_METHOD},
+    {"bmap", 0, "FILE", "bmaptool block map: write only mapped blocks (default: IMAGE.bmap)",
+     O_BMAP},
+    {"fls-binary-url", 0, "URL", "Have the board run this fls binary (upstream's command line)",
+     O_FLS_URL},
+    {"fls-version", 0, "TEXT", "Accepted for upstream compatibility; the built-in agent is used",
+     O_FLS_VERSION},
+    {"power-off", 0, NULL, "Power the board off when done (default)", O_POWER_OFF},
+    {"no-power-off", 0, NULL, "Leave the board powered when done", O_NO_POWER_OFF},
+    {"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
+    {"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
+    {"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
+    {"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
+    {"json", 0, NULL, "Print one JSON event per line (steps, progress, result)", O_JSON},
+    {"transcript", 0, "FILE", "Append the console transcript to FILE", O_TRANSCRIPT},
+    {"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
+     O_UBOOT_TIMEOUT},
+    {"boot-timeout", 0, "SECONDS",
+     "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
+    CLI_OPT_END,
 };
 
 static const cli_opt shell_opts[] = {
-	{"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
-	{"force-flash-bundle", 0, "TEXT", "Force use of a specific flasher OCI bundle",
-	 O_FORCE_BUNDLE},
-	{"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
-	{"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
-	{"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
-	{"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
-	{"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
-	 O_UBOOT_TIMEOUT},
-	{"boot-timeout", 0, "SECONDS",
-	 "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
-	CLI_OPT_END,
+    {"console-debug", 0, NULL, "Enable console debug mode", O_CONSOLE_DEBUG},
+    {"force-flash-bundle", 0, "TEXT", "Force use of a specific flasher OCI bundle", O_FORCE_BUNDLE},
+    {"variant", 0, "DTB", "DTB variant from the bundle manifest", O_VARIANT},
+    {"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
+    {"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
+    {"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
+    {"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
+     O_UBOOT_TIMEOUT},
+    {"boot-timeout", 0, "SECONDS",
+     "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
+    CLI_OPT_END,
 };
 
 static int flash_run(cli_ctx *ctx, int argc, char **argv);
@@ -81,25 +100,30 @@ static int bootloader_run(cli_ctx *ctx, int argc, char **argv);
 static int busybox_run(cli_ctx *ctx, int argc, char **argv);
 
 const cli_cmd cli_storage_cmds[] = {
-	{"bootloader-shell", "[OPTIONS]", "Start a uboot/bootloader interactive console",
-	 shell_opts, bootloader_run},
-	{"busybox-shell", "[OPTIONS]", "Start a busybox shell", shell_opts, busybox_run},
-	{"flash", "[OPTIONS] [FILE]",
-	 "Flash image to DUT from file (a path, an http(s) URL or -t PART:FILE)", flash_opts,
-	 flash_run},
-	{NULL, NULL, NULL, NULL, NULL},
+    {"bootloader-shell", "[OPTIONS]", "Start a uboot/bootloader interactive console", shell_opts,
+     bootloader_run},
+    {"busybox-shell", "[OPTIONS]", "Start a busybox shell", shell_opts, busybox_run},
+    {"flash", "[OPTIONS] [FILE]",
+     "Flash image to DUT from file (a path, an http(s) URL or -t PART:FILE)", flash_opts,
+     flash_run},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static int exit_code(int code)
 {
 	switch (code) {
-	case JF_OK: return JF_EXIT_OK;
+	case JF_OK:
+		return JF_EXIT_OK;
 	case JF_EINVAL:
 	case JF_ECONFIG:
-	case JF_ENOTIMPL: return JF_EXIT_USAGE;
-	case JF_EUNREACHABLE: return JF_EXIT_UNREACHABLE;
-	case JF_ECANCELED: return JF_EXIT_CANCELED;
-	default: return JF_EXIT_FAILED;
+	case JF_ENOTIMPL:
+		return JF_EXIT_USAGE;
+	case JF_EUNREACHABLE:
+		return JF_EXIT_UNREACHABLE;
+	case JF_ECANCELED:
+		return JF_EXIT_CANCELED;
+	default:
+		return JF_EXIT_FAILED;
 	}
 }
 
@@ -140,7 +164,7 @@ static int parse_uint(const char *name, const char *v, unsigned max, unsigned *o
 
 	if (!*v || *end || n > max)
 		return cli_usage_error("%s takes a whole number from 0 to %u, not '%s'", name, max,
-				       v);
+		                       v);
 	*out = (unsigned)n;
 	return 0;
 }
@@ -152,14 +176,30 @@ static int common_opt(storage_session *s, int c)
 	unsigned v = 0;
 
 	switch (c) {
-	case O_CONSOLE_DEBUG: s->fo.console_debug = true; return 0;
-	case O_FORCE_BUNDLE: s->fo.force_bundle = optarg; return 0;
-	case O_VARIANT: s->fo.variant = optarg; return 0;
-	case O_KERNEL: s->kernel = optarg; return 0;
-	case O_INITRAM: s->initram = optarg; return 0;
-	case O_DTB: s->dtb = optarg; return 0;
-	case O_JSON: s->json = true; return 0;
-	case O_TRANSCRIPT: s->fo.transcript = optarg; return 0;
+	case O_CONSOLE_DEBUG:
+		s->fo.console_debug = true;
+		return 0;
+	case O_FORCE_BUNDLE:
+		s->fo.force_bundle = optarg;
+		return 0;
+	case O_VARIANT:
+		s->fo.variant = optarg;
+		return 0;
+	case O_KERNEL:
+		s->kernel = optarg;
+		return 0;
+	case O_INITRAM:
+		s->initram = optarg;
+		return 0;
+	case O_DTB:
+		s->dtb = optarg;
+		return 0;
+	case O_JSON:
+		s->json = true;
+		return 0;
+	case O_TRANSCRIPT:
+		s->fo.transcript = optarg;
+		return 0;
 	case O_UBOOT_TIMEOUT:
 		if (parse_uint("--uboot-timeout", optarg, 3600, &v))
 			return JF_EXIT_USAGE;
@@ -180,8 +220,8 @@ static int split_part(jf_flash_part *p, char *arg)
 
 	if (!colon || colon == arg || !colon[1])
 		return cli_usage_error("-t takes PART:FILE (a partition label and an image), not "
-				       "'%s'",
-				       arg);
+		                       "'%s'",
+		                       arg);
 	*colon = '\0';
 	p->partition = arg;
 	p->image = colon + 1;
@@ -206,49 +246,73 @@ static int flash_opt(cli_ctx *ctx, storage_session *s, int c)
 	unsigned v = 0;
 
 	switch (c) {
-	case O_TARGET: o->target = optarg; return 0;
+	case O_TARGET:
+		o->target = optarg;
+		return 0;
 	case 't':
 		if (s->nparts == MAX_LIST)
 			return cli_usage_error("at most %d -t options", MAX_LIST);
 		return split_part(&s->parts[s->nparts++], optarg);
-	case O_PARTITION: o->partition = optarg; return 0;
-	case O_CHECKSUM: o->checksum = optarg; return 0;
-	case O_CHECKSUM_FILE: o->checksum_file = optarg; return 0;
-	case O_FORCE_HTTP: o->force_exporter_http = true; return 0;
-	case O_CACERT: o->cacert = optarg; return 0;
-	case 'k': o->insecure_tls = true; return 0;
+	case O_PARTITION:
+		o->partition = optarg;
+		return 0;
+	case O_CHECKSUM:
+		o->checksum = optarg;
+		return 0;
+	case O_CHECKSUM_FILE:
+		o->checksum_file = optarg;
+		return 0;
+	case O_FORCE_HTTP:
+		o->force_exporter_http = true;
+		return 0;
+	case O_CACERT:
+		o->cacert = optarg;
+		return 0;
+	case 'k':
+		o->insecure_tls = true;
+		return 0;
 	case O_HEADER:
 		if (s->nheaders == MAX_LIST)
 			return cli_usage_error("at most %d --header options", MAX_LIST);
 		s->headers[s->nheaders++] = optarg;
 		return 0;
-	case O_BEARER: o->bearer = optarg; return 0;
+	case O_BEARER:
+		o->bearer = optarg;
+		return 0;
 	case O_RETRIES:
 		if (parse_uint("--retries", optarg, 20, &v))
 			return JF_EXIT_USAGE;
 		o->retries = (int)v;
 		return 0;
-	case O_METHOD: return parse_method(o, optarg);
-	case O_BMAP: o->bmap = optarg; return 0;
+	case O_METHOD:
+		return parse_method(o, optarg);
+	case O_BMAP:
+		o->bmap = optarg;
+		return 0;
 	case O_FLS_URL:
 		o->fls_binary_url = optarg;
 		o->method = JF_METHOD_AGENT;
 		return 0;
 	case O_FLS_VERSION:
-		jf_warn(&ctx->log, "cli", "--fls-version %s: ignored, the built-in "
-					  "jmpflash-agent is used",
-			optarg);
+		jf_warn(&ctx->log, "cli",
+		        "--fls-version %s: ignored, the built-in "
+		        "jmpflash-agent is used",
+		        optarg);
 		return 0;
-	case O_POWER_OFF: o->no_power_off = false; return 0;
-	case O_NO_POWER_OFF: o->no_power_off = true; return 0;
+	case O_POWER_OFF:
+		o->no_power_off = false;
+		return 0;
+	case O_NO_POWER_OFF:
+		o->no_power_off = true;
+		return 0;
 	}
 	return JF_EXIT_USAGE;
 }
 
 /* @cmd's options into @s. True to go on; false to exit with *code (--help
  * printed, or a usage error reported). */
-static bool parse_opts(cli_ctx *ctx, const cli_cmd *cmd, int argc, char **argv,
-		       storage_session *s, int *code)
+static bool parse_opts(cli_ctx *ctx, const cli_cmd *cmd, int argc, char **argv, storage_session *s,
+                       int *code)
 {
 	static const char *const prefix = "jmpflash storage";
 	int c, rc;
@@ -275,13 +339,13 @@ static bool parse_opts(cli_ctx *ctx, const cli_cmd *cmd, int argc, char **argv,
  * exit. A wrong export name is left for jf_flasher_new() to report. */
 static int lock_board(cli_ctx *ctx, const jf_exporter *e, const char *owner, jf_err *err)
 {
-	const jf_driver *d = ctx->export_name ? jf_exporter_find(e, ctx->export_name)
-					      : jf_exporter_first_flasher(e);
+	const jf_driver *d =
+	    ctx->export_name ? jf_exporter_find(e, ctx->export_name) : jf_exporter_first_flasher(e);
 
 	if (!d || d->kind != JF_DRIVER_FLASHER)
 		return 0;
 	return cli_lock_board(ctx, e, d, jf_driver_child(d, "serial"), jf_driver_child(d, "power"),
-			      owner, err);
+	                      owner, err);
 }
 
 static int report(cli_ctx *ctx, int error, jf_err *err)
@@ -343,15 +407,16 @@ static int flash_args(cli_ctx *ctx, storage_session *s, int argc, char **argv)
 	if (o->bearer)
 		jf_log_secret(&ctx->log, o->bearer);
 	if (optind < argc - 1)
-		return cli_usage_error("flash takes one image; see 'jmpflash storage flash --help'");
+		return cli_usage_error(
+		    "flash takes one image; see 'jmpflash storage flash --help'");
 	if (optind == argc - 1)
 		o->image = argv[optind];
 	if (!o->image && !s->nparts)
 		return cli_usage_error("flash needs an image (FILE or URL) or -t PART:FILE; see "
-				       "'jmpflash storage flash --help'");
+		                       "'jmpflash storage flash --help'");
 	if (o->checksum && o->checksum_file)
 		return cli_usage_error("give --os-image-checksum or --os-image-checksum-file, not "
-				       "both");
+		                       "both");
 	o->headers = s->nheaders ? s->headers : NULL;
 	o->parts = s->parts;
 	o->nparts = s->nparts;
@@ -388,12 +453,12 @@ static int shell_run(cli_ctx *ctx, int argc, char **argv, const cli_cmd *cmd, bo
 	if (optind != argc)
 		return cli_usage_error("%s takes no arguments", cmd->name);
 	if ((rc = make_flasher(ctx, &s,
-			       busybox ? "jmpflash storage busybox-shell"
-				       : "jmpflash storage bootloader-shell")))
+	                       busybox ? "jmpflash storage busybox-shell"
+	                               : "jmpflash storage bootloader-shell")))
 		return rc;
 	io.cancel_fd = s.cancel.fds[0];
 	jf_info(&ctx->log, "cli", "Leave the %s with %s", busybox ? "shell" : "bootloader",
-		jf_interact_escape_text(&io, esc, sizeof(esc)));
+	        jf_interact_escape_text(&io, esc, sizeof(esc)));
 	error = busybox ? jf_busybox_shell(s.f, &io, &err) : jf_bootloader_shell(s.f, &io, &err);
 	return finish(ctx, &s, error, &err);
 }

@@ -9,37 +9,37 @@
 #include "cli.h"
 
 static const char summary[] =
-	"jmpflash: flash OS images onto embedded boards through U-Boot, TFTP and HTTP.\n"
-	"A drop-in for Jumpstarter's software-defined flasher: it reads the same\n"
-	"exporter YAML and flasher bundles.";
+    "jmpflash: flash OS images onto embedded boards through U-Boot, TFTP and HTTP.\n"
+    "A drop-in for Jumpstarter's software-defined flasher: it reads the same\n"
+    "exporter YAML and flasher bundles.";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: jmpflash [-c EXPORTER.yaml] [-e EXPORT] [-v|-q] COMMAND [ARGS]...\n\n"
-		"%s\n\n"
-		"Global options:\n"
-		"  -c, --config FILE      exporter YAML (default: "
-		"~/.config/jumpstarter/exporters/default.yaml,\n"
-		"                         then /etc/jumpstarter/exporters/default.yaml)\n"
-		"  -e, --export NAME      which export to use (default: the first flasher)\n"
-		"  -v, --verbose          more log output (debug)\n"
-		"  -q, --quiet            only warnings and errors\n"
-		"      --log-level LEVEL  debug, info, warn or error\n"
-		"      --wait-lock[=SECONDS]  wait for a board another jmpflash is using\n"
-		"                         (default: fail at once; no SECONDS: wait forever)\n"
-		"  -V, --version          print the version and exit\n"
-		"  -h, --help             show this message and exit\n\n"
-		"Commands:\n"
-		"  storage   flash an image, or open the bootloader or busybox shell\n"
-		"  power     switch the board: on, off, cycle\n"
-		"  serial    attach to the board's serial console\n"
-		"  serve     run the TFTP and HTTP servers only\n"
-		"  bundle    pull, push and inspect flasher bundles\n"
-		"  config    check an exporter YAML\n\n"
-		"Run 'jmpflash COMMAND --help' for more. Exit codes: 0 ok, 1 failed, 2 usage or\n"
-		"configuration error, 3 board unreachable, 130 interrupted (board powered off).\n",
-		summary);
+	        "Usage: jmpflash [-c EXPORTER.yaml] [-e EXPORT] [-v|-q] COMMAND [ARGS]...\n\n"
+	        "%s\n\n"
+	        "Global options:\n"
+	        "  -c, --config FILE      exporter YAML (default: "
+	        "~/.config/jumpstarter/exporters/default.yaml,\n"
+	        "                         then /etc/jumpstarter/exporters/default.yaml)\n"
+	        "  -e, --export NAME      which export to use (default: the first flasher)\n"
+	        "  -v, --verbose          more log output (debug)\n"
+	        "  -q, --quiet            only warnings and errors\n"
+	        "      --log-level LEVEL  debug, info, warn or error\n"
+	        "      --wait-lock[=SECONDS]  wait for a board another jmpflash is using\n"
+	        "                         (default: fail at once; no SECONDS: wait forever)\n"
+	        "  -V, --version          print the version and exit\n"
+	        "  -h, --help             show this message and exit\n\n"
+	        "Commands:\n"
+	        "  storage   flash an image, or open the bootloader or busybox shell\n"
+	        "  power     switch the board: on, off, cycle\n"
+	        "  serial    attach to the board's serial console\n"
+	        "  serve     run the TFTP and HTTP servers only\n"
+	        "  bundle    pull, push and inspect flasher bundles\n"
+	        "  config    check an exporter YAML\n\n"
+	        "Run 'jmpflash COMMAND --help' for more. Exit codes: 0 ok, 1 failed, 2 usage or\n"
+	        "configuration error, 3 board unreachable, 130 interrupted (board powered off).\n",
+	        summary);
 }
 
 static int run_serial(cli_ctx *ctx, int argc, char **argv)
@@ -72,11 +72,15 @@ static int parse_wait(cli_ctx *ctx, const char *v)
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"config", required_argument, NULL, 'c'}, {"export", required_argument, NULL, 'e'},
-		{"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
-		{"log-level", required_argument, NULL, 'L'}, {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},         {"wait-lock", optional_argument, NULL, 'W'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"export", required_argument, NULL, 'e'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"wait-lock", optional_argument, NULL, 'W'},
+	    {NULL, 0, NULL, 0},
 	};
 	cli_ctx ctx;
 	const char *cmd;
@@ -93,15 +97,24 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:e:vqVh", longs, NULL)) != -1) {
 		switch (c) {
-		case 'c': ctx.config_path = optarg; break;
-		case 'e': ctx.export_name = optarg; break;
-		case 'v': ctx.log.threshold = JF_LOG_DEBUG; break;
-		case 'q': ctx.log.threshold = JF_LOG_WARN; break;
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'e':
+			ctx.export_name = optarg;
+			break;
+		case 'v':
+			ctx.log.threshold = JF_LOG_DEBUG;
+			break;
+		case 'q':
+			ctx.log.threshold = JF_LOG_WARN;
+			break;
 		case 'L':
 			if ((rc = jf_log_level_parse(optarg)) < 0) {
-				rc = cli_usage_error("--log-level takes debug, info, warn or error, "
-						     "not '%s'",
-						     optarg);
+				rc =
+				    cli_usage_error("--log-level takes debug, info, warn or error, "
+				                    "not '%s'",
+				                    optarg);
 				goto done;
 			}
 			ctx.log.threshold = (jf_log_level)rc;
@@ -110,11 +123,18 @@ int main(int argc, char **argv)
 			if ((rc = parse_wait(&ctx, optarg)) != 0)
 				goto done;
 			break;
-		case 'V': printf("jmpflash %s\n", JF_VERSION); rc = JF_EXIT_OK; goto done;
-		case 'h': usage(stdout); rc = JF_EXIT_OK; goto done;
+		case 'V':
+			printf("jmpflash %s\n", JF_VERSION);
+			rc = JF_EXIT_OK;
+			goto done;
+		case 'h':
+			usage(stdout);
+			rc = JF_EXIT_OK;
+			goto done;
 		default:
-			rc = cli_usage_error("unknown or incomplete option '%s'; see 'jmpflash --help'",
-					     argv[optind - 1]);
+			rc = cli_usage_error(
+			    "unknown or incomplete option '%s'; see 'jmpflash --help'",
+			    argv[optind - 1]);
 			goto done;
 		}
 	}
@@ -128,16 +148,17 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (!strcmp(cmd, "storage"))
 		rc = cli_dispatch(&ctx, "jmpflash storage", "Software-defined flasher interface.",
-				  cli_storage_cmds, argc - 1, argv + 1);
+		                  cli_storage_cmds, argc - 1, argv + 1);
 	else if (!strcmp(cmd, "power"))
 		rc = cli_dispatch(&ctx, "jmpflash power", "Switch the board's power.",
-				  cli_power_cmds, argc - 1, argv + 1);
+		                  cli_power_cmds, argc - 1, argv + 1);
 	else if (!strcmp(cmd, "bundle"))
-		rc = cli_dispatch(&ctx, "jmpflash bundle", "Pull, push and inspect flasher bundles.",
-				  cli_bundle_cmds, argc - 1, argv + 1);
+		rc =
+		    cli_dispatch(&ctx, "jmpflash bundle", "Pull, push and inspect flasher bundles.",
+		                 cli_bundle_cmds, argc - 1, argv + 1);
 	else if (!strcmp(cmd, "config"))
 		rc = cli_dispatch(&ctx, "jmpflash config", "Exporter configuration.",
-				  cli_config_cmds, argc - 1, argv + 1);
+		                  cli_config_cmds, argc - 1, argv + 1);
 	else if (!strcmp(cmd, "serial"))
 		rc = (optind = 1, run_serial(&ctx, argc, argv));
 	else if (!strcmp(cmd, "serve"))

@@ -100,7 +100,7 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *er
 	memset(out, 0, sizeof(*out));
 	if (!(f = jf_driver_resolve(f)) || f->kind != JF_DRIVER_FLASHER)
 		return jf_err_set(err, JF_EINVAL, "'%s' is not a flasher",
-				  f ? f->path : "(dangling ref)");
+		                  f ? f->path : "(dangling ref)");
 	out->flasher_bundle = jf_driver_str(f, "flasher_bundle");
 	out->cache_dir = jf_driver_str(f, "cache_dir");
 	out->tftp_dir = jf_driver_str(f, "tftp_dir");
@@ -141,7 +141,7 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *er
 }
 
 static void each_undriven(const jf_driver *d, void (*fn)(void *user, const jf_driver *d),
-			  void *user)
+                          void *user)
 {
 	if (d->ref)
 		return;
@@ -152,7 +152,7 @@ static void each_undriven(const jf_driver *d, void (*fn)(void *user, const jf_dr
 }
 
 void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, const jf_driver *d),
-				  void *user)
+                                  void *user)
 {
 	for (size_t i = 0; i < e->nexports; i++)
 		each_undriven(e->exports[i], fn, user);

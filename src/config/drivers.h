@@ -14,7 +14,7 @@ enum {
 typedef struct jf_param_spec {
 	const char *key;
 	jf_param_type type;
-	const char *def;     /* default as text, NULL for none */
+	const char *def; /* default as text, NULL for none */
 	unsigned flags;
 	const char *choices; /* "1|2|3|all", or "8..65464" for an integer: allowed
 	                      * values, NULL for any */
@@ -22,10 +22,10 @@ typedef struct jf_param_spec {
 } jf_param_spec;
 
 typedef struct jf_driver_spec {
-	const char *type;          /* exact type string */
+	const char *type; /* exact type string */
 	jf_driver_kind kind;
 	const jf_param_spec *params; /* terminated by a NULL key */
-	const char *preset_bundle; /* flasher subclasses: default flasher_bundle */
+	const char *preset_bundle;   /* flasher subclasses: default flasher_bundle */
 } jf_driver_spec;
 
 /* The spec for @type, or NULL. Flasher subclasses that jmpflash has no

@@ -26,7 +26,7 @@ typedef yaml_node_t jf_ynode;
  * errors with a line and column. */
 int jf_config__yaml_load_file(jf_ydoc *d, const char *path, jf_err *err);
 int jf_config__yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t len,
-			jf_err *err);
+                                jf_err *err);
 void jf_config__yaml_dispose(jf_ydoc *d);
 
 /* @n as one line of flow YAML ("{url: x, list: [a, b]}") into *out (the
@@ -43,7 +43,7 @@ jf_ynode *jf_config__yaml_get(jf_ydoc *d, jf_ynode *map, const char *key);
 
 /* Write "name:line:col: fmt" into @err and return JF_ECONFIG. */
 int jf_config__yaml_error(jf_ydoc *d, jf_err *err, const jf_ynode *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 int jf_config__yaml_line(const jf_ynode *n);
 int jf_config__yaml_col(const jf_ynode *n);
@@ -56,9 +56,10 @@ const char *jf_config__yaml_kind_name(const jf_ynode *n);
  * A missing or null node leaves *out untouched and returns 0 unless
  * @required, in which case it is an error that names @what. @parent is
  * used for the position of "missing" errors. */
-int jf_config__yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what, bool required,
-		char **out, jf_err *err);
-int jf_config__yaml_scalar(jf_ydoc *d, jf_ynode *n, const char *what, const char **out, jf_err *err);
+int jf_config__yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what,
+                        bool required, char **out, jf_err *err);
+int jf_config__yaml_scalar(jf_ydoc *d, jf_ynode *n, const char *what, const char **out,
+                           jf_err *err);
 int jf_config__yaml_want_map(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err);
 int jf_config__yaml_want_seq(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err);
 
@@ -74,11 +75,11 @@ int jf_config__yaml_parse_u64(const char *s, uint64_t *out);
 int jf_config__yaml_parse_bool(const char *s, bool *out);
 int jf_config__yaml_parse_double(const char *s, double *out);
 
-#define jf_config__yaml_foreach_pair(d, map, pair)                                                  \
-	for (yaml_node_pair_t *pair = (map)->data.mapping.pairs.start;                      \
+#define jf_config__yaml_foreach_pair(d, map, pair)                                                 \
+	for (yaml_node_pair_t *pair = (map)->data.mapping.pairs.start;                             \
 	     pair < (map)->data.mapping.pairs.top; pair++)
-#define jf_config__yaml_foreach_item(d, seq, item)                                                  \
-	for (yaml_node_item_t *item = (seq)->data.sequence.items.start;                     \
+#define jf_config__yaml_foreach_item(d, seq, item)                                                 \
+	for (yaml_node_item_t *item = (seq)->data.sequence.items.start;                            \
 	     item < (seq)->data.sequence.items.top; item++)
 
 #endif

@@ -238,8 +238,8 @@ static int rfc2217_negotiate(jf_console *c, jf_err *err)
 			goto done;
 		}
 		if (c->tn.com_port > 0 && !settings_sent) {
-			if ((error = jf_console__telnet_com_port_settings(&out, c->baudrate, c->rtscts)) <
-			    0)
+			if ((error = jf_console__telnet_com_port_settings(&out, c->baudrate,
+			                                                  c->rtscts)) < 0)
 				goto done;
 			settings_sent = true;
 			continue;

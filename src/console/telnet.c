@@ -71,7 +71,8 @@ static int subneg(jf_buf *out, unsigned char cmd, const unsigned char *val, size
 	int error;
 
 	put3(out, IAC, SB, OPT_COM_PORT);
-	if ((error = jf_buf_put(out, &cmd, 1)) < 0 || (error = jf_console__telnet_escape(out, val, n)) < 0)
+	if ((error = jf_buf_put(out, &cmd, 1)) < 0 ||
+	    (error = jf_console__telnet_escape(out, val, n)) < 0)
 		return error;
 	{
 		unsigned char end[2] = {IAC, SE};

@@ -81,8 +81,8 @@ void jf_format_duration(char *buf, unsigned long size, uint64_t secs)
 {
 	if (secs >= 3600)
 		snprintf(buf, size, "%llu:%02llu:%02llu", (unsigned long long)(secs / 3600),
-			 (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
+		         (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
 	else
 		snprintf(buf, size, "%llu:%02llu", (unsigned long long)(secs / 60),
-			 (unsigned long long)(secs % 60));
+		         (unsigned long long)(secs % 60));
 }

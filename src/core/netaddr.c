@@ -43,9 +43,10 @@ bool jf_route_source(char *buf, size_t size, const char *peer)
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-			const void *a = ss.ss_family == AF_INET
-						? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
-						: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+			const void *a =
+			    ss.ss_family == AF_INET
+			        ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+			        : (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
 
 			ok = inet_ntop(ss.ss_family, a, buf, (socklen_t)size) != NULL;
 		}

@@ -33,13 +33,13 @@ static const jf_driver *find_flasher(const jf_exporter *e, const char *name, jf_
 		return jf_err_set(err, JF_ECONFIG, "%s has no export '%s'", e->path, name), NULL;
 	if (d->kind != JF_DRIVER_FLASHER)
 		return jf_err_set(err, JF_ECONFIG, "export '%s' is a %s, not a flasher", name,
-				  jf_driver_kind_name(d->kind)),
+		                  jf_driver_kind_name(d->kind)),
 		       NULL;
 	return d;
 }
 
 int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flasher_opts *opts,
-		   jf_log *log, jf_err *err)
+                   jf_log *log, jf_err *err)
 {
 	jf_flasher *f;
 	int error;
@@ -66,7 +66,7 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 		f->opts.boot_timeout_s = f->cfg.boot_timeout_s;
 	if (f->opts.uboot_timeout_s > 86400 || f->opts.boot_timeout_s > 86400) {
 		error = jf_err_set(err, JF_EINVAL,
-				   "the U-Boot and boot timeouts are seconds from 1 to 86400");
+		                   "the U-Boot and boot timeouts are seconds from 1 to 86400");
 		goto fail;
 	}
 	/* QEMU's console socket appears only once it runs: power first, and wait
@@ -158,7 +158,7 @@ static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 /* Write one part with the method asked for; the agent falls back to the
  * shell method when the board cannot run it. */
 static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, jf_write_job *job,
-		     jf_err *err)
+                     jf_err *err)
 {
 	jf_agent_job aj = {s->bmap_url, s->bmap_optional, o->fls_binary_url, o->agent_dir};
 	int error;
@@ -180,7 +180,7 @@ static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, 
 
 /* One boot and the writes of every part, for one attempt. */
 static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
-		   const jf_target *targets, size_t n, jf_err *err)
+                   const jf_target *targets, size_t n, jf_err *err)
 {
 	char dev[16][256];
 	int error;
@@ -189,13 +189,15 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		return error;
 	/* upstream's order: the targets are resolved, then preflash_commands run */
 	for (size_t i = 0; i < n; i++)
-		if ((error = jf_flasher__target_resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
+		if ((error = jf_flasher__target_resolve(f, &targets[i], dev[i], sizeof(dev[i]),
+		                                        err)) < 0)
 			return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "target", 0, NULL);
 	for (size_t i = 0; i < f->manifest.npreflash; i++) {
 		jf_info(f->log, JF_COMPONENT, "Running preflash command: %s",
-			f->manifest.preflash_commands[i]);
-		if ((error = jf_flasher__shell_run(f, f->manifest.preflash_commands[i], 300, NULL, err)) < 0)
+		        f->manifest.preflash_commands[i]);
+		if ((error = jf_flasher__shell_run(f, f->manifest.preflash_commands[i], 300, NULL,
+		                                   err)) < 0)
 			return jf_flasher__step_end(f, "target", error, err);
 	}
 	jf_flasher__step_end(f, "target", 0, err);
@@ -224,16 +226,18 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 
 /* Check everything that can be checked before the board is touched. */
 static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const char **images,
-		size_t *n, jf_err *err)
+                size_t *n, jf_err *err)
 {
 	int error;
 
 	if (o->bmap && o->method != JF_METHOD_AGENT)
-		return jf_err_set(err, JF_EINVAL, "--bmap needs --method agent (the shell method "
-						  "writes the whole image)");
-	if (o->nparts && (o->image || o->partition))
 		return jf_err_set(err, JF_EINVAL,
-				  "give either an image (with --partition) or -t PART:FILE, not both");
+		                  "--bmap needs --method agent (the shell method "
+		                  "writes the whole image)");
+	if (o->nparts && (o->image || o->partition))
+		return jf_err_set(
+		    err, JF_EINVAL,
+		    "give either an image (with --partition) or -t PART:FILE, not both");
 	if (!o->nparts && !o->image)
 		return jf_err_set(err, JF_EINVAL, "no image to flash");
 	if (o->nparts > 16)
@@ -243,8 +247,9 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 		const char *part = o->nparts ? o->parts[i].partition : o->partition;
 
 		images[i] = o->nparts ? o->parts[i].image : o->image;
-		if ((error = jf_flasher__target_pick(&targets[i], &f->manifest, f->cfg.default_target,
-					    o->target, part, err)) < 0)
+		if ((error = jf_flasher__target_pick(&targets[i], &f->manifest,
+		                                     f->cfg.default_target, o->target, part, err)) <
+		    0)
 			return error;
 	}
 	for (size_t i = 0; o->headers && o->headers[i]; i++)
@@ -271,7 +276,7 @@ static void reboot(jf_flasher *f, bool keep_on)
 	}
 	if (jf_power_keep(f->power, &ignored) < 0)
 		jf_warn(f->log, JF_COMPONENT, "the board stops when jmpflash exits: %s",
-			ignored.msg);
+		        ignored.msg);
 	else
 		jf_info(f->log, JF_COMPONENT, "Leaving the board powered on (--no-power-off)");
 }
@@ -288,19 +293,22 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	f->t0_us = jf_clock_mono_us();
 	f->attempt = 1;
 	memset(src, 0, sizeof(src));
-	if ((error = jf_flasher__setup(f, err)) < 0 || (error = plan(f, o, targets, images, &n, err)) < 0)
+	if ((error = jf_flasher__setup(f, err)) < 0 ||
+	    (error = plan(f, o, targets, images, &n, err)) < 0)
 		goto done;
 	for (; prepared < n; prepared++)
-		if ((error = jf_flasher__source_prepare(f, &src[prepared], o, images[prepared], err)) < 0)
+		if ((error = jf_flasher__source_prepare(f, &src[prepared], o, images[prepared],
+		                                        err)) < 0)
 			goto done;
 	for (;; f->attempt++) {
 		error = attempt(f, o, src, targets, n, err);
 		if (!error || jf_flasher__canceled(f) || !jf_flash_retryable(error) ||
 		    (int)f->attempt > retries)
 			break;
-		jf_warn(f->log, JF_COMPONENT, "Attempt %u failed: %s; power cycling and retrying in "
-					      "%u s",
-			f->attempt, err->msg, 1u << (f->attempt < 5 ? f->attempt : 5));
+		jf_warn(f->log, JF_COMPONENT,
+		        "Attempt %u failed: %s; power cycling and retrying in "
+		        "%u s",
+		        f->attempt, err->msg, 1u << (f->attempt < 5 ? f->attempt : 5));
 		jf_flasher__event(f, JF_EV_RETRY, "flash", error, err->msg);
 		if ((error = backoff(f, 1u << (f->attempt < 5 ? f->attempt : 5), err)) < 0)
 			break;

@@ -37,8 +37,8 @@ static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	free(bf->name);
 	/* shared_server: U-Boot asks for BOARD/Image, never another board's files */
-	if (asprintf(&bf->name, "%s%s%s", f->board_dir ? f->board_dir : "",
-		     f->board_dir ? "/" : "", base) < 0) {
+	if (asprintf(&bf->name, "%s%s%s", f->board_dir ? f->board_dir : "", f->board_dir ? "/" : "",
+	             base) < 0) {
 		bf->name = NULL;
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
@@ -68,9 +68,10 @@ static int load_bundle(jf_flasher *f, jf_err *err)
 		return jf_err_wrap(err, "flasher bundle %s", source);
 	f->have_bundle = true;
 	if (!jf_bundle_path_ok(f->cfg.manifest))
-		return jf_err_set(err, JF_ECONFIG, "manifest '%s' must be a relative path inside "
-						   "the bundle",
-				  f->cfg.manifest);
+		return jf_err_set(err, JF_ECONFIG,
+		                  "manifest '%s' must be a relative path inside "
+		                  "the bundle",
+		                  f->cfg.manifest);
 	if (snprintf(path, sizeof(path), "%s/%s", f->bundle_info.dir, f->cfg.manifest) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "bundle path too long");
@@ -88,10 +89,11 @@ static int choose_variant(jf_flasher *f, jf_err *err)
 
 	if (!m->has_dtb) {
 		if (want)
-			return jf_err_set(err, JF_ECONFIG,
-					  "variant '%s' was asked for, but bundle manifest %s has no "
-					  "dtb section",
-					  want, m->path);
+			return jf_err_set(
+			    err, JF_ECONFIG,
+			    "variant '%s' was asked for, but bundle manifest %s has no "
+			    "dtb section",
+			    want, m->path);
 		return 0;
 	}
 	if (jf_manifest_variant_get(m, want)) {
@@ -100,8 +102,8 @@ static int choose_variant(jf_flasher *f, jf_err *err)
 	}
 	for (size_t i = 0; i < m->nvariants; i++)
 		jf_names_add(names, sizeof(names), m->variants[i].name);
-	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s", want,
-			  names);
+	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s",
+	                  want, names);
 }
 
 /* Where a server child listens: its `bind` ("all": every address), else
@@ -120,9 +122,9 @@ static const char *bind_addr(const jf_server_config *c)
  * reaches the shared HTTP server at. */
 static int use_shared_server(jf_flasher *f, jf_err *err)
 {
-	const char *name = f->cfg.board_dir ? f->cfg.board_dir
-			   : f->exporter->name ? f->exporter->name
-					       : f->driver->name;
+	const char *name = f->cfg.board_dir    ? f->cfg.board_dir
+	                   : f->exporter->name ? f->exporter->name
+	                                       : f->driver->name;
 	char tdir[PATH_MAX];
 	int error;
 
@@ -130,16 +132,17 @@ static int use_shared_server(jf_flasher *f, jf_err *err)
 		goto mkdirs;
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-		    strlen(name))
-		return jf_err_set(err, JF_ECONFIG,
-				  "%s: board_dir '%s' must be one directory name of letters, digits, "
-				  "'.', '_' and '-'",
-				  f->driver->path, name);
+	        strlen(name))
+		return jf_err_set(
+		    err, JF_ECONFIG,
+		    "%s: board_dir '%s' must be one directory name of letters, digits, "
+		    "'.', '_' and '-'",
+		    f->driver->path, name);
 	if (!f->cfg.http_server.host)
 		return jf_err_set(err, JF_ECONFIG,
-				  "%s: shared_server needs the http child's host: the address the "
-				  "board reaches the shared jmpflash serve at",
-				  f->driver->path);
+		                  "%s: shared_server needs the http child's host: the address the "
+		                  "board reaches the shared jmpflash serve at",
+		                  f->driver->path);
 	if (!(f->board_dir = strdup(name)) ||
 	    asprintf(&f->http_stage, "%s/%s", f->cfg.http_dir, name) < 0) {
 		f->http_stage = NULL;
@@ -147,7 +150,7 @@ static int use_shared_server(jf_flasher *f, jf_err *err)
 	}
 	f->cfg.http_dir = f->http_stage; /* images are staged and served from here */
 	jf_info(f->log, JF_COMPONENT, "Using the shared server: staging under %s/%s/ and %s/",
-		f->cfg.tftp_dir, name, f->http_stage);
+	        f->cfg.tftp_dir, name, f->http_stage);
 mkdirs: /* again for each operation: teardown removed them */
 	snprintf(tdir, sizeof(tdir), "%s/%s", f->cfg.tftp_dir, f->board_dir);
 	if ((error = jf_mkdirs(tdir, err)) < 0 || (error = jf_mkdirs(f->http_stage, err)) < 0)
@@ -161,7 +164,7 @@ int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err
 
 	if (f->http)
 		return jf_http_server_url(out, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					  served, err);
+		                          served, err);
 	if (snprintf(path, sizeof(path), "%s/%s", f->board_dir ? f->board_dir : "", served) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "served path too long");
@@ -213,20 +216,21 @@ int jf_flasher__setup(jf_flasher *f, jf_err *err)
 	f->kernel.address = f->manifest.kernel.address_s;
 	f->initram.address = f->manifest.has_initram ? f->manifest.initram.address_s : NULL;
 	f->dtb.address = f->manifest.has_dtb ? f->manifest.dtb.address_s : NULL;
-	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
+	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 ||
+	    (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
 	    (f->cfg.shared_server && (error = use_shared_server(f, err)) < 0) ||
 	    (error = stage(f, &f->kernel, f->manifest.kernel.file, err)) < 0 ||
 	    (error = stage(f, &f->initram,
-			   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
+	                   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
 	    (error = stage(f, &f->dtb, v ? v->file : NULL, err)) < 0)
 		return jf_flasher__step_end(f, "bundle", error, err);
 	if ((f->initram.override && !f->initram.address) || (f->dtb.override && !f->dtb.address))
 		return jf_flasher__step_end(
-			f, "bundle",
-			jf_err_set(err, JF_ECONFIG,
-				   "the bundle manifest gives no load address for the %s override",
-				   f->initram.override && !f->initram.address ? "initramfs" : "DTB"),
-			err);
+		    f, "bundle",
+		    jf_err_set(err, JF_ECONFIG,
+		               "the bundle manifest gives no load address for the %s override",
+		               f->initram.override && !f->initram.address ? "initramfs" : "DTB"),
+		    err);
 	jf_flasher__step_end(f, "bundle", 0, err);
 	return start_servers(f, err);
 }

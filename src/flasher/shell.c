@@ -12,10 +12,10 @@
  * that means the boot failed: waiting for the login prompt any longer would
  * only hit the timeout. */
 static const jf_flasher__uboot_error boot_errors[] = {
-	{"Kernel panic", JF_EPROTO, "the flasher kernel panicked", true},
-	{NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting", true}, /* prompt */
+    {"Kernel panic", JF_EPROTO, "the flasher kernel panicked", true},
+    {NULL, JF_EPROTO, "U-Boot came back to its prompt instead of booting", true}, /* prompt */
 };
-#define NBOOT (sizeof(boot_errors) / sizeof(boot_errors[0]))
+#define NBOOT             (sizeof(boot_errors) / sizeof(boot_errors[0]))
 #define MAX_BOOT_PATTERNS 16
 
 /* Wait for @want (a regex, as upstream treats manifest strings) or a boot
@@ -40,9 +40,10 @@ static int wait_boot(jf_flasher *f, const char *want, unsigned timeout_s, jf_err
 	idx = jf_console_expect(f->con, pats, 1 + n, jf_deadline_in_s(timeout_s), NULL, err);
 	if (idx > 0)
 		return jf_err_set(err, says[idx - 1]->code, "booting the flasher: %s",
-				  says[idx - 1]->says);
+		                  says[idx - 1]->says);
 	if (idx == JF_ETIMEOUT)
-		return jf_err_wrap(err, "booting the flasher: no '%s' within %u s", want, timeout_s);
+		return jf_err_wrap(err, "booting the flasher: no '%s' within %u s", want,
+		                   timeout_s);
 	return idx < 0 ? idx : 0;
 }
 
@@ -60,7 +61,7 @@ int jf_flasher__shell_login(jf_flasher *f, jf_err *err)
 		    (error = jf_console_sendline(f->con, lg->username, err)) < 0)
 			return error;
 		if (lg->password && ((error = wait_boot(f, "ssword:", 60, err)) < 0 ||
-				     (error = jf_console_sendline(f->con, lg->password, err)) < 0))
+		                     (error = jf_console_sendline(f->con, lg->password, err)) < 0))
 			return error;
 		if ((error = wait_boot(f, lg->prompt, 60, err)) < 0)
 			return error;
@@ -107,7 +108,8 @@ int jf_flasher__shell_quote(jf_buf *out, const char *s)
 	return error ? error : jf_buf_puts(out, "'");
 }
 
-int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
+int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out,
+                          jf_err *err)
 {
 	jf_pattern rc = JF_RE("jf-rc=([0-9]+)\r?\n"), prompt = JF_LIT(f->prompt);
 	jf_match m = JF_MATCH_INIT;
@@ -131,10 +133,11 @@ int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf
 	if (strcmp(code.ptr, "0")) {
 		/* the last line of output says most */
 		size_t len;
-		const char *last = jf_flasher__shell_last_line(m.before.ptr ? m.before.ptr : "", NULL, &len);
+		const char *last =
+		    jf_flasher__shell_last_line(m.before.ptr ? m.before.ptr : "", NULL, &len);
 
 		error = jf_err_set(err, JF_EPROTO, "board command '%s' failed (exit %s)%s%.*s", cmd,
-				   code.ptr, len ? ": " : "", (int)len, last);
+		                   code.ptr, len ? ": " : "", (int)len, last);
 	}
 done:
 	jf_match_free(&m);
@@ -151,22 +154,23 @@ int jf_flasher__shell_network(jf_flasher *f, jf_err *err)
 
 	/* the initramfs may still be getting its lease: give it a moment, then
 	 * ask ourselves (upstream runs udhcpc here too) */
-	error = jf_flasher__shell_run(f,
-			      "i=0; while ! ip route | grep -q default && [ $i -lt 50 ]; do "
-			      "sleep 0.1; i=$((i+1)); done; ip route | grep -q default || "
-			      "udhcpc -n -q -t 10 -T 1",
-			      60, &out, err);
+	error =
+	    jf_flasher__shell_run(f,
+	                          "i=0; while ! ip route | grep -q default && [ $i -lt 50 ]; do "
+	                          "sleep 0.1; i=$((i+1)); done; ip route | grep -q default || "
+	                          "udhcpc -n -q -t 10 -T 1",
+	                          60, &out, err);
 	jf_buf_free(&out);
 	if (error < 0)
 		return jf_err_wrap(err, "the flasher shell has no network");
 	snprintf(cmd, sizeof(cmd), "date -s @%llu >/dev/null",
-		 (unsigned long long)(jf_clock_wall_ms() / 1000));
+	         (unsigned long long)(jf_clock_wall_ms() / 1000));
 	if ((error = jf_flasher__shell_run(f, cmd, 10, NULL, err)) < 0)
 		return error;
 	/* as upstream: what U-Boot's dhcp gave, for preflash commands and users */
 	if (!f->dhcp.ipaddr[0])
 		return 0;
 	snprintf(cmd, sizeof(cmd), "export dhcp_addr='%.40s' gw_addr='%.40s'", f->dhcp.ipaddr,
-		 f->dhcp.gatewayip);
+	         f->dhcp.gatewayip);
 	return jf_flasher__shell_run(f, cmd, 10, NULL, err);
 }

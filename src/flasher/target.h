@@ -18,7 +18,7 @@ typedef struct jf_target {
  * otherwise the target is @target, else @config_default, else the
  * manifest's default_target, and @partition is a partition label on it. */
 int jf_flasher__target_pick(jf_target *out, const jf_manifest *m, const char *config_default,
-		   const char *target, const char *partition, jf_err *err);
+                            const char *target, const char *partition, jf_err *err);
 /* 1 and *address for "/sys/class/block#ADDRESS", else 0. */
 int jf_flasher__target_sysfs_address(const char *device, const char **address);
 /* Board shell commands that print "jf-dev=NAME". */
@@ -28,6 +28,6 @@ int jf_flasher__target_parse_dev(char *dev, size_t size, const char *text);
 
 struct jf_flasher;
 int jf_flasher__target_resolve(struct jf_flasher *f, const jf_target *t, char *dev, size_t size,
-		       jf_err *err);
+                               jf_err *err);
 
 #endif

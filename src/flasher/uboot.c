@@ -13,24 +13,31 @@
 #include "flasher_int.h"
 #include "jmpflash/netaddr.h"
 
-
 /* TFTP trouble is retryable; a file U-Boot rejects is not. */
 const jf_flasher__uboot_error jf_flasher__uboot_errors[] = {
-	{"Retry count exceeded", JF_ETIMEOUT, "TFTP timed out (is the TFTP server reachable "
-					       "from the board at serverip?)", false},
-	{"File not found", JF_ENOTFOUND, "the TFTP server does not have the file", false},
-	{"TFTP error", JF_EPROTO, "the TFTP server refused the transfer", false},
-	{"Bad Linux ARM64 Image magic", JF_EINTEGRITY, "U-Boot rejected the kernel image "
-							"(Bad Linux ARM64 Image magic)", true},
-	{"Ramdisk image is corrupt", JF_EINTEGRITY, "U-Boot rejected the initramfs "
-						     "(Ramdisk image is corrupt or invalid)", true},
-	{"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)",
-	 true},
-	{"Unknown command", JF_ECONFIG, "this U-Boot does not have the command", true},
-	{"Could not find a valid device tree", JF_EINTEGRITY, "U-Boot found no usable device "
-							       "tree", true},
+    {"Retry count exceeded", JF_ETIMEOUT,
+     "TFTP timed out (is the TFTP server reachable "
+     "from the board at serverip?)",
+     false},
+    {"File not found", JF_ENOTFOUND, "the TFTP server does not have the file", false},
+    {"TFTP error", JF_EPROTO, "the TFTP server refused the transfer", false},
+    {"Bad Linux ARM64 Image magic", JF_EINTEGRITY,
+     "U-Boot rejected the kernel image "
+     "(Bad Linux ARM64 Image magic)",
+     true},
+    {"Ramdisk image is corrupt", JF_EINTEGRITY,
+     "U-Boot rejected the initramfs "
+     "(Ramdisk image is corrupt or invalid)",
+     true},
+    {"Wrong Image Format", JF_EINTEGRITY, "U-Boot rejected the image (Wrong Image Format)", true},
+    {"Unknown command", JF_ECONFIG, "this U-Boot does not have the command", true},
+    {"Could not find a valid device tree", JF_EINTEGRITY,
+     "U-Boot found no usable device "
+     "tree",
+     true},
 };
-const size_t jf_flasher__uboot_nerrors = sizeof(jf_flasher__uboot_errors) / sizeof(jf_flasher__uboot_errors[0]);
+const size_t jf_flasher__uboot_nerrors =
+    sizeof(jf_flasher__uboot_errors) / sizeof(jf_flasher__uboot_errors[0]);
 #define NERRORS (sizeof(jf_flasher__uboot_errors) / sizeof(jf_flasher__uboot_errors[0]))
 
 /* Wait for the prompt, failing fast on a U-Boot error: on one, interrupt
@@ -70,7 +77,8 @@ static int wait_prompt(jf_flasher *f, const char *what, jf_deadline d, jf_buf *o
 	return idx < 0 ? idx : 0;
 }
 
-int jf_flasher__uboot_cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err)
+int jf_flasher__uboot_cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out,
+                          jf_err *err)
 {
 	int error;
 
@@ -95,17 +103,18 @@ int jf_flasher__uboot_reach_prompt(jf_flasher *f, jf_err *err)
 	jf_info(f->log, JF_COMPONENT, "Waiting for U-Boot prompt...");
 	for (;;) {
 		idx = jf_console_expect(f->con, pats, 2, jf_deadline_min(d, jf_deadline_in(200)),
-					NULL, err);
+		                        NULL, err);
 		if (idx == 0)
 			break;
 		if (idx != JF_ETIMEOUT && idx < 0)
 			return idx;
 		if (jf_deadline_expired(d))
-			return jf_err_set(err, JF_EUNREACHABLE,
-					  "U-Boot did not answer on the serial console within %u s; "
-					  "check the serial url and baud rate, and that the board "
-					  "powers on",
-					  limit);
+			return jf_err_set(
+			    err, JF_EUNREACHABLE,
+			    "U-Boot did not answer on the serial console within %u s; "
+			    "check the serial url and baud rate, and that the board "
+			    "powers on",
+			    limit);
 		jf_console_send(f->con, " ", 1, NULL);
 	}
 	if ((idx = jf_console_sendline(f->con, "setenv jfs ok; echo jf-sync-${jfs}", err)) < 0)
@@ -187,7 +196,8 @@ int jf_flasher__uboot_network(jf_flasher *f, jf_err *err)
 	snprintf(cmd, sizeof(cmd), "setenv autoload%s%.64s", autoload[0] ? " " : "", autoload);
 	if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 		goto done;
-	if ((error = jf_flasher__uboot_cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) < 0)
+	if ((error = jf_flasher__uboot_cmd(f, "printenv ipaddr netmask gatewayip", 10, &out, err)) <
+	    0)
 		goto done;
 	env_value(out.ptr, "ipaddr", f->dhcp.ipaddr, sizeof(f->dhcp.ipaddr));
 	env_value(out.ptr, "netmask", f->dhcp.netmask, sizeof(f->dhcp.netmask));
@@ -195,14 +205,13 @@ int jf_flasher__uboot_network(jf_flasher *f, jf_err *err)
 	if (!f->dhcp.netmask[0])
 		snprintf(f->dhcp.netmask, sizeof(f->dhcp.netmask), "255.255.255.0");
 	jf_info(f->log, JF_COMPONENT,
-		"discovered dhcp details: DhcpInfo(ip_address='%s', gateway='%s', netmask='%s')",
-		f->dhcp.ipaddr, f->dhcp.gatewayip, f->dhcp.netmask);
-	if (!f->serverip[0] &&
-	    !jf_route_source(f->serverip, sizeof(f->serverip), f->dhcp.ipaddr)) {
+	        "discovered dhcp details: DhcpInfo(ip_address='%s', gateway='%s', netmask='%s')",
+	        f->dhcp.ipaddr, f->dhcp.gatewayip, f->dhcp.netmask);
+	if (!f->serverip[0] && !jf_route_source(f->serverip, sizeof(f->serverip), f->dhcp.ipaddr)) {
 		error = jf_err_set(err, JF_ECONFIG,
-				   "cannot tell which address of this host the board (%s) reaches; "
-				   "set 'host:' of the tftp server in the exporter config",
-				   f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : "no address");
+		                   "cannot tell which address of this host the board (%s) reaches; "
+		                   "set 'host:' of the tftp server in the exporter config",
+		                   f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : "no address");
 		goto done;
 	}
 	snprintf(cmd, sizeof(cmd), "setenv serverip '%s'", f->serverip);
@@ -235,7 +244,7 @@ static int load_once(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 	snprintf(want, sizeof(want), "Bytes transferred = %llu ", (unsigned long long)bf->size);
 	if (!error && (!out.ptr || !strstr(out.ptr, want)))
 		error = jf_err_set(err, JF_EPROTO, "U-Boot '%s' did not load all %llu bytes", cmd,
-				   (unsigned long long)bf->size);
+		                   (unsigned long long)bf->size);
 	jf_buf_free(&out);
 	return error;
 }
@@ -258,7 +267,7 @@ static int load_one(jf_flasher *f, const jf_boot_file *bf, jf_err *err)
 			continue;
 		window = fallback[i];
 		jf_warn(f->log, JF_COMPONENT, "TFTP of %s stalled (%s); again with windowsize %lld",
-			bf->name, err->msg, window);
+		        bf->name, err->msg, window);
 		snprintf(cmd, sizeof(cmd), "setenv tftpwindowsize %lld", window);
 		if ((error = jf_flasher__uboot_cmd(f, cmd, 10, NULL, err)) < 0)
 			return error;
@@ -271,7 +280,8 @@ int jf_flasher__uboot_load(jf_flasher *f, jf_err *err)
 {
 	int error;
 
-	if ((error = load_one(f, &f->kernel, err)) < 0 || (error = load_one(f, &f->initram, err)) < 0)
+	if ((error = load_one(f, &f->kernel, err)) < 0 ||
+	    (error = load_one(f, &f->initram, err)) < 0)
 		return error;
 	return load_one(f, &f->dtb, err);
 }

@@ -27,13 +27,14 @@ int jf_flasher__write_script(jf_buf *out, const jf_write_job *job)
 
 	/* (not /tmp/jf.err: it is this script's stderr, already open) */
 	error |= jf_buf_puts(out, "rm -f /tmp/jf.rc /tmp/jf.dd /tmp/jf.sum /tmp/jf.csum /tmp/jf.n "
-				  "/tmp/jf.f1 /tmp/jf.f2 /tmp/jf.f3\nset -o pipefail\n");
+	                          "/tmp/jf.f1 /tmp/jf.f2 /tmp/jf.f3\nset -o pipefail\n");
 	if (hash_stream)
 		/* busybox dd does not print a byte count: count the stream too */
 		error |= jf_buf_puts(out, "mkfifo /tmp/jf.f1 /tmp/jf.f3; sha256sum </tmp/jf.f1 "
-					  ">/tmp/jf.sum & wc -c </tmp/jf.f3 >/tmp/jf.n &\n");
+		                          ">/tmp/jf.sum & wc -c </tmp/jf.f3 >/tmp/jf.n &\n");
 	if (hash_file)
-		error |= jf_buf_puts(out, "mkfifo /tmp/jf.f2; sha256sum </tmp/jf.f2 >/tmp/jf.csum &\n");
+		error |=
+		    jf_buf_puts(out, "mkfifo /tmp/jf.f2; sha256sum </tmp/jf.f2 >/tmp/jf.csum &\n");
 	error |= jf_buf_puts(out, job->fetch ? job->fetch : "wget -q -O -");
 	for (size_t i = 0; job->headers && job->headers[i]; i++) {
 		error |= jf_buf_puts(out, " --header ");
@@ -58,7 +59,7 @@ int jf_flasher__write_script(jf_buf *out, const jf_write_job *job)
 	error |= jf_buf_puts(out, " | dd of=");
 	error |= quoted(out, job->device);
 	error |= jf_buf_printf(out, " bs=1M iflag=fullblock %s 2>/tmp/jf.dd\n",
-			       direct ? "oflag=direct" : "conv=fsync");
+	                       direct ? "oflag=direct" : "conv=fsync");
 	error |= jf_buf_puts(out, "echo $? >/tmp/jf.rc\n");
 	return error ? JF_ENOMEM : 0;
 }
@@ -70,26 +71,27 @@ int jf_flasher__write_classify(const char *text, const char **says)
 		int code;
 		const char *says;
 	} known[] = {
-		/* The download first: a cut transfer also makes the decompressor
-		 * complain, but the image is fine and another try may work. */
-		{"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
-		{"short read", JF_EPROTO, "the image download was cut off"},
-		{"Connection reset", JF_EPROTO, "the image download was cut off"},
-		{"error getting response", JF_EPROTO, "the image server did not answer"},
-		{"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
-		{"403", JF_EPERM, "the image URL answered 403 Forbidden"},
-		{"401", JF_EPERM, "the image URL needs credentials (401)"},
-		{"corrupted data", JF_EINTEGRITY, "the image is corrupt"},
-		{"unexpected end", JF_EINTEGRITY, "the image is truncated"},
-		{"truncated", JF_EINTEGRITY, "the image is truncated"},
-		{"invalid magic", JF_EINTEGRITY, "the image is not in the format its name says"},
-		{"bad magic", JF_EINTEGRITY, "the image is not in the format its name says"},
-		{"crc error", JF_EINTEGRITY, "the image is corrupt (CRC error)"},
-		{"No space left", JF_EINVAL, "the image is larger than the target device"},
-		{"can't connect", JF_EPROTO, "the board cannot reach the image server"},
-		{"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
-		{"certificate", JF_EPERM, "the board refused the server's TLS certificate (give "
-					  "--cacert FILE, or -k to skip the check)"},
+	    /* The download first: a cut transfer also makes the decompressor
+	     * complain, but the image is fine and another try may work. */
+	    {"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
+	    {"short read", JF_EPROTO, "the image download was cut off"},
+	    {"Connection reset", JF_EPROTO, "the image download was cut off"},
+	    {"error getting response", JF_EPROTO, "the image server did not answer"},
+	    {"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
+	    {"403", JF_EPERM, "the image URL answered 403 Forbidden"},
+	    {"401", JF_EPERM, "the image URL needs credentials (401)"},
+	    {"corrupted data", JF_EINTEGRITY, "the image is corrupt"},
+	    {"unexpected end", JF_EINTEGRITY, "the image is truncated"},
+	    {"truncated", JF_EINTEGRITY, "the image is truncated"},
+	    {"invalid magic", JF_EINTEGRITY, "the image is not in the format its name says"},
+	    {"bad magic", JF_EINTEGRITY, "the image is not in the format its name says"},
+	    {"crc error", JF_EINTEGRITY, "the image is corrupt (CRC error)"},
+	    {"No space left", JF_EINVAL, "the image is larger than the target device"},
+	    {"can't connect", JF_EPROTO, "the board cannot reach the image server"},
+	    {"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
+	    {"certificate", JF_EPERM,
+	     "the board refused the server's TLS certificate (give "
+	     "--cacert FILE, or -k to skip the check)"},
 	};
 
 	for (size_t i = 0; text && i < sizeof(known) / sizeof(known[0]); i++)
@@ -106,7 +108,7 @@ int jf_flasher__write_classify(const char *text, const char **says)
  * records, which must match a size the host knows; otherwise the board
  * counted the stream (/tmp/jf.n). */
 static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long long *written,
-			 jf_err *err)
+                         jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
 	unsigned long long full = 0, partial = 0;
@@ -128,10 +130,11 @@ static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long l
 		error = jf_err_set(err, JF_EPROTO, "cannot read dd's record counts");
 		goto done;
 	}
-	if (full != job->raw_size / (1024 * 1024) || partial != (job->raw_size % (1024 * 1024) != 0))
+	if (full != job->raw_size / (1024 * 1024) ||
+	    partial != (job->raw_size % (1024 * 1024) != 0))
 		error = jf_err_set(err, JF_EINTEGRITY,
-				   "dd wrote %llu+%llu MiB records, but the image has %llu bytes",
-				   full, partial, (unsigned long long)job->raw_size);
+		                   "dd wrote %llu+%llu MiB records, but the image has %llu bytes",
+		                   full, partial, (unsigned long long)job->raw_size);
 	*written = job->raw_size;
 done:
 	jf_buf_free(&out);
@@ -172,10 +175,10 @@ int jf_flasher__write_upload(jf_flasher *f, const char *script, jf_err *err)
 static int follow(jf_flasher *f, const jf_write_job *job, int *status, jf_err *err)
 {
 	static const char monitor[] =
-		"rm -f /tmp/jf.rc; sh /tmp/jf-w.sh </dev/null >/dev/null 2>/tmp/jf.err & "
-		"while [ ! -s /tmp/jf.rc ]; do for q in $(pidof dd); do "
-		"sed -n 's/^pos:[^0-9]*/jf-pos=/p' /proc/$q/fdinfo/1 2>/dev/null; break; done; "
-		"sleep 1; done; echo jf-done=$(cat /tmp/jf.rc)";
+	    "rm -f /tmp/jf.rc; sh /tmp/jf-w.sh </dev/null >/dev/null 2>/tmp/jf.err & "
+	    "while [ ! -s /tmp/jf.rc ]; do for q in $(pidof dd); do "
+	    "sed -n 's/^pos:[^0-9]*/jf-pos=/p' /proc/$q/fdinfo/1 2>/dev/null; break; done; "
+	    "sleep 1; done; echo jf-done=$(cat /tmp/jf.rc)";
 	jf_pattern pats[] = {JF_RE("jf-pos=([0-9]+)\r?\n"), JF_RE("jf-done=([0-9]+)\r?\n")};
 	jf_pattern prompt = JF_LIT(f->prompt);
 	uint64_t t0 = jf_clock_mono_us(), last_log = t0, last_change = t0, last_t = t0;
@@ -211,24 +214,24 @@ static int follow(jf_flasher *f, const jf_write_job *job, int *status, jf_err *e
 
 			if (dt > 0)
 				rate = rate ? 0.7 * rate + 0.3 * (double)(pos - last_pos) / dt
-					    : (double)(pos - last_pos) / dt;
+				            : (double)(pos - last_pos) / dt;
 			last_pos = pos;
 			last_t = now;
 			last_change = now;
 		} else if (now - last_change > 300 * 1000000ull) {
 			return jf_err_set(err, JF_ETIMEOUT,
-					  "writing the image stalled at %.2f MB for 5 minutes",
-					  (double)pos / MIB);
+			                  "writing the image stalled at %.2f MB for 5 minutes",
+			                  (double)pos / MIB);
 		}
 		jf_flasher__progress(f, pos, job->raw_size, rate);
 		if (now - last_log >= 5 * 1000000ull) {
 			jf_info(f->log, JF_COMPONENT, "Flash progress: %.2f MB, Speed: %.2f MB/s",
-				(double)pos / MIB, rate / MIB);
+			        (double)pos / MIB, rate / MIB);
 			last_log = now;
 		}
 	}
 	return jf_console_expect(f->con, &prompt, 1, jf_deadline_in(30000), NULL, err) < 0 ? JF_EIO
-											     : 0;
+	                                                                                   : 0;
 }
 
 /* The 64 hex digits in @text (sha256sum output), into @hex. */
@@ -266,18 +269,17 @@ int jf_flasher__write_verify(jf_flasher *f, const jf_write_job *job, uint64_t wr
 	int error;
 
 	jf_flasher__event(f, JF_EV_STEP_START, "verify", 0, NULL);
-	jf_info(f->log, JF_COMPONENT, "Verifying %llu bytes on %s",
-		(unsigned long long)written, job->device);
-	if (job->file_sha256 &&
-	    ((error = board_sum(f, "cat /tmp/jf.csum", got, 30, err)) < 0 ||
-	     strcmp(got, job->file_sha256)))
+	jf_info(f->log, JF_COMPONENT, "Verifying %llu bytes on %s", (unsigned long long)written,
+	        job->device);
+	if (job->file_sha256 && ((error = board_sum(f, "cat /tmp/jf.csum", got, 30, err)) < 0 ||
+	                         strcmp(got, job->file_sha256)))
 		return jf_flasher__step_end(
-			f, "verify",
-			error ? error
-			      : jf_err_set(err, JF_EINTEGRITY,
-					   "the downloaded image has sha256 %s, not the expected %s",
-					   got, job->file_sha256),
-			err);
+		    f, "verify",
+		    error ? error
+		          : jf_err_set(err, JF_EINTEGRITY,
+		                       "the downloaded image has sha256 %s, not the expected %s",
+		                       got, job->file_sha256),
+		    err);
 	if (job->raw_sha256)
 		snprintf(want, sizeof(want), "%s", job->raw_sha256);
 	else if ((error = board_sum(f, "cat /tmp/jf.sum", want, 30, err)) < 0)
@@ -285,21 +287,24 @@ int jf_flasher__write_verify(jf_flasher *f, const jf_write_job *job, uint64_t wr
 	/* Large direct reads: through the page cache in head's small reads the
 	 * board hashed 2 MB/s, with dd bs=1M iflag=direct 24 MB/s (QEMU). */
 	if (written % (1024 * 1024) == 0)
-		snprintf(cmd, sizeof(cmd), "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
-					   "sha256sum",
-			 job->device, (unsigned long long)(written / (1024 * 1024)));
+		snprintf(cmd, sizeof(cmd),
+		         "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
+		         "sha256sum",
+		         job->device, (unsigned long long)(written / (1024 * 1024)));
 	else
-		snprintf(cmd, sizeof(cmd), "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
-					   "head -c %llu | sha256sum",
-			 job->device, (unsigned long long)(written / (1024 * 1024) + 1),
-			 (unsigned long long)written);
+		snprintf(cmd, sizeof(cmd),
+		         "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
+		         "head -c %llu | sha256sum",
+		         job->device, (unsigned long long)(written / (1024 * 1024) + 1),
+		         (unsigned long long)written);
 	if ((error = board_sum(f, cmd, got, 3600, err)) < 0)
 		return jf_flasher__step_end(f, "verify", error, err);
 	if (strcmp(got, want))
-		error = jf_err_set(err, JF_EINTEGRITY,
-				   "verify failed: %s reads back with sha256 %s, but the image's is "
-				   "%s",
-				   job->device, got, want);
+		error =
+		    jf_err_set(err, JF_EINTEGRITY,
+		               "verify failed: %s reads back with sha256 %s, but the image's is "
+		               "%s",
+		               job->device, got, want);
 	return jf_flasher__step_end(f, "verify", error, err);
 }
 
@@ -322,9 +327,9 @@ static int check_fits(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	    sscanf(out.ptr + strspn(out.ptr, "\r\n "), "%llu", &sectors) == 1 &&
 	    sectors <= UINT64_MAX / 512 && job->raw_size > sectors * 512)
 		error = jf_err_set(err, JF_EINVAL,
-				   "the image is %llu bytes, but %s holds only %llu: it is larger "
-				   "than the target device; nothing was written",
-				   (unsigned long long)job->raw_size, job->device, sectors * 512);
+		                   "the image is %llu bytes, but %s holds only %llu: it is larger "
+		                   "than the target device; nothing was written",
+		                   (unsigned long long)job->raw_size, job->device, sectors * 512);
 done:
 	jf_buf_free(&path);
 	jf_buf_free(&cmd);
@@ -343,7 +348,8 @@ int jf_flasher__write_shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
-	if ((error = check_fits(f, job, err)) < 0 || (error = jf_flasher__write_script(&script, job)) < 0 ||
+	if ((error = check_fits(f, job, err)) < 0 ||
+	    (error = jf_flasher__write_script(&script, job)) < 0 ||
 	    (error = jf_flasher__write_upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
@@ -356,7 +362,7 @@ int jf_flasher__write_shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 		/* what the failing tool said, not dd's record counts */
 		last = jf_flasher__shell_last_line(out.ptr ? out.ptr : "", " records ", &len);
 		error = jf_err_set(err, error, "writing the image failed: %s%s%.*s", says,
-				   len ? " (board: " : "", (int)len, last);
+		                   len ? " (board: " : "", (int)len, last);
 		if (len)
 			strncat(err->msg, ")", sizeof(err->msg) - strlen(err->msg) - 1);
 		goto fail;
@@ -364,7 +370,7 @@ int jf_flasher__write_shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = count_written(f, job, &written, err)) < 0)
 		goto fail;
 	jf_flasher__progress(f, written, job->raw_size ? job->raw_size : written,
-			     (double)written / ((double)(jf_clock_mono_us() - t_write) / 1e6));
+	                     (double)written / ((double)(jf_clock_mono_us() - t_write) / 1e6));
 	jf_info(f->log, JF_COMPONENT, "Flushing buffers");
 	jf_buf_clear(&out);
 	if ((error = jf_flasher__shell_run(f, "sync", 600, NULL, err)) < 0)

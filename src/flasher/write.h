@@ -17,7 +17,7 @@ typedef struct jf_write_job {
 	const char *file_sha256;    /* expected sha256 of the download as is; NULL: none */
 	const char *device;         /* "/dev/vda", "/dev/vdb2" */
 	const char *fetch;          /* downloader writing to stdout ("curl -fsSL --cacert F");
-				     * NULL: busybox's "wget -q -O -" */
+	                             * NULL: busybox's "wget -q -O -" */
 } jf_write_job;
 
 /* The script the board runs in the background (pure: unit tested). */

@@ -11,8 +11,8 @@
 #include "jmpflash/buf.h"
 
 enum {
-	JF_RANGE_NONE = 0,   /* no usable Range: send the whole file (200) */
-	JF_RANGE_OK = 1,     /* *first..*last (inclusive): 206 */
+	JF_RANGE_NONE = 0,          /* no usable Range: send the whole file (200) */
+	JF_RANGE_OK = 1,            /* *first..*last (inclusive): 206 */
 	JF_RANGE_UNSATISFIABLE = 2, /* 416 */
 };
 

@@ -15,8 +15,7 @@
 
 /* Hard cap on windowsize: one sendmmsg per window, arrays on the stack. */
 #define JF_TFTP_WINDOW_HARD 256u
-#define JF_TFTP_RXBUF (JF_TFTP_BLKSIZE_MAX + 64)
-
+#define JF_TFTP_RXBUF       (JF_TFTP_BLKSIZE_MAX + 64)
 
 typedef struct jf_tftp_xfer jf_tftp_xfer;
 
@@ -54,19 +53,19 @@ enum { JF_TFTP_X_OACK, JF_TFTP_X_DATA, JF_TFTP_X_DALLY };
 /* What a read request needs: we send the file's stream, a window at a time. */
 typedef struct jf_tftp_xfer_read {
 	int fd;
-	uint64_t size;       /* octet: file size */
-	uint64_t acked;      /* blocks acknowledged; 0 before block 1 */
-	uint64_t last;       /* number of the final block; 0 while unknown */
+	uint64_t size;                /* octet: file size */
+	uint64_t acked;               /* blocks acknowledged; 0 before block 1 */
+	uint64_t last;                /* number of the final block; 0 while unknown */
 	uint64_t send_next, send_end; /* blocks still to push (socket was full) */
-	uint64_t max_sent;   /* highest block number sent so far */
-	uint64_t window_at_ms; /* when the current window was last (re)sent */
+	uint64_t max_sent;            /* highest block number sent so far */
+	uint64_t window_at_ms;        /* when the current window was last (re)sent */
 	/* the stream (file bytes, or their netascii form) */
 	uint8_t *cache;
 	size_t cap, len;
-	uint64_t coff;       /* stream offset of cache[0] */
-	bool eof;            /* cache reaches the end of the stream */
-	uint64_t raw_off;    /* netascii: file offset read so far */
-	int pending;         /* netascii: half of a pair */
+	uint64_t coff;    /* stream offset of cache[0] */
+	bool eof;         /* cache reaches the end of the stream */
+	uint64_t raw_off; /* netascii: file offset read so far */
+	int pending;      /* netascii: half of a pair */
 } jf_tftp_xfer_read;
 
 /* What a write request needs: the client uploads into a temp file. */
@@ -85,7 +84,7 @@ struct jf_tftp_xfer {
 	char peer[64];
 	char name[256];
 	struct sockaddr_storage origin_peer;
-	jf_tftp_xfer_read rd; /* !upload */
+	jf_tftp_xfer_read rd;  /* !upload */
 	jf_tftp_xfer_write wr; /* upload */
 	/* control packet to repeat on timeout: OACK, or the last ACK (WRQ) */
 	uint8_t ctl[512];
@@ -132,7 +131,7 @@ typedef struct jf_tftp_origin {
  * transfer to add to the loop; on refusal an ERROR packet has been sent and
  * the refusal logged, and *out is NULL (not an error of the server). */
 int jf_net__tftp_xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_origin *o,
-			uint8_t *pkt, size_t len);
+                            uint8_t *pkt, size_t len);
 
 int jf_net__tftp_xfer_fd(const jf_tftp_xfer *x);
 short jf_net__tftp_xfer_events(const jf_tftp_xfer *x);

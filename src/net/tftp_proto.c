@@ -98,7 +98,7 @@ int jf_net__tftp_parse_req(jf_tftp_req *r, char *pkt, size_t len, jf_err *err)
 }
 
 void jf_net__tftp_negotiate(jf_tftp_params *p, const jf_tftp_req *r, const jf_tftp_limits *lim,
-			uint64_t size, bool size_known)
+                            uint64_t size, bool size_known)
 {
 	unsigned max_blk = lim && lim->max_blksize ? lim->max_blksize : JF_TFTP_BLKSIZE_MAX;
 	unsigned max_win = lim && lim->max_window ? lim->max_window : 64;
@@ -201,7 +201,7 @@ size_t jf_net__tftp_build_ack(uint8_t *buf, size_t cap, uint16_t block)
 }
 
 size_t jf_net__tftp_netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
-				size_t *used, int *pending)
+                                    size_t *used, int *pending)
 {
 	size_t o = 0, i = 0;
 

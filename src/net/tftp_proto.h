@@ -35,9 +35,9 @@ enum {
 };
 
 #define JF_TFTP_BLKSIZE_DEFAULT 512u
-#define JF_TFTP_BLKSIZE_MIN 8u
-#define JF_TFTP_BLKSIZE_MAX 65464u
-#define JF_TFTP_WINDOW_MAX 65535u
+#define JF_TFTP_BLKSIZE_MIN     8u
+#define JF_TFTP_BLKSIZE_MAX     65464u
+#define JF_TFTP_WINDOW_MAX      65535u
 
 /* A parsed RRQ/WRQ. Strings point into the packet buffer given to the
  * parser, which must outlive the request. */
@@ -46,8 +46,8 @@ typedef struct jf_tftp_req {
 	const char *filename;
 	bool netascii; /* mode "netascii"; false for "octet" */
 	bool has_blksize, has_timeout, has_tsize, has_windowsize;
-	unsigned blksize;    /* valid (8..65464) when has_blksize */
-	unsigned timeout;    /* seconds, 1..255 */
+	unsigned blksize; /* valid (8..65464) when has_blksize */
+	unsigned timeout; /* seconds, 1..255 */
 	uint64_t tsize;
 	unsigned windowsize; /* 1..65535 */
 } jf_tftp_req;
@@ -79,7 +79,7 @@ typedef struct jf_tftp_limits {
 /* Negotiate @r's options. @size is the file size for an RRQ (reported as
  * tsize when @size_known) or ignored for a WRQ (whose tsize is echoed). */
 void jf_net__tftp_negotiate(jf_tftp_params *p, const jf_tftp_req *r, const jf_tftp_limits *lim,
-			uint64_t size, bool size_known);
+                            uint64_t size, bool size_known);
 
 /* Packet builders: return the packet length (0 when @cap is too small). */
 size_t jf_net__tftp_build_oack(uint8_t *buf, size_t cap, const jf_tftp_params *p);
@@ -97,7 +97,7 @@ static inline uint64_t jf_net__tftp_unwrap(uint64_t base, uint16_t wire)
  * from @in into @out; *@pending carries the second byte of a pair that did
  * not fit (init to -1). Returns bytes written; *@used is input consumed. */
 size_t jf_net__tftp_netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
-				size_t *used, int *pending);
+                                    size_t *used, int *pending);
 
 /* Netascii decoder for uploads: CR LF -> LF, CR NUL -> CR. *@cr carries a
  * trailing CR across packets (init false). Decodes in place (@buf must have

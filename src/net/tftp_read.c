@@ -25,7 +25,7 @@ static int fill_netascii(jf_tftp_xfer *x)
 			size_t want = x->rd.cap - x->rd.len;
 
 			r = pread(x->rd.fd, raw, want < sizeof(raw) ? want : sizeof(raw),
-				  (off_t)x->rd.raw_off);
+			          (off_t)x->rd.raw_off);
 			if (r < 0)
 				return -errno;
 			if (r == 0) {
@@ -33,8 +33,8 @@ static int fill_netascii(jf_tftp_xfer *x)
 				break;
 			}
 		}
-		n = jf_net__tftp_netascii_encode(x->rd.cache + x->rd.len, x->rd.cap - x->rd.len, raw, (size_t)r,
-					     &used, &x->rd.pending);
+		n = jf_net__tftp_netascii_encode(x->rd.cache + x->rd.len, x->rd.cap - x->rd.len,
+		                                 raw, (size_t)r, &used, &x->rd.pending);
 		x->rd.len += n;
 		x->rd.raw_off += used;
 	}
@@ -62,9 +62,10 @@ static int cache_fill(jf_tftp_xfer *x, uint64_t from, uint64_t to)
 	}
 	while (x->rd.len < x->rd.cap && x->rd.coff + x->rd.len < x->rd.size) {
 		uint64_t want = x->rd.size - (x->rd.coff + x->rd.len);
-		ssize_t r = pread(x->rd.fd, x->rd.cache + x->rd.len,
-				  want < x->rd.cap - x->rd.len ? (size_t)want : x->rd.cap - x->rd.len,
-				  (off_t)(x->rd.coff + x->rd.len));
+		ssize_t r =
+		    pread(x->rd.fd, x->rd.cache + x->rd.len,
+		          want < x->rd.cap - x->rd.len ? (size_t)want : x->rd.cap - x->rd.len,
+		          (off_t)(x->rd.coff + x->rd.len));
 
 		if (r < 0)
 			return -errno;
@@ -103,7 +104,8 @@ bool jf_net__tftp_read_push(jf_tftp_xfer *x)
 		size_t len = end > off ? (size_t)(end - off < bs ? end - off : bs) : 0;
 
 		if (off < x->rd.coff || (len < bs && !x->rd.eof))
-			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF, "internal: block not in cache");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF,
+			                              "internal: block not in cache");
 		if (len < bs)
 			x->rd.last = k;
 		uint16_t wire = wire_no(x, k);
@@ -131,8 +133,11 @@ bool jf_net__tftp_read_push(jf_tftp_xfer *x)
 			if (errno == EINTR)
 				continue;
 			if (errno == ECONNREFUSED)
-				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET, "client went away");
-			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
+				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE,
+				                              JF_TFTP_NO_ERROR_PACKET,
+				                              "client went away");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET,
+			                              strerror(errno));
 		}
 		done += (unsigned)r;
 		x->rd.send_next += (unsigned)r;

@@ -14,18 +14,18 @@
 
 #include "jmpflash/clock.h"
 
-#define CACHE_MIN (256u << 10)
-#define SOCK_BUF (4 << 20)
+#define CACHE_MIN   (256u << 10)
+#define SOCK_BUF    (4 << 20)
 #define RTO_INIT_MS 300u
-#define RTO_MIN_MS 40u
-#define RTO_MAX_MS 2000u
+#define RTO_MIN_MS  40u
+#define RTO_MAX_MS  2000u
 /* After two quick retransmissions, wait longer than a client's own timeout
  * (5 s for atftp, tftp-hpa, U-Boot): atftp re-ACKs a repeated block only
  * once and then waits for a quiet spell of its timeout before it ACKs again,
  * so repeating every 2 s would keep it silent for good. */
-#define RTO_QUIET_MS 5500u
+#define RTO_QUIET_MS  5500u
 #define QUICK_RETRIES 2u
-#define DALLY_MS 1000u
+#define DALLY_MS      1000u
 int jf_net__tftp_xfer_fd(const jf_tftp_xfer *x)
 {
 	return x->sock;
@@ -33,7 +33,8 @@ int jf_net__tftp_xfer_fd(const jf_tftp_xfer *x)
 
 short jf_net__tftp_xfer_events(const jf_tftp_xfer *x)
 {
-	return (short)(POLLIN | (x->rd.send_next && x->rd.send_next <= x->rd.send_end ? POLLOUT : 0));
+	return (short)(POLLIN |
+	               (x->rd.send_next && x->rd.send_next <= x->rd.send_end ? POLLOUT : 0));
 }
 
 uint64_t jf_net__tftp_xfer_due_ms(const jf_tftp_xfer *x)
@@ -50,7 +51,8 @@ bool jf_net__tftp_xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const
 		x->result = code;
 		snprintf(x->error, sizeof(x->error), "%s", msg);
 	}
-	if (tftp_code != JF_TFTP_NO_ERROR_PACKET && (n = jf_net__tftp_build_error(pkt, sizeof(pkt), tftp_code, msg)))
+	if (tftp_code != JF_TFTP_NO_ERROR_PACKET &&
+	    (n = jf_net__tftp_build_error(pkt, sizeof(pkt), tftp_code, msg)))
 		(void)send(x->sock, pkt, n, MSG_DONTWAIT);
 	return true;
 }
@@ -83,8 +85,9 @@ void jf_net__tftp_xfer_rtt(jf_tftp_xfer *x)
 	x->timing = false;
 	x->srtt_us = x->srtt_us ? (7 * x->srtt_us + sample) / 8 : sample;
 	rto = (4 * x->srtt_us) / 1000 + 10;
-	x->rto_base_ms =
-		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
+	x->rto_base_ms = (unsigned)(rto < RTO_MIN_MS   ? RTO_MIN_MS
+	                            : rto > rto_max(x) ? rto_max(x)
+	                                               : rto);
 }
 
 /* ---- WRQ ---- */
@@ -110,7 +113,8 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 		return false;
 	}
 	if (len > x->p.blksize)
-		return jf_net__tftp_xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
+		return jf_net__tftp_xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP,
+		                              "DATA larger than blksize");
 	bool final = len < x->p.blksize;
 	x->state = JF_TFTP_X_DATA;
 	x->wr.received = k;
@@ -121,12 +125,14 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 			data[len++] = '\r';
 	}
 	if (limit && x->wr.wr_off + len > limit)
-		return jf_net__tftp_xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
+		return jf_net__tftp_xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL,
+		                              "upload larger than the server allows");
 	for (size_t at = 0; at < len;) {
 		ssize_t w = pwrite(x->wr.up.fd, data + at, len - at, (off_t)(x->wr.wr_off + at));
 
 		if (w < 0)
-			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL,
+			                              strerror(errno));
 		at += (size_t)w;
 	}
 	x->wr.wr_off += len;
@@ -151,7 +157,8 @@ bool jf_net__tftp_xfer_io(jf_tftp_xfer *x, short revents)
 {
 	uint8_t *buf = x->srv->rx;
 
-	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end && jf_net__tftp_read_push(x))
+	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end &&
+	    jf_net__tftp_read_push(x))
 		return true;
 	if (!(revents & (POLLIN | POLLERR)))
 		return false;
@@ -167,9 +174,11 @@ bool jf_net__tftp_xfer_io(jf_tftp_xfer *x, short revents)
 			if (errno == ECONNREFUSED && x->state == JF_TFTP_X_DALLY)
 				return true;
 			if (errno == ECONNREFUSED) /* ICMP: the client is gone */
-				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET,
-					    "client port unreachable");
-			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
+				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE,
+				                              JF_TFTP_NO_ERROR_PACKET,
+				                              "client port unreachable");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET,
+			                              strerror(errno));
 		}
 		if (n < 4)
 			continue;
@@ -179,7 +188,7 @@ bool jf_net__tftp_xfer_io(jf_tftp_xfer *x, short revents)
 
 			buf[n] = 0;
 			snprintf(msg, sizeof(msg), "client sent error %u: %.100s",
-				 (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
+			         (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
 			return jf_net__tftp_xfer_fail(x, JF_EPROTO, JF_TFTP_NO_ERROR_PACKET, msg);
 		}
 		if (!x->upload && op == JF_TFTP_ACK) {
@@ -206,7 +215,7 @@ bool jf_net__tftp_xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		return true;
 	if (now_ms >= x->give_up_at_ms) {
 		snprintf(msg, sizeof(msg), "no answer from the client for %u ms, giving up",
-			 x->give_up_ms);
+		         x->give_up_ms);
 		return jf_net__tftp_xfer_fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
 	}
 	if (now_ms < x->due_ms || x->state == JF_TFTP_X_DALLY)
@@ -216,8 +225,8 @@ bool jf_net__tftp_xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		x->rto_ms = x->rto_ms * 2 > rto_max(x) ? rto_max(x) : x->rto_ms * 2;
 	else
 		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
-				    ? x->p.timeout_s * 1000u + 500u
-				    : RTO_QUIET_MS;
+		                ? x->p.timeout_s * 1000u + 500u
+		                : RTO_QUIET_MS;
 	jf_net__tftp_xfer_arm(x, false);
 	x->timing = false;
 	if (x->upload || x->state == JF_TFTP_X_OACK) {
@@ -250,7 +259,8 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	memset(&local, 0, sizeof(local));
 	local.ss_family = (sa_family_t)s->family;
-	local_len = s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	local_len =
+	    s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (o->have_local) {
 		local = o->local;
 		local_len = o->local_len;
@@ -275,15 +285,14 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 static void refuse(jf_tftp_xfer *x, unsigned code, const char *what, const char *why)
 {
 	jf_net__tftp_xfer_fail(x, JF_EPERM, code, why);
-	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer,
-		why);
+	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer, why);
 }
 
 static unsigned tftp_code_for(int error)
 {
 	return error == JF_ENOTFOUND ? JF_TFTP_ENOTFOUND
 	       : error == JF_EPERM   ? JF_TFTP_EACCESS
-				     : JF_TFTP_EUNDEF;
+	                             : JF_TFTP_EUNDEF;
 }
 
 /* Open what @r names and negotiate; false when refused (already answered). */
@@ -349,7 +358,8 @@ static bool begin(jf_tftp_xfer *x)
 	if (!x->upload) {
 		x->rd.cap = window > CACHE_MIN ? window : CACHE_MIN;
 		if (!(x->rd.cache = malloc(x->rd.cap)))
-			return jf_net__tftp_xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
+			return jf_net__tftp_xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF,
+			                              "out of memory");
 		x->rd.last = x->netascii ? 0 : x->rd.size / x->p.blksize + 1;
 	}
 	if (x->p.oack) {
@@ -374,9 +384,16 @@ static void report(jf_tftp_xfer *x)
 	uint64_t us = jf_clock_mono_us() - x->start_us;
 	double secs = (double)us / 1e6, mbps = secs > 0 ? (double)x->bytes / secs / 1e6 : 0;
 	jf_tftp_transfer_info info = {
-		x->peer,  x->name,	 x->upload,	     x->finished ? 0 : x->result,
-		NULL,	  x->bytes,	 us,		     x->p.blksize,
-		x->p.windowsize, x->retransmits,
+	    x->peer,
+	    x->name,
+	    x->upload,
+	    x->finished ? 0 : x->result,
+	    NULL,
+	    x->bytes,
+	    us,
+	    x->p.blksize,
+	    x->p.windowsize,
+	    x->retransmits,
 	};
 
 	if (!x->finished) {
@@ -384,22 +401,23 @@ static void report(jf_tftp_xfer *x)
 			info.result = JF_EIO;
 		info.error = x->error[0] ? x->error : "aborted";
 		jf_warn(s->o.log, "tftp", "%s '%s' %s %s failed after %llu bytes: %s",
-			x->upload ? "upload of" : "transfer of", x->name, x->upload ? "from" : "to",
-			x->peer, (unsigned long long)x->bytes, info.error);
+		        x->upload ? "upload of" : "transfer of", x->name, x->upload ? "from" : "to",
+		        x->peer, (unsigned long long)x->bytes, info.error);
 	} else {
-		jf_info(s->o.log, "tftp",
-			"%s '%s' %s %s: %llu bytes in %.3f s (%.1f MB/s), blksize %u, windowsize %u, "
-			"%u retransmits",
-			x->upload ? "received" : "sent", x->name, x->upload ? "from" : "to", x->peer,
-			(unsigned long long)x->bytes, secs, mbps, x->p.blksize, x->p.windowsize,
-			x->retransmits);
+		jf_info(
+		    s->o.log, "tftp",
+		    "%s '%s' %s %s: %llu bytes in %.3f s (%.1f MB/s), blksize %u, windowsize %u, "
+		    "%u retransmits",
+		    x->upload ? "received" : "sent", x->name, x->upload ? "from" : "to", x->peer,
+		    (unsigned long long)x->bytes, secs, mbps, x->p.blksize, x->p.windowsize,
+		    x->retransmits);
 	}
 	if (s->o.on_transfer)
 		s->o.on_transfer(s->o.user, &info);
 }
 
 int jf_net__tftp_xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_origin *o,
-			uint8_t *pkt, size_t len)
+                            uint8_t *pkt, size_t len)
 {
 	jf_tftp_xfer *x = calloc(1, sizeof(*x));
 	jf_err err = JF_ERR_INIT;
@@ -417,8 +435,8 @@ int jf_net__tftp_xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp
 	jf_net__addr_str(x->peer, sizeof(x->peer), (const struct sockaddr *)&o->peer);
 	strcpy(x->name, "?");
 	if ((x->sock = open_sock(s, o, &mtu)) < 0) {
-		jf_warn(s->o.log, "tftp", "cannot open a socket for a request from %s: %s",
-			x->peer, strerror(errno));
+		jf_warn(s->o.log, "tftp", "cannot open a socket for a request from %s: %s", x->peer,
+		        strerror(errno));
 		free(x);
 		return 0;
 	}
@@ -432,8 +450,8 @@ int jf_net__tftp_xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp
 	if (!prepare(x, &r, mtu))
 		goto drop;
 	jf_debug(s->o.log, "tftp", "%s '%s' from %s (%s, blksize %u, windowsize %u)",
-		 x->upload ? "WRQ" : "RRQ", x->name, x->peer, r.netascii ? "netascii" : "octet",
-		 x->p.blksize, x->p.windowsize);
+	         x->upload ? "WRQ" : "RRQ", x->name, x->peer, r.netascii ? "netascii" : "octet",
+	         x->p.blksize, x->p.windowsize);
 	if (begin(x)) {
 		report(x);
 		goto drop;

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int kind = jf_net__http_parse_range(range, sizes[i], &first, &last);
 
 		JF_FUZZ_CHECK(kind == JF_RANGE_NONE || kind == JF_RANGE_OK ||
-			      kind == JF_RANGE_UNSATISFIABLE);
+		              kind == JF_RANGE_UNSATISFIABLE);
 		if (kind == JF_RANGE_OK)
 			JF_FUZZ_CHECK(first <= last && last < sizes[i]);
 	}

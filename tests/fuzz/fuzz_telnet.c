@@ -5,8 +5,7 @@
 #include "console/console_int.h"
 #include "fuzz.h"
 
-static size_t decode_split(jf_telnet *t, unsigned char *buf, size_t n, size_t split,
-			   jf_buf *reply)
+static size_t decode_split(jf_telnet *t, unsigned char *buf, size_t n, size_t split, jf_buf *reply)
 {
 	size_t a = jf_console__telnet_decode(t, buf, split, reply);
 	size_t b = jf_console__telnet_decode(t, buf + split, n - split, reply);

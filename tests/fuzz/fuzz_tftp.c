@@ -43,7 +43,8 @@ static void check_netascii(const uint8_t *data, size_t size)
 	while (used < size || pending >= 0) {
 		size_t u = 0;
 
-		m = jf_net__tftp_netascii_encode(enc + n, 3, data + used, size - used, &u, &pending);
+		m = jf_net__tftp_netascii_encode(enc + n, 3, data + used, size - used, &u,
+		                                 &pending);
 		JF_FUZZ_CHECK(m > 0 || u > 0);
 		n += m;
 		used += u;
@@ -83,15 +84,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(pkt, data, size);
 	if (jf_net__tftp_parse_req(&r, pkt, size, &err) == 0) {
 		unsigned max_blk = lim.max_blksize >= JF_TFTP_BLKSIZE_MIN ? lim.max_blksize
-		                   : lim.max_blksize                  ? JF_TFTP_BLKSIZE_MIN
-		                                                      : JF_TFTP_BLKSIZE_MAX;
+		                   : lim.max_blksize                      ? JF_TFTP_BLKSIZE_MIN
+		                                                          : JF_TFTP_BLKSIZE_MAX;
 		size_t max_bytes = lim.max_window_bytes ? lim.max_window_bytes : 64u << 10;
 
 		JF_FUZZ_CHECK(r.filename && *r.filename);
 		jf_net__tftp_negotiate(&p, &r, &lim, 12345, data[0] & 1);
 		/* without the option the block size is 512, whatever the limit */
 		JF_FUZZ_CHECK(p.blksize >= JF_TFTP_BLKSIZE_MIN &&
-			      (p.blksize <= max_blk || !p.ack_blksize));
+		              (p.blksize <= max_blk || !p.ack_blksize));
 		JF_FUZZ_CHECK(p.windowsize >= 1);
 		JF_FUZZ_CHECK(p.windowsize == 1 || (size_t)p.windowsize * p.blksize <= max_bytes);
 		check_oack(&p);

@@ -83,11 +83,11 @@ static void test_names_add_joins_and_cuts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_put_and_printf),
-		cmocka_unit_test(test_buf_grows_past_many_pages),
-		cmocka_unit_test(test_buf_consume_and_detach),
-		cmocka_unit_test(test_buf_handles_nul_bytes),
-		cmocka_unit_test(test_names_add_joins_and_cuts),
+	    cmocka_unit_test(test_buf_put_and_printf),
+	    cmocka_unit_test(test_buf_grows_past_many_pages),
+	    cmocka_unit_test(test_buf_consume_and_detach),
+	    cmocka_unit_test(test_buf_handles_nul_bytes),
+	    cmocka_unit_test(test_names_add_joins_and_cuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,7 +127,7 @@ static int pty_teardown(void **state)
 	return 0;
 }
 
-#define PTY_CASE(fn) cmocka_unit_test_setup_teardown(fn, pty_setup, pty_teardown)
+#define PTY_CASE(fn)   cmocka_unit_test_setup_teardown(fn, pty_setup, pty_teardown)
 #define BOARD_CASE(fn) cmocka_unit_test_setup_teardown(fn, board_setup, pty_teardown)
 
 static void test_console_expect_spans_reads(void **state)
@@ -235,9 +235,9 @@ static void test_console_groups_outside_the_match(void **state)
 	jf_match m = JF_MATCH_INIT;
 	jf_buf g = JF_BUF_INIT;
 
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1,
-	                                   jf_deadline_in(5000), &m, &err),
-	                 0);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1, jf_deadline_in(5000), &m, &err),
+	    0);
 	assert_int_equal(m.match.len, 0);
 	board_say(b, "012345", 6);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("(?<=(4))5")}, 1,
@@ -733,9 +733,9 @@ static void test_console_telnet_decoder(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(bin[1], 0);
 	assert_int_equal(jf_console__telnet_escape(&esc,
-	                                   "\xff"
-	                                   "x\xff",
-	                                   3),
+	                                           "\xff"
+	                                           "x\xff",
+	                                           3),
 	                 0);
 	assert_int_equal(esc.len, 5);
 	assert_memory_equal(esc.ptr,

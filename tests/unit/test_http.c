@@ -28,8 +28,9 @@ static void test_http_parses_ranges(void **state)
 	assert_int_equal(jf_net__http_parse_range("bytes=500-5000", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 500 && b == 999);
 	assert_int_equal(jf_net__http_parse_range("bytes=1000-", 1000, &a, &b),
-			 JF_RANGE_UNSATISFIABLE);
-	assert_int_equal(jf_net__http_parse_range("bytes=-0", 1000, &a, &b), JF_RANGE_UNSATISFIABLE);
+	                 JF_RANGE_UNSATISFIABLE);
+	assert_int_equal(jf_net__http_parse_range("bytes=-0", 1000, &a, &b),
+	                 JF_RANGE_UNSATISFIABLE);
 	assert_int_equal(jf_net__http_parse_range("bytes=0-", 0, &a, &b), JF_RANGE_UNSATISFIABLE);
 	/* not usable: the whole file */
 	assert_int_equal(jf_net__http_parse_range("bytes=0-1,5-6", 1000, &a, &b), JF_RANGE_NONE);
@@ -38,7 +39,7 @@ static void test_http_parses_ranges(void **state)
 	assert_int_equal(jf_net__http_parse_range("bytes=-", 1000, &a, &b), JF_RANGE_NONE);
 	assert_int_equal(jf_net__http_parse_range("bytes=x-1", 1000, &a, &b), JF_RANGE_NONE);
 	assert_int_equal(jf_net__http_parse_range("bytes=99999999999999999999-", 1000, &a, &b),
-			 JF_RANGE_NONE);
+	                 JF_RANGE_NONE);
 }
 
 static void test_http_dates_round_trip(void **state)
@@ -91,7 +92,7 @@ static void test_http_url_for_board(void **state)
 	/* the interface that routes to the board: loopback for 127.0.0.2 */
 	assert_int_equal(jf_http_server_url(&url, s, "127.0.0.2", "/images/a b.img", &err), 0);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%u/images/a%%20b.img",
-		 jf_http_server_port(s));
+	         jf_http_server_port(s));
 	assert_string_equal(url, want);
 	free(url);
 	jf_http_server_stop(s);
@@ -157,13 +158,13 @@ static void test_http_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http_parses_ranges),
-		cmocka_unit_test(test_http_dates_round_trip),
-		cmocka_unit_test(test_http_matches_etags),
-		cmocka_unit_test(test_http_escapes_paths),
-		cmocka_unit_test(test_http_url_for_board),
-		cmocka_unit_test(test_http_port_in_use_and_reuse),
-		cmocka_unit_test(test_http_start_errors),
+	    cmocka_unit_test(test_http_parses_ranges),
+	    cmocka_unit_test(test_http_dates_round_trip),
+	    cmocka_unit_test(test_http_matches_etags),
+	    cmocka_unit_test(test_http_escapes_paths),
+	    cmocka_unit_test(test_http_url_for_board),
+	    cmocka_unit_test(test_http_port_in_use_and_reuse),
+	    cmocka_unit_test(test_http_start_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
