@@ -18,13 +18,13 @@
  * (src/flasher/agent.c). */
 enum {
 	JF_AGENT_OK = 0,
-	JF_AGENT_EXIT_RETRY = 1,     /* network lost past the retries, I/O stall */
-	JF_AGENT_EXIT_USAGE = 2,     /* bad command line */
-	JF_AGENT_EXIT_NOTFOUND = 3,  /* 404/410, 401/403 */
-	JF_AGENT_EXIT_CORRUPT = 4,   /* truncated/corrupt image, bmap checksum */
-	JF_AGENT_EXIT_TOO_LARGE = 5, /* the image does not fit the target */
-	JF_AGENT_EXIT_DEVICE = 6,    /* the target refused a write or read */
-	JF_AGENT_EXIT_VERIFY = 7,    /* the target reads back something else */
+	JF_AGENT_EXIT_RETRY = 1,       /* network lost past the retries, I/O stall */
+	JF_AGENT_EXIT_USAGE = 2,       /* bad command line */
+	JF_AGENT_EXIT_NOTFOUND = 3,    /* 404/410, 401/403 */
+	JF_AGENT_EXIT_CORRUPT = 4,     /* truncated/corrupt image, bmap checksum */
+	JF_AGENT_EXIT_TOO_LARGE = 5,   /* the image does not fit the target */
+	JF_AGENT_EXIT_DEVICE = 6,      /* the target refused a write or read */
+	JF_AGENT_EXIT_VERIFY = 7,      /* the target reads back something else */
 	JF_AGENT_EXIT_UNSUPPORTED = 8, /* https, chunked...: use another method */
 };
 
@@ -40,16 +40,16 @@ typedef struct jf_agent_args {
 	const char *device; /* block device or regular file */
 	const char *headers[JF_AGENT_MAX_HEADERS + 1];
 	size_t nheaders;
-	const char *bmap;   /* bmap file or http:// URL, or NULL */
-	bool bmap_optional; /* --bmap-optional: a 404 for it means no bmap */
-	const char *sha256; /* expected sha256 of the raw image (optional) */
+	const char *bmap;        /* bmap file or http:// URL, or NULL */
+	bool bmap_optional;      /* --bmap-optional: a 404 for it means no bmap */
+	const char *sha256;      /* expected sha256 of the raw image (optional) */
 	const char *file_sha256; /* expected sha256 of the download as is */
-	uint64_t size;      /* raw size if known, else 0 */
-	unsigned retries;   /* consecutive failed connections before giving up */
-	unsigned interval_ms; /* progress period */
-	bool verify;        /* read back (default on) */
-	bool direct;        /* O_DIRECT (default on; falls back by itself) */
-	bool zeroout;       /* BLKZEROOUT / hole punching for zero runs */
+	uint64_t size;           /* raw size if known, else 0 */
+	unsigned retries;        /* consecutive failed connections before giving up */
+	unsigned interval_ms;    /* progress period */
+	bool verify;             /* read back (default on) */
+	bool direct;             /* O_DIRECT (default on; falls back by itself) */
+	bool zeroout;            /* BLKZEROOUT / hole punching for zero runs */
 } jf_agent_args;
 
 /* Parse argv (argv[0] is the program). Strings point into argv. */
@@ -68,12 +68,12 @@ int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err);
 
 typedef struct jf_agent_http_head {
 	int status;
-	int64_t content_length;  /* -1: none */
-	int64_t range_start;     /* Content-Range first byte, -1: none */
-	int64_t range_total;     /* Content-Range complete length, -1: '*' / none */
+	int64_t content_length; /* -1: none */
+	int64_t range_start;    /* Content-Range first byte, -1: none */
+	int64_t range_total;    /* Content-Range complete length, -1: '*' / none */
 	bool chunked;
-	bool close;              /* Connection: close */
-	char location[2048];     /* redirects */
+	bool close;          /* Connection: close */
+	char location[2048]; /* redirects */
 	char etag[128];
 	char last_modified[64];
 } jf_agent_http_head;
@@ -124,15 +124,18 @@ void jf_agent_digest_free(jf_agent_digest *d);
 /* ---- the HTTP client (http.c) ---- */
 
 typedef struct jf_agent_conn {
-	int fd;          /* -1: none (JF_AGENT_CONN_INIT) */
+	int fd;           /* -1: none (JF_AGENT_CONN_INIT) */
 	char origin[300]; /* host:port of the open connection, for reuse */
 	jf_agent_http_head head;
-	char *buf;       /* bytes read past the head */
+	char *buf; /* bytes read past the head */
 	size_t have, pos;
-	int64_t left;    /* body bytes still expected; -1 until close */
+	int64_t left; /* body bytes still expected; -1 until close */
 } jf_agent_conn;
 
-#define JF_AGENT_CONN_INIT {.fd = -1}
+#define JF_AGENT_CONN_INIT                                                                         \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
 
 /* GET @url from byte @from (to @to inclusive when >= 0), following up to
  * 5 redirects. @c is JF_AGENT_CONN_INIT or a connection whose previous body
@@ -142,7 +145,7 @@ typedef struct jf_agent_conn {
  * (401/403), JF_EUNREACHABLE (connect), JF_EIO (lost, retryable),
  * JF_EPROTO (the server answers nonsense). */
 int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url, uint64_t from,
-		      int64_t to, uint64_t *skip, jf_err *err);
+                      int64_t to, uint64_t *skip, jf_err *err);
 /* Read body bytes: > 0 count, 0 at the end of the body, < 0 lost. */
 long jf_agent_http_read(jf_agent_conn *c, void *p, size_t len, jf_err *err);
 void jf_agent_http_close(jf_agent_conn *c);
@@ -154,14 +157,14 @@ typedef struct jf_agent_result {
 	uint64_t zeroed;     /* of which zeroed without writing data */
 	uint64_t downloaded; /* bytes received over HTTP */
 	uint64_t verified;
-	char sha256[65];     /* of the raw stream; "" with a bmap over HTTP ranges */
+	char sha256[65]; /* of the raw stream; "" with a bmap over HTTP ranges */
 	char file_sha256[65];
 	uint64_t write_ms, verify_tail_ms, verify_busy_ms;
 	uint64_t decode_busy_ms, write_busy_ms, hash_busy_ms; /* where the time goes */
 	unsigned resumes;
 	bool direct;
 	char compression[8];
-	int exit_hint;        /* a more precise exit code than the error's (too large) */
+	int exit_hint; /* a more precise exit code than the error's (too large) */
 } jf_agent_result;
 
 /* Progress the pipeline makes, read by the main thread under no lock
@@ -171,6 +174,6 @@ typedef struct jf_agent_progress {
 } jf_agent_progress;
 
 int jf_agent_run(jf_agent_result *out, const jf_agent_args *a, const jf_agent_bmap *bmap,
-		 jf_agent_progress *prog, jf_err *err);
+                 jf_agent_progress *prog, jf_err *err);
 
 #endif

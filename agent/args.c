@@ -5,9 +5,10 @@
 #include "agent.h"
 
 static const char usage[] =
-	"usage: jmpflash-agent [--header 'K: V']... [--bmap[-optional] FILE|URL] [--size N] [--sha256 HEX] "
-	"[--file-sha256 HEX] [--retries N] [--interval-ms N] [--no-verify] [--no-direct] "
-	"[--no-zeroout] URL DEVICE";
+    "usage: jmpflash-agent [--header 'K: V']... [--bmap[-optional] FILE|URL] [--size N] [--sha256 "
+    "HEX] "
+    "[--file-sha256 HEX] [--retries N] [--interval-ms N] [--no-verify] [--no-direct] "
+    "[--no-zeroout] URL DEVICE";
 
 static int hex64(const char *s)
 {
@@ -60,7 +61,8 @@ static int option(jf_agent_args *o, int argc, char *const *argv, int *i, jf_err 
 		o->zeroout = false;
 	else if ((v = value(argc, argv, i, "--header", &missing))) {
 		if (o->nheaders >= JF_AGENT_MAX_HEADERS)
-			return jf_err_set(err, JF_EINVAL, "at most %d --header", JF_AGENT_MAX_HEADERS);
+			return jf_err_set(err, JF_EINVAL, "at most %d --header",
+			                  JF_AGENT_MAX_HEADERS);
 		if (jf_agent_header_check(v, err) < 0)
 			return JF_EINVAL;
 		o->headers[o->nheaders++] = v;
@@ -75,11 +77,13 @@ static int option(jf_agent_args *o, int argc, char *const *argv, int *i, jf_err 
 		o->sha256 = v;
 	} else if ((v = value(argc, argv, i, "--file-sha256", &missing))) {
 		if (!hex64(v))
-			return jf_err_set(err, JF_EINVAL, "--file-sha256 takes 64 lowercase hex digits");
+			return jf_err_set(err, JF_EINVAL,
+			                  "--file-sha256 takes 64 lowercase hex digits");
 		o->file_sha256 = v;
 	} else if ((v = value(argc, argv, i, "--size", &missing))) {
 		if (number(&o->size, v, UINT64_MAX / 2) < 0)
-			return jf_err_set(err, JF_EINVAL, "--size takes a byte count, not '%.40s'", v);
+			return jf_err_set(err, JF_EINVAL, "--size takes a byte count, not '%.40s'",
+			                  v);
 	} else if ((v = value(argc, argv, i, "--retries", &missing))) {
 		if (number(&n, v, 1000) < 0)
 			return jf_err_set(err, JF_EINVAL, "--retries takes 0..1000");

@@ -31,7 +31,7 @@ int jf_agent_digest_new(jf_agent_digest **out, const char *type, jf_err *err)
 	if (!d->md) {
 		free(d);
 		return jf_err_set(err, JF_EINVAL, "bmap checksum type '%.20s' is not supported",
-				  type);
+		                  type);
 	}
 	if (!(d->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(d->ctx, d->md, NULL) != 1) {
 		jf_agent_digest_free(d);
@@ -92,17 +92,25 @@ static void on_start(void *user, const XML_Char *name, const XML_Char **attrs)
 
 	s->tlen = 0;
 	s->depth++;
-	if (s->depth > 8)
-		{ fail(s, p, "nested too deep"); return; }
+	if (s->depth > 8) {
+		fail(s, p, "nested too deep");
+		return;
+	}
 	if (s->depth == 1) {
-		if (strcmp(name, "bmap"))
-			{ fail(s, p, "the root element is not <bmap>"); return; }
+		if (strcmp(name, "bmap")) {
+			fail(s, p, "the root element is not <bmap>");
+			return;
+		}
 		for (int i = 0; attrs[i]; i += 2)
 			if (!strcmp(attrs[i], "version") &&
-			    sscanf(attrs[i + 1], "%u.%u", &s->b->major, &s->b->minor) != 2)
-				{ fail(s, p, "bad version attribute"); return; }
-		if (s->b->major < 1 || s->b->major > 2)
-			{ fail(s, p, "only versions 1.x and 2.x are supported"); return; }
+			    sscanf(attrs[i + 1], "%u.%u", &s->b->major, &s->b->minor) != 2) {
+				fail(s, p, "bad version attribute");
+				return;
+			}
+		if (s->b->major < 1 || s->b->major > 2) {
+			fail(s, p, "only versions 1.x and 2.x are supported");
+			return;
+		}
 		return;
 	}
 	if (!strcmp(name, "Range")) {
@@ -112,8 +120,10 @@ static void on_start(void *user, const XML_Char *name, const XML_Char **attrs)
 			size_t cap = s->cap ? 2 * s->cap : 64;
 			jf_agent_range *n = realloc(s->b->ranges, cap * sizeof(*n));
 
-			if (!n)
-				{ fail(s, p, "out of memory"); return; }
+			if (!n) {
+				fail(s, p, "out of memory");
+				return;
+			}
 			s->b->ranges = n;
 			s->cap = cap;
 		}
@@ -122,8 +132,11 @@ static void on_start(void *user, const XML_Char *name, const XML_Char **attrs)
 		for (int i = 0; attrs[i]; i += 2)
 			if (!strcmp(attrs[i], "chksum") || !strcmp(attrs[i], "sha1")) {
 				if (strlen(attrs[i + 1]) >= sizeof(r->chksum) ||
-				    strspn(attrs[i + 1], "0123456789abcdef") != strlen(attrs[i + 1]))
-					{ fail(s, p, "bad range checksum"); return; }
+				    strspn(attrs[i + 1], "0123456789abcdef") !=
+				        strlen(attrs[i + 1])) {
+					fail(s, p, "bad range checksum");
+					return;
+				}
 				strcpy(r->chksum, attrs[i + 1]);
 				if (!strcmp(attrs[i], "sha1") && !s->b->checksum_type[0])
 					strcpy(s->b->checksum_type, "sha1");
@@ -196,8 +209,10 @@ static void on_end(void *user, const XML_Char *name)
 	s->depth--;
 	if (!strcmp(name, "Range") && s->in_range) {
 		s->in_range = false;
-		if (range_text(&b->ranges[b->nranges], s->text) < 0)
-			{ fail(s, p, "bad <Range>"); return; }
+		if (range_text(&b->ranges[b->nranges], s->text) < 0) {
+			fail(s, p, "bad <Range>");
+			return;
+		}
 		b->nranges++;
 	} else if (!strcmp(name, "ImageSize"))
 		bad = number(s->text, &b->image_size);
@@ -226,18 +241,21 @@ static int check(const jf_agent_bmap *b, jf_err *err)
 	blocks = (b->image_size + b->block_size - 1) / b->block_size;
 	if (b->blocks_count && b->blocks_count != blocks)
 		return jf_err_set(err, JF_EINVAL, "bmap: BlocksCount %llu does not match ImageSize",
-				  (unsigned long long)b->blocks_count);
+		                  (unsigned long long)b->blocks_count);
 	if (!b->checksum_type[0])
 		strcpy(((jf_agent_bmap *)b)->checksum_type, "sha1");
 	for (size_t i = 0; i < b->nranges; i++)
-		if (b->ranges[i].last >= blocks || (i && b->ranges[i].first <= b->ranges[i - 1].last))
-			return jf_err_set(err, JF_EINVAL, "bmap: range %llu-%llu is out of order or "
-							  "outside the image",
-					  (unsigned long long)b->ranges[i].first,
-					  (unsigned long long)b->ranges[i].last);
+		if (b->ranges[i].last >= blocks ||
+		    (i && b->ranges[i].first <= b->ranges[i - 1].last))
+			return jf_err_set(err, JF_EINVAL,
+			                  "bmap: range %llu-%llu is out of order or "
+			                  "outside the image",
+			                  (unsigned long long)b->ranges[i].first,
+			                  (unsigned long long)b->ranges[i].last);
 	if (b->mapped_blocks && b->mapped_blocks * b->block_size < jf_agent_bmap_mapped_bytes(b) &&
 	    b->mapped_blocks * b->block_size + b->block_size < jf_agent_bmap_mapped_bytes(b))
-		return jf_err_set(err, JF_EINVAL, "bmap: MappedBlocksCount disagrees with the ranges");
+		return jf_err_set(err, JF_EINVAL,
+		                  "bmap: MappedBlocksCount disagrees with the ranges");
 	return 0;
 }
 
@@ -261,12 +279,13 @@ static int check_file(const jf_agent_bmap *b, const char *xml, size_t len, jf_er
 	}
 	memset(at, '0', strlen(b->file_checksum));
 	if ((error = jf_agent_digest_new(&d, strlen(b->file_checksum) == 40 ? "sha1" : "sha256",
-					 err)) == 0 &&
+	                                 err)) == 0 &&
 	    (error = jf_agent_digest_update(d, copy, len)) == 0 &&
 	    (error = jf_agent_digest_final(d, got)) == 0 && strcmp(got, b->file_checksum))
-		error = jf_err_set(err, JF_EINTEGRITY, "the bmap file is damaged: its checksum is "
-						       "%s, it says %s",
-				   got, b->file_checksum);
+		error = jf_err_set(err, JF_EINTEGRITY,
+		                   "the bmap file is damaged: its checksum is "
+		                   "%s, it says %s",
+		                   got, b->file_checksum);
 	jf_agent_digest_free(d);
 	free(copy);
 	return error;
@@ -292,8 +311,8 @@ int jf_agent_bmap_parse(jf_agent_bmap *b, const char *xml, size_t len, jf_err *e
 	XML_SetCharacterDataHandler(st.s.p, on_text);
 	if (XML_Parse(st.s.p, xml, (int)len, XML_TRUE) != XML_STATUS_OK && !st.s.error)
 		st.s.error = jf_err_set(err, JF_EINVAL, "bmap: XML error at line %lu: %s",
-					(unsigned long)XML_GetCurrentLineNumber(st.s.p),
-					XML_ErrorString(XML_GetErrorCode(st.s.p)));
+		                        (unsigned long)XML_GetCurrentLineNumber(st.s.p),
+		                        XML_ErrorString(XML_GetErrorCode(st.s.p)));
 	XML_ParserFree(st.s.p);
 	if ((error = st.s.error) < 0 || (error = check_file(b, xml, len, err)) < 0 ||
 	    (error = check(b, err)) < 0)

@@ -75,13 +75,13 @@ static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 	int error;
 
 	if ((error = jf_agent_http_get(c, r->a, r->a->url, *pos, end >= 0 ? end - 1 : -1, &skip,
-				       err)) < 0)
+	                               err)) < 0)
 		return error;
 	if (end < 0 && r->stream_size < 0 && c->head.content_length >= 0) {
 		/* 206: the whole size, or what is left after *pos; 200: all of it */
 		r->stream_size = c->head.range_total >= 0 ? c->head.range_total
-			       : c->head.status == 200     ? c->head.content_length
-							  : c->head.content_length + (int64_t)*pos;
+		                 : c->head.status == 200  ? c->head.content_length
+		                                          : c->head.content_length + (int64_t)*pos;
 	}
 	for (;;) {
 		jf_chunk *ch = chunk_at(f, *pos);
@@ -114,10 +114,10 @@ static int transfer(fetch *f, uint64_t *pos, int64_t end, jf_err *err)
 		jf_agent_http_close(c); /* a retry starts a new connection */
 	if (!error && end < 0 && r->stream_size >= 0 && (int64_t)*pos < r->stream_size)
 		error = jf_err_set(err, JF_EIO, "the download ended at byte %llu of %lld",
-				   (unsigned long long)*pos, (long long)r->stream_size);
+		                   (unsigned long long)*pos, (long long)r->stream_size);
 	if (!error && end >= 0 && (int64_t)*pos < end)
 		error = jf_err_set(err, JF_EIO, "a range ended early at byte %llu",
-				   (unsigned long long)*pos);
+		                   (unsigned long long)*pos);
 	return error;
 }
 
@@ -135,7 +135,7 @@ static int span(fetch *f, uint64_t start, int64_t end)
 		f->fails++;
 		r->res->resumes++;
 		fprintf(stdout, "jf-agent retry n=%u at=%llu why=%s\n", f->fails,
-			(unsigned long long)pos, err.msg);
+		        (unsigned long long)pos, err.msg);
 		fflush(stdout);
 		backoff(r, f->fails);
 	}
@@ -170,7 +170,7 @@ void *jf_fetch_main(void *arg)
 		jf_err err;
 
 		jf_err_set(&err, JF_EINTEGRITY, "the download has sha256 %s, not the expected %s",
-			   r->res->file_sha256, r->a->file_sha256);
+		           r->res->file_sha256, r->a->file_sha256);
 		jf_run_fail(r, JF_EINTEGRITY, &err);
 	}
 	jf_agent_http_close(&f.conn);

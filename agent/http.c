@@ -18,7 +18,7 @@
 #include "agent.h"
 
 #define HEAD_MAX (64 * 1024)
-#define STALL_S 30
+#define STALL_S  30
 
 static int dial(const jf_agent_url *u, jf_err *err)
 {
@@ -33,7 +33,7 @@ static int dial(const jf_agent_url *u, jf_err *err)
 		hints.ai_flags = AI_NUMERICSERV;
 		if ((rc = getaddrinfo(u->host, u->port, &hints, &res)) != 0)
 			return jf_err_set(err, JF_EUNREACHABLE, "cannot resolve '%s': %s", u->host,
-					  gai_strerror(rc));
+			                  gai_strerror(rc));
 	}
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0)) < 0)
@@ -52,7 +52,7 @@ static int dial(const jf_agent_url *u, jf_err *err)
 	freeaddrinfo(res);
 	if (fd < 0)
 		return jf_err_sys(err, JF_EUNREACHABLE, errno, "cannot connect to %s:%s", u->host,
-				  u->port);
+		                  u->port);
 	return fd;
 }
 
@@ -71,24 +71,25 @@ static int send_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-static int request(int fd, const jf_agent_url *u, const jf_agent_args *a, uint64_t from,
-		   int64_t to, jf_err *err)
+static int request(int fd, const jf_agent_url *u, const jf_agent_args *a, uint64_t from, int64_t to,
+                   jf_err *err)
 {
 	char *req = malloc(HEAD_MAX);
 	int n, error = 0;
 
 	if (!req)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
-	n = snprintf(req, HEAD_MAX, "GET %s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: jmpflash-agent\r\n"
-				    "Accept-Encoding: identity\r\nConnection: keep-alive\r\n",
-		     u->path, u->host, strcmp(u->port, "80") ? ":" : "",
-		     strcmp(u->port, "80") ? u->port : "");
+	n = snprintf(req, HEAD_MAX,
+	             "GET %s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: jmpflash-agent\r\n"
+	             "Accept-Encoding: identity\r\nConnection: keep-alive\r\n",
+	             u->path, u->host, strcmp(u->port, "80") ? ":" : "",
+	             strcmp(u->port, "80") ? u->port : "");
 	if (to >= 0)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "Range: bytes=%llu-%lld\r\n",
-			      (unsigned long long)from, (long long)to);
+		              (unsigned long long)from, (long long)to);
 	else if (from)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "Range: bytes=%llu-\r\n",
-			      (unsigned long long)from);
+		              (unsigned long long)from);
 	for (size_t i = 0; i < a->nheaders && n < HEAD_MAX; i++)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "%s\r\n", a->headers[i]);
 	if (n + 3 >= HEAD_MAX)
@@ -115,7 +116,7 @@ static int read_head(jf_agent_conn *c, jf_err *err)
 			continue;
 		if (n <= 0)
 			return jf_err_sys(err, JF_EIO, n ? errno : ECONNRESET,
-					  "the connection closed before the response");
+			                  "the connection closed before the response");
 		c->have += (size_t)n;
 		if ((end = jf_agent_http_head_end(c->buf, c->have, HEAD_MAX)) < 0)
 			return jf_err_set(err, JF_EPROTO, "the response head is too long");
@@ -132,15 +133,15 @@ static int status_error(int status, const char *path, jf_err *err)
 		return jf_err_set(err, JF_EPERM, "%s: %d (credentials?)", path, status);
 	if (status == 416)
 		return jf_err_set(err, JF_EINTEGRITY, "%s: 416: the image is shorter than before",
-				  path);
+		                  path);
 	if (status >= 500)
 		return jf_err_set(err, JF_EIO, "%s: server error %d", path, status);
 	return jf_err_set(err, JF_EPROTO, "%s: unexpected HTTP status %d", path, status);
 }
 
 /* One request without redirects: 1 = redirect in c->head.location. */
-static int get_once(jf_agent_conn *c, const jf_agent_args *a, const jf_agent_url *u,
-		    uint64_t from, int64_t to, uint64_t *skip, jf_err *err)
+static int get_once(jf_agent_conn *c, const jf_agent_args *a, const jf_agent_url *u, uint64_t from,
+                    int64_t to, uint64_t *skip, jf_err *err)
 {
 	char origin[sizeof(c->origin)];
 	int error;
@@ -161,14 +162,16 @@ got:
 	if (c->head.status >= 300 && c->head.status < 400 && c->head.location[0])
 		return 1;
 	if (c->head.chunked)
-		return jf_err_set(err, JF_ENOTIMPL, "%s: chunked transfer encoding is not "
-						    "supported by the agent", u->path);
+		return jf_err_set(err, JF_ENOTIMPL,
+		                  "%s: chunked transfer encoding is not "
+		                  "supported by the agent",
+		                  u->path);
 	*skip = 0;
 	if (c->head.status == 206) {
 		if (c->head.range_start != (int64_t)from)
 			return jf_err_set(err, JF_EPROTO, "%s: asked for byte %llu, got %lld",
-					  u->path, (unsigned long long)from,
-					  (long long)c->head.range_start);
+			                  u->path, (unsigned long long)from,
+			                  (long long)c->head.range_start);
 	} else if (c->head.status == 200) {
 		*skip = from; /* the server ignored Range: drop what we have */
 	} else {
@@ -179,7 +182,7 @@ got:
 }
 
 int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url, uint64_t from,
-		      int64_t to, uint64_t *skip, jf_err *err)
+                      int64_t to, uint64_t *skip, jf_err *err)
 {
 	char *cur = strdup(url);
 	int error = 0;
@@ -206,7 +209,8 @@ int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url,
 			size_t n = strlen(u.host) + strlen(u.port) + strlen(c->head.location) + 16;
 
 			if ((cur = malloc(n)))
-				snprintf(cur, n, "http://%s:%s%s", u.host, u.port, c->head.location);
+				snprintf(cur, n, "http://%s:%s%s", u.host, u.port,
+				         c->head.location);
 		} else {
 			cur = strdup(c->head.location);
 		}
@@ -248,7 +252,7 @@ long jf_agent_http_read(jf_agent_conn *c, void *p, size_t len, jf_err *err)
 			if (c->left < 0)
 				return 0; /* no length: the end is the close */
 			return jf_err_set(err, JF_EIO, "the connection closed %lld bytes early",
-					  (long long)c->left);
+			                  (long long)c->left);
 		}
 	}
 	if (c->left > 0)

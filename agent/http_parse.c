@@ -16,15 +16,17 @@ int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err)
 
 	memset(out, 0, sizeof(*out));
 	if (!strncasecmp(url, "https://", 8))
-		return jf_err_set(err, JF_ENOTIMPL, "the agent speaks http only; https needs "
-						    "--method shell");
+		return jf_err_set(err, JF_ENOTIMPL,
+		                  "the agent speaks http only; https needs "
+		                  "--method shell");
 	if (strncasecmp(url, "http://", 7))
 		return jf_err_set(err, JF_EINVAL, "not an http:// URL: '%.80s'", url);
 	host = url + 7;
 	slash = host + strcspn(host, "/?#");
 	if (memchr(host, '@', (size_t)(slash - host)))
-		return jf_err_set(err, JF_EINVAL, "user:password@ in a URL is not supported; "
-						  "use --header");
+		return jf_err_set(err, JF_EINVAL,
+		                  "user:password@ in a URL is not supported; "
+		                  "use --header");
 	if (*host == '[') { /* [v6]:port */
 		p = memchr(host, ']', (size_t)(slash - host));
 		if (!p)
@@ -54,7 +56,7 @@ int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err)
 	if (strlen(slash) + 2 > sizeof(out->path))
 		return jf_err_set(err, JF_EINVAL, "URL too long");
 	snprintf(out->path, sizeof(out->path), "%s%.*s", *slash == '/' ? "" : "/",
-		 (int)strcspn(slash, "#"), slash);
+	         (int)strcspn(slash, "#"), slash);
 	for (p = out->path; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return jf_err_set(err, JF_EINVAL, "URL with spaces or control characters");
@@ -113,7 +115,7 @@ static int content_range(jf_agent_http_head *h, const char *v)
 }
 
 static int header(jf_agent_http_head *h, const char *name, size_t nlen, const char *v, size_t vlen,
-		  jf_err *err)
+                  jf_err *err)
 {
 	char val[2048];
 
@@ -181,7 +183,7 @@ int jf_agent_http_parse_head(jf_agent_http_head *h, const char *buf, size_t len,
 int jf_agent_header_check(const char *h, jf_err *err)
 {
 	size_t name = strspn(h, "!#$%&'*+-.^_`|~0123456789"
-				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	const char *v = h + name + 1;
 
 	if (!name || h[name] != ':')

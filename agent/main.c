@@ -72,7 +72,8 @@ static int read_bmap(job *j, char **xml, size_t *len)
 	if (url && (error = jf_agent_http_get(&c, &j->a, j->a.bmap, 0, -1, &skip, &j->err)) < 0)
 		return error;
 	if (!url && !(fp = fopen(j->a.bmap, "rb")))
-		return jf_err_sys(&j->err, JF_ENOTFOUND, errno, "cannot open the bmap %s", j->a.bmap);
+		return jf_err_sys(&j->err, JF_ENOTFOUND, errno, "cannot open the bmap %s",
+		                  j->a.bmap);
 	for (;;) {
 		long got;
 
@@ -87,7 +88,7 @@ static int read_bmap(job *j, char **xml, size_t *len)
 			cap = cap ? 2 * cap : 65536;
 		}
 		got = url ? jf_agent_http_read(&c, *xml + *len, cap - *len, &j->err)
-			  : (long)fread(*xml + *len, 1, cap - *len, fp);
+		          : (long)fread(*xml + *len, 1, cap - *len, fp);
 		if (got <= 0) {
 			error = got < 0 ? (int)got : 0;
 			break;

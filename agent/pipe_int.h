@@ -15,11 +15,11 @@
 #include "agent.h"
 #include "queue.h"
 
-#define JF_CHUNK_SIZE (1u << 20)  /* network reads */
-#define JF_NCHUNKS 8
-#define JF_BLOCK_SIZE (4u << 20)  /* writes, verifies, hashes */
-#define JF_NBLOCKS 10
-#define JF_ALIGN 4096u
+#define JF_CHUNK_SIZE (1u << 20) /* network reads */
+#define JF_NCHUNKS    8
+#define JF_BLOCK_SIZE (4u << 20) /* writes, verifies, hashes */
+#define JF_NBLOCKS    10
+#define JF_ALIGN      4096u
 
 typedef struct jf_chunk {
 	uint64_t off; /* stream offset, or image offset in range mode */
@@ -47,7 +47,7 @@ typedef struct jf_run {
 
 	_Atomic int stop;
 	pthread_mutex_t lock;
-	jf_err err;    /* the first failure */
+	jf_err err; /* the first failure */
 	int error;
 
 	jf_span *spans; /* range mode when non-NULL */
@@ -59,7 +59,7 @@ typedef struct jf_run {
 	int fd_direct, fd_buffered; /* the target; fd_direct -1 without O_DIRECT */
 	uint64_t dev_size;          /* 0: no limit (a growing regular file) */
 	bool blkdev, zeroout_ok;
-	_Atomic int no_direct;     /* O_DIRECT was refused by a write */
+	_Atomic int no_direct; /* O_DIRECT was refused by a write */
 	uint64_t t_write_end_us;
 } jf_run;
 
@@ -69,9 +69,9 @@ int jf_run_fail(jf_run *r, int error, const jf_err *err);
 void jf_run_release(jf_run *r, jf_block *b);
 uint64_t jf_run_now_us(void);
 
-void *jf_fetch_main(void *run);    /* fetch.c */
-void *jf_decode_main(void *run);   /* pipeline.c */
-void *jf_write_main(void *run);    /* sink.c */
+void *jf_fetch_main(void *run);  /* fetch.c */
+void *jf_decode_main(void *run); /* pipeline.c */
+void *jf_write_main(void *run);  /* sink.c */
 void *jf_verify_main(void *run);
 void *jf_hash_main(void *run);
 /* Open the target, learn its size and what it supports (sink.c). */

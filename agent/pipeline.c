@@ -114,9 +114,10 @@ static int check_fits(jf_run *r, uint64_t size, const char *how)
 	if (!size || !r->dev_size || size <= r->dev_size)
 		return 0;
 	r->res->exit_hint = JF_AGENT_EXIT_TOO_LARGE;
-	jf_err_set(&err, JF_EINVAL, "the image (%llu bytes, %s) is larger than %s (%llu bytes); "
-				    "nothing was written",
-		   (unsigned long long)size, how, r->a->device, (unsigned long long)r->dev_size);
+	jf_err_set(&err, JF_EINVAL,
+	           "the image (%llu bytes, %s) is larger than %s (%llu bytes); "
+	           "nothing was written",
+	           (unsigned long long)size, how, r->a->device, (unsigned long long)r->dev_size);
 	return jf_run_fail(r, JF_EINVAL, &err);
 }
 
@@ -149,7 +150,7 @@ static int decode_chunk(decode *d, jf_image__dec **dec, jf_chunk *ch, jf_err *er
 		jf_compression c = jf_image_detect(ch->data, ch->len);
 
 		snprintf(r->res->compression, sizeof(r->res->compression), "%s",
-			 jf_compression_name(c));
+		         jf_compression_name(c));
 		if ((error = first_check(r, c, ch)) < 0 ||
 		    (error = jf_image__dec_new(dec, c, err)) < 0)
 			return error;
@@ -164,7 +165,7 @@ static int ends_right(decode *d, jf_err *err)
 	if (d->r->spans || !want || d->out == want)
 		return 0;
 	return jf_err_set(err, JF_EINTEGRITY, "the image decodes to %llu bytes, not %llu",
-			  (unsigned long long)d->out, (unsigned long long)want);
+	                  (unsigned long long)d->out, (unsigned long long)want);
 }
 
 void *jf_decode_main(void *arg)

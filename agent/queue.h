@@ -12,7 +12,7 @@ typedef struct jf_agent_queue {
 	pthread_cond_t c;
 	void **items;
 	size_t cap, head, n;
-	bool closed;              /* no more pushes: pop drains, then NULL */
+	bool closed;             /* no more pushes: pop drains, then NULL */
 	const _Atomic int *stop; /* when *stop: push and pop give up at once */
 } jf_agent_queue;
 

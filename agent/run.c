@@ -95,7 +95,7 @@ static int pools(jf_run *r, void **mem, jf_err *err)
 	blocks = mem[3];
 	if (!ch || !bl || !chunks || !blocks)
 		return jf_err_set(err, JF_ENOMEM, "out of memory for %u MiB of buffers",
-				  (JF_NBLOCKS * JF_BLOCK_SIZE + JF_NCHUNKS * JF_CHUNK_SIZE) >> 20);
+		                  (JF_NBLOCKS * JF_BLOCK_SIZE + JF_NCHUNKS * JF_CHUNK_SIZE) >> 20);
 	for (size_t i = 0; i < JF_NCHUNKS; i++) {
 		ch[i].data = chunks + i * JF_CHUNK_SIZE;
 		jf_agent_queue_push(&r->free_chunks, &ch[i]);
@@ -123,15 +123,15 @@ static void dispose(jf_run *r, void **mem)
 }
 
 int jf_agent_run(jf_agent_result *out, const jf_agent_args *a, const jf_agent_bmap *bmap,
-		 jf_agent_progress *prog, jf_err *err)
+                 jf_agent_progress *prog, jf_err *err)
 {
 	void *(*mains[])(void *) = {jf_fetch_main, jf_decode_main, jf_write_main, jf_verify_main,
-				    jf_hash_main};
+	                            jf_hash_main};
 	pthread_t th[5];
 	size_t started = 0;
 	void *mem[4] = {0};
-	jf_run r = {.a = a, .bmap = bmap, .prog = prog, .res = out, .fd_direct = -1,
-		    .fd_buffered = -1};
+	jf_run r = {
+	    .a = a, .bmap = bmap, .prog = prog, .res = out, .fd_direct = -1, .fd_buffered = -1};
 	uint64_t t0 = jf_run_now_us();
 	int error;
 
@@ -156,9 +156,10 @@ int jf_agent_run(jf_agent_result *out, const jf_agent_args *a, const jf_agent_bm
 	if ((error = r.error) < 0)
 		*err = r.err;
 	else if (a->sha256 && strcmp(out->sha256, a->sha256) && !r.spans)
-		error = jf_err_set(err, JF_EINTEGRITY, "the image written has sha256 %s, not the "
-						       "expected %s",
-				   out->sha256, a->sha256);
+		error = jf_err_set(err, JF_EINTEGRITY,
+		                   "the image written has sha256 %s, not the "
+		                   "expected %s",
+		                   out->sha256, a->sha256);
 done:
 	dispose(&r, mem);
 	return error;

@@ -69,7 +69,8 @@ int jf_run_pieces(jf_run *r, jf_block *b, jf_piece_fn fn, void *user)
 		return fn(r, b, 0, b->len, user);
 	/* the first range that ends after @lo (ranges are sorted) */
 	for (size_t step = m->nranges; step; step /= 2)
-		while (i + step <= m->nranges && (m->ranges[i + step - 1].last + 1) * m->block_size <= lo)
+		while (i + step <= m->nranges &&
+		       (m->ranges[i + step - 1].last + 1) * m->block_size <= lo)
 			i += step;
 	for (n = i; n < m->nranges; n++) {
 		uint64_t s = m->ranges[n].first * m->block_size;
@@ -97,7 +98,8 @@ static bool all_zero(const unsigned char *p, size_t len)
 
 static bool aligned(jf_run *r, const void *p, uint64_t off, size_t len)
 {
-	return r->fd_direct >= 0 && !r->no_direct && off % 512 == 0 && len % 512 == 0 && (uintptr_t)p % JF_ALIGN == 0;
+	return r->fd_direct >= 0 && !r->no_direct && off % 512 == 0 && len % 512 == 0 &&
+	       (uintptr_t)p % JF_ALIGN == 0;
 }
 
 /* Zero [off, off+len) without sending the zeros: 1 done, 0 not possible. */
@@ -110,8 +112,8 @@ static int zero_range(jf_run *r, uint64_t off, size_t len)
 
 		if (ioctl(r->fd_buffered, BLKZEROOUT, range) == 0)
 			return 1;
-	} else if (fallocate(r->fd_buffered, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			     (off_t)off, (off_t)len) == 0) {
+	} else if (fallocate(r->fd_buffered, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+	                     (off_t)len) == 0) {
 		/* a hole reads as zeros; keep the file's size covering it */
 		struct stat st;
 
@@ -150,9 +152,10 @@ static int write_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *user
 	(void)user;
 	if (r->dev_size && off + len > r->dev_size) {
 		r->res->exit_hint = JF_AGENT_EXIT_TOO_LARGE;
-		jf_err_set(&err, JF_EINVAL, "the image goes past the end of %s (%llu bytes) at "
-					    "byte %llu",
-			   r->a->device, (unsigned long long)r->dev_size, (unsigned long long)off);
+		jf_err_set(&err, JF_EINVAL,
+		           "the image goes past the end of %s (%llu bytes) at "
+		           "byte %llu",
+		           r->a->device, (unsigned long long)r->dev_size, (unsigned long long)off);
 		return jf_run_fail(r, JF_EINVAL, &err);
 	}
 	if (all_zero(p, len) && (rc = zero_range(r, off, len)) == 1) {
@@ -160,7 +163,7 @@ static int write_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *user
 		rc = 0;
 	} else if (rc == 0 && aligned(r, p, off, len)) {
 		rc = pwrite_all(r->fd_direct, p, len, off);
-		if (rc == -EINVAL) { /* O_DIRECT refused after all: buffered from now on */
+		if (rc == -EINVAL) {      /* O_DIRECT refused after all: buffered from now on */
 			r->no_direct = 1; /* (the verifier may be reading with it) */
 			r->res->direct = false;
 			rc = pwrite_all(r->fd_buffered, p, len, off);
@@ -172,7 +175,7 @@ static int write_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *user
 		if (rc == -ENOSPC || rc == -EFBIG)
 			r->res->exit_hint = JF_AGENT_EXIT_TOO_LARGE;
 		jf_err_sys(&err, JF_EIO, -rc, "writing %s at byte %llu failed", r->a->device,
-			   (unsigned long long)off);
+		           (unsigned long long)off);
 		return jf_run_fail(r, JF_EIO, &err);
 	}
 	r->res->written += len;
@@ -230,9 +233,10 @@ static int verify_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *use
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			jf_err_sys(&err, JF_EIO, n < 0 ? errno : EIO, "reading %s back at byte %llu "
-								      "failed",
-				   r->a->device, (unsigned long long)(off + got));
+			jf_err_sys(&err, JF_EIO, n < 0 ? errno : EIO,
+			           "reading %s back at byte %llu "
+			           "failed",
+			           r->a->device, (unsigned long long)(off + got));
 			return jf_run_fail(r, JF_EIO, &err);
 		}
 		got += (size_t)n;
@@ -243,9 +247,10 @@ static int verify_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *use
 		while (v->buf[i] == want[i])
 			i++;
 		r->res->exit_hint = JF_AGENT_EXIT_VERIFY;
-		jf_err_set(&err, JF_EINTEGRITY, "verify failed: %s reads back differently at byte "
-						"%llu",
-			   r->a->device, (unsigned long long)(off + i));
+		jf_err_set(&err, JF_EINTEGRITY,
+		           "verify failed: %s reads back differently at byte "
+		           "%llu",
+		           r->a->device, (unsigned long long)(off + i));
 		return jf_run_fail(r, JF_EINTEGRITY, &err);
 	}
 	r->res->verified += len;
@@ -279,10 +284,10 @@ void *jf_verify_main(void *arg)
 }
 
 typedef struct hasher {
-	jf_sha256 all;     /* the whole stream (not in range mode) */
+	jf_sha256 all; /* the whole stream (not in range mode) */
 	bool whole;
 	jf_agent_digest *range;
-	size_t ri;         /* the bmap range being hashed */
+	size_t ri; /* the bmap range being hashed */
 } hasher;
 
 /* Feed the mapped bytes of @b to the range digests, in order; compare each
@@ -312,11 +317,12 @@ static int hash_piece(jf_run *r, jf_block *b, size_t at, size_t len, void *user)
 			continue;
 		jf_agent_digest_final(h->range, got);
 		if (strcmp(got, rg->chksum)) {
-			jf_err_set(&err, JF_EINTEGRITY, "bmap checksum mismatch for blocks %llu-%llu "
-							"(bytes from %llu): the image does not match "
-							"its bmap",
-				   (unsigned long long)rg->first, (unsigned long long)rg->last,
-				   (unsigned long long)(rg->first * m->block_size));
+			jf_err_set(&err, JF_EINTEGRITY,
+			           "bmap checksum mismatch for blocks %llu-%llu "
+			           "(bytes from %llu): the image does not match "
+			           "its bmap",
+			           (unsigned long long)rg->first, (unsigned long long)rg->last,
+			           (unsigned long long)(rg->first * m->block_size));
 			return jf_run_fail(r, JF_EINTEGRITY, &err);
 		}
 	}
@@ -349,8 +355,8 @@ void *jf_hash_main(void *arg)
 	r->res->hash_busy_ms = busy / 1000;
 	if (!r->stop && r->bmap && h.ri < r->bmap->nranges) {
 		jf_err_set(&err, JF_EINTEGRITY, "the image ends before the bmap's range %llu-%llu",
-			   (unsigned long long)r->bmap->ranges[h.ri].first,
-			   (unsigned long long)r->bmap->ranges[h.ri].last);
+		           (unsigned long long)r->bmap->ranges[h.ri].first,
+		           (unsigned long long)r->bmap->ranges[h.ri].last);
 		jf_run_fail(r, JF_EINTEGRITY, &err);
 	}
 	if (h.whole) {

@@ -15,7 +15,10 @@ typedef struct jf_buf {
 	size_t cap;
 } jf_buf;
 
-#define JF_BUF_INIT {NULL, 0, 0}
+#define JF_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Make room for @extra more bytes plus the terminator. 0 or JF_ENOMEM; on
  * failure the buffer is unchanged. */
@@ -30,6 +33,10 @@ void jf_buf_clear(jf_buf *b);
 /* Hand the string to the caller (who frees it); the buffer becomes empty. */
 char *jf_buf_detach(jf_buf *b);
 void jf_buf_free(jf_buf *b);
+
+/* Append @item to @list, a ", "-separated list of names in a fixed buffer
+ * of @size bytes (for messages: "it has: a, b, c"); a full list is cut. */
+void jf_names_add(char *list, size_t size, const char *item);
 
 #ifdef __cplusplus
 }

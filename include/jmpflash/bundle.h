@@ -19,13 +19,13 @@
 extern "C" {
 #endif
 
-#define JF_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define JF_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define JF_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define JF_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
 #define JF_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define JF_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define JF_OCI_EMPTY "application/vnd.oci.empty.v1+json"
+#define JF_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define JF_OCI_EMPTY       "application/vnd.oci.empty.v1+json"
 #define JF_BUNDLE_ARTIFACT "application/vnd.oci.bundle.v1"
-#define JF_OCI_TITLE "org.opencontainers.image.title"
+#define JF_OCI_TITLE       "org.opencontainers.image.title"
 
 /* ---- references ---- */
 
@@ -34,9 +34,9 @@ extern "C" {
 typedef struct jf_bundle_ref {
 	char *registry;   /* "quay.io", "127.0.0.1:5000"; Docker Hub: "registry-1.docker.io" */
 	char *repository; /* "jumpstarter-dev/flasher"; Docker Hub short names get "library/" */
-	char *tag;        /* "latest" when neither tag nor digest was given; NULL with a digest only */
-	char *digest;     /* "sha256:<64 hex>" or NULL */
-	bool loopback;    /* localhost / 127.0.0.0/8 / [::1]: https, else plain http */
+	char *tag;     /* "latest" when neither tag nor digest was given; NULL with a digest only */
+	char *digest;  /* "sha256:<64 hex>" or NULL */
+	bool loopback; /* localhost / 127.0.0.0/8 / [::1]: https, else plain http */
 } jf_bundle_ref;
 
 int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err);
@@ -59,8 +59,8 @@ void jf_auth_challenge_dispose(jf_auth_challenge *c);
 
 typedef struct jf_auth_cred {
 	char *username;
-	char *password;      /* or an identity token; a secret */
-	char *source;        /* where it came from, for messages ("~/.docker/config.json") */
+	char *password; /* or an identity token; a secret */
+	char *source;   /* where it came from, for messages ("~/.docker/config.json") */
 } jf_auth_cred;
 
 /* Find credentials for @registry/@repository in a docker config.json or a
@@ -68,7 +68,7 @@ typedef struct jf_auth_cred {
  * filled @out, JF_ENOTFOUND when the file has none for the registry, or
  * JF_EINVAL for a malformed file. Secrets are registered with @log. */
 int jf_auth_file_lookup(jf_auth_cred *out, const char *json, const char *source,
-			const char *registry, const char *repository, jf_log *log, jf_err *err);
+                        const char *registry, const char *repository, jf_log *log, jf_err *err);
 void jf_auth_cred_dispose(jf_auth_cred *c);
 
 /* ---- client ---- */
@@ -77,22 +77,22 @@ void jf_auth_cred_dispose(jf_auth_cred *c);
 typedef void (*jf_bundle_progress)(void *user, const char *what, uint64_t done, uint64_t total);
 
 typedef struct jf_bundle_opts {
-	const char *cache_dir;     /* required for pulls */
-	const char *username;      /* NULL: environment, then auth files */
+	const char *cache_dir; /* required for pulls */
+	const char *username;  /* NULL: environment, then auth files */
 	const char *password;
-	const char *auth_file;     /* NULL: $REGISTRY_AUTH_FILE, containers, docker */
-	const char *cacert;        /* extra CA file for https */
-	bool insecure_tls;         /* don't verify TLS certificates */
-	bool plain_http;           /* http:// for every registry */
+	const char *auth_file; /* NULL: $REGISTRY_AUTH_FILE, containers, docker */
+	const char *cacert;    /* extra CA file for https */
+	bool insecure_tls;     /* don't verify TLS certificates */
+	bool plain_http;       /* http:// for every registry */
 	/* NULL-terminated; these and loopback registries are tried with https,
 	 * then plain http when the TLS handshake fails (as docker does) */
 	const char *const *insecure_registries;
-	bool offline;              /* only the cache; tags resolve through the cache */
-	uint64_t max_rate;         /* bytes/s per transfer, 0 = unlimited */
-	unsigned timeout_s;        /* connect + stall timeout, 0 = 30 s */
+	bool offline;       /* only the cache; tags resolve through the cache */
+	uint64_t max_rate;  /* bytes/s per transfer, 0 = unlimited */
+	unsigned timeout_s; /* connect + stall timeout, 0 = 30 s */
 	jf_bundle_progress progress;
 	void *progress_user;
-	jf_log *log;               /* may be NULL */
+	jf_log *log; /* may be NULL */
 } jf_bundle_opts;
 
 typedef struct jf_bundle_client jf_bundle_client;
@@ -102,9 +102,9 @@ int jf_bundle_client_new(jf_bundle_client **out, const jf_bundle_opts *opts, jf_
 void jf_bundle_client_free(jf_bundle_client *c);
 
 typedef struct jf_bundle_layer {
-	char *title;      /* bundle-relative path */
+	char *title; /* bundle-relative path */
 	char *media_type;
-	char *digest;     /* "sha256:..." */
+	char *digest; /* "sha256:..." */
 	uint64_t size;
 } jf_bundle_layer;
 
@@ -112,11 +112,11 @@ typedef struct jf_bundle_info {
 	char *source;          /* the reference or directory as given */
 	char *manifest_digest; /* NULL for a plain directory */
 	uint64_t manifest_size;
-	char *artifact_type;   /* NULL when absent */
+	char *artifact_type; /* NULL when absent */
 	jf_bundle_layer *layers;
 	size_t nlayers;
-	char *dir;             /* the bundle as files: manifest.yaml + data/ */
-	bool from_cache;       /* nothing was downloaded */
+	char *dir;       /* the bundle as files: manifest.yaml + data/ */
+	bool from_cache; /* nothing was downloaded */
 } jf_bundle_info;
 
 void jf_bundle_info_dispose(jf_bundle_info *i);
@@ -125,15 +125,15 @@ void jf_bundle_info_dispose(jf_bundle_info *i);
  * (blobs verified, extracted view per manifest digest) and out->dir points
  * into the cache; with @dest the files are also copied to @dest (created,
  * must be empty or absent). A plain directory is used as is. */
-int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
-		   const char *dest, jf_err *err);
+int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source, const char *dest,
+                   jf_err *err);
 
 /* Push bundle directory @dir (top-level *.yaml as application/yaml, files
  * under data/ as application/octet-stream) to @ref as an OCI artifact with
  * artifactType application/vnd.oci.bundle.v1 and the empty config, as
  * `oras push` does. out (may be NULL) gets the manifest digest and layers. */
 int jf_bundle_push(jf_bundle_info *out, jf_bundle_client *c, const char *dir, const char *ref,
-		   jf_err *err);
+                   jf_err *err);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ uint64_t jf_clock_mono_us(void);
 uint64_t jf_clock_wall_ms(void);
 
 jf_deadline jf_deadline_in(uint64_t ms);
+jf_deadline jf_deadline_in_s(unsigned s);
 jf_deadline jf_deadline_never(void);
 bool jf_deadline_expired(jf_deadline d);
 /* Milliseconds left, 0 when expired. */

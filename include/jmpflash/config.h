@@ -58,30 +58,30 @@ typedef enum jf_param_type {
 typedef struct jf_param {
 	char *key;
 	jf_param_type type;
-	char *str;       /* scalars */
-	int64_t i;       /* JF_PARAM_INT */
-	double f;        /* JF_PARAM_FLOAT */
-	bool b;          /* JF_PARAM_BOOL */
-	char **items;    /* LIST: values; MAP: alternating key, value */
-	size_t nitems;   /* LIST: count; MAP: 2 * pairs */
-	bool secret;     /* registered with the log; shown as *** */
-	bool defaulted;  /* not in the file: the schema's default */
-	int line, col;   /* 0 when defaulted */
+	char *str;      /* scalars */
+	int64_t i;      /* JF_PARAM_INT */
+	double f;       /* JF_PARAM_FLOAT */
+	bool b;         /* JF_PARAM_BOOL */
+	char **items;   /* LIST: values; MAP: alternating key, value */
+	size_t nitems;  /* LIST: count; MAP: 2 * pairs */
+	bool secret;    /* registered with the log; shown as *** */
+	bool defaulted; /* not in the file: the schema's default */
+	int line, col;  /* 0 when defaulted */
 } jf_param;
 
 typedef struct jf_driver jf_driver;
 
 struct jf_driver {
-	char *name;          /* the key under export: or children: */
-	char *path;          /* "storage.serial" for messages */
-	char *type;          /* the type string as written; NULL for composites */
+	char *name; /* the key under export: or children: */
+	char *path; /* "storage.serial" for messages */
+	char *type; /* the type string as written; NULL for composites */
 	jf_driver_kind kind;
 	char *description;
-	char *ref;           /* set for a `ref:` entry */
-	jf_driver *target;   /* what `ref` resolves to (not owned) */
-	bool auto_created;   /* tftp/http children added for a flasher */
-	char *opaque;        /* UNDRIVEN: its config: as one line of flow YAML, secret-looking
-			      * values shown as ***; NULL when it has none */
+	char *ref;         /* set for a `ref:` entry */
+	jf_driver *target; /* what `ref` resolves to (not owned) */
+	bool auto_created; /* tftp/http children added for a flasher */
+	char *opaque;      /* UNDRIVEN: its config: as one line of flow YAML, secret-looking
+	                    * values shown as ***; NULL when it has none */
 	jf_param *params;
 	size_t nparams;
 	jf_driver **children;
@@ -95,7 +95,7 @@ typedef struct jf_exporter {
 	char *name;
 	char *namespace_;
 	char *endpoint;
-	char *token;       /* secret */
+	char *token; /* secret */
 	char *description;
 	jf_driver **exports;
 	size_t nexports;
@@ -106,7 +106,7 @@ typedef struct jf_exporter {
  * and @err says file:line:col and what to change. */
 int jf_exporter_load(jf_exporter *out, const char *path, jf_log *log, jf_err *err);
 int jf_exporter_load_string(jf_exporter *out, const char *name, const char *text, jf_log *log,
-			    jf_err *err);
+                            jf_err *err);
 void jf_exporter_dispose(jf_exporter *e);
 
 /* Look up an export by name ("storage"), or by a dotted path through
@@ -134,7 +134,7 @@ const char *jf_driver_role_types(jf_driver_role role);
 /* Every export jmpflash loaded but does not drive, depth first, refs
  * not followed: calls @fn for each. */
 void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, const jf_driver *d),
-				  void *user);
+                                  void *user);
 
 /* The flasher's settings with the seed's defaults applied. Strings are owned
  * by the driver. A default directory that is not writable by this user is
@@ -142,6 +142,16 @@ void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, c
 /* U-Boot's prompt when the flasher has no uboot child with its own. */
 #define JF_UBOOT_PROMPT_DEFAULT "=> "
 
+/* A flasher's tftp or http child, as the flasher uses it. */
+typedef struct jf_server_config {
+	const char *host;    /* the address boards reach it at; NULL or "": find it */
+	const char *bind;    /* where to listen: an address, "all"; NULL: host if local */
+	uint16_t port;       /* 0: an ephemeral port */
+	bool remove_created; /* remove_created_on_close */
+} jf_server_config;
+
+/* Every value is filled from the exporter (its schema defaults included):
+ * each default is written once, in src/config/drivers.c. */
 typedef struct jf_flasher_config {
 	const char *flasher_bundle;
 	const char *cache_dir;
@@ -154,11 +164,20 @@ typedef struct jf_flasher_config {
 	bool shared_server;         /* a `jmpflash serve` owns the ports; stage per board */
 	const char *board_dir;      /* shared_server: subdirectory; NULL: the exporter's name */
 	const char *uboot_prompt;   /* the uboot child's prompt, else "=> " */
+	unsigned tftp_blocksize;    /* what U-Boot asks the TFTP server for */
+	unsigned tftp_windowsize;
+	unsigned uboot_timeout_s; /* power on to U-Boot's prompt */
+	unsigned boot_timeout_s;  /* boot command to the login prompt */
+	const char *board_ipaddr; /* static U-Boot addressing; NULL: dhcp */
+	const char *board_netmask;
+	const char *board_gatewayip;
+	jf_server_config tftp_server;
+	jf_server_config http_server;
 	const jf_driver *serial;
 	const jf_driver *power;
 	const jf_driver *tftp;
 	const jf_driver *http;
-	const jf_driver *uboot;     /* NULL when the flasher has no uboot child */
+	const jf_driver *uboot; /* NULL when the flasher has no uboot child */
 } jf_flasher_config;
 
 int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *flasher, jf_err *err);

@@ -132,8 +132,8 @@ typedef struct jf_interact_opts {
 	unsigned char escape_char; /* 0: Ctrl-B (0x02) */
 	unsigned escape_count;     /* 0: 3 */
 	bool byte_pipe;            /* no escape sequence; EOF on @in_fd ends input only,
-				    * the session goes on until the endpoint closes
-				    * or @cancel_fd (a program, not a person, on in_fd) */
+	                            * the session goes on until the endpoint closes
+	                            * or @cancel_fd (a program, not a person, on in_fd) */
 } jf_interact_opts;
 
 /* "Ctrl-B three times" for @o, to show the user on entry. */

@@ -35,15 +35,15 @@ typedef enum jf_flash_event_kind {
 
 typedef struct jf_flash_event {
 	jf_flash_event_kind kind;
-	const char *step;   /* "bundle", "power", "uboot", "tftp", "boot", "login", "target",
-			     * "write", "verify", "power-off" */
-	int result;         /* STEP_END/RETRY/RESULT: 0 or a JF_E* code */
+	const char *step;    /* "bundle", "power", "uboot", "tftp", "boot", "login", "target",
+	                      * "write", "verify", "power-off" */
+	int result;          /* STEP_END/RETRY/RESULT: 0 or a JF_E* code */
 	const char *message; /* a human line (redacted) or NULL */
-	uint64_t done;      /* PROGRESS: bytes written */
-	uint64_t total;     /* PROGRESS: expected bytes, 0 when unknown */
-	double rate;        /* PROGRESS: bytes per second, recent */
-	double elapsed_s;   /* seconds since the operation started */
-	unsigned attempt;   /* 1-based */
+	uint64_t done;       /* PROGRESS: bytes written */
+	uint64_t total;      /* PROGRESS: expected bytes, 0 when unknown */
+	double rate;         /* PROGRESS: bytes per second, recent */
+	double elapsed_s;    /* seconds since the operation started */
+	unsigned attempt;    /* 1-based */
 } jf_flash_event;
 
 typedef void (*jf_flash_event_cb)(void *user, const jf_flash_event *ev);
@@ -68,12 +68,15 @@ typedef struct jf_flasher_opts {
 } jf_flasher_opts;
 
 #define JF_FLASHER_OPTS_VERSION 1
-#define JF_FLASHER_OPTS_INIT {JF_FLASHER_OPTS_VERSION, NULL, NULL, NULL, false, NULL, -1, 0, 0, NULL, NULL}
+#define JF_FLASHER_OPTS_INIT                                                                       \
+	{                                                                                          \
+		.version = JF_FLASHER_OPTS_VERSION, .cancel_fd = -1                                \
+	}
 
 /* Build a flasher from @exporter (which must outlive it). Nothing is
  * switched or started yet. */
 int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flasher_opts *opts,
-		   jf_log *log, jf_err *err);
+                   jf_log *log, jf_err *err);
 /* Power the board off if this flasher powered it on, stop the servers,
  * remove what it staged. NULL is fine. */
 void jf_flasher_free(jf_flasher *f);
@@ -91,31 +94,32 @@ typedef struct jf_flash_part {
 
 typedef struct jf_flash_opts {
 	int version;
-	const char *image;           /* file, http(s):// URL or oci://; NULL with parts */
-	const char *target;          /* --target: a name from the manifest's targets */
-	const char *partition;       /* --partition (upstream's form) */
-	const jf_flash_part *parts;  /* -t PART:FILE, in order */
+	const char *image;          /* file, http(s):// URL or oci://; NULL with parts */
+	const char *target;         /* --target: a name from the manifest's targets */
+	const char *partition;      /* --partition (upstream's form) */
+	const jf_flash_part *parts; /* -t PART:FILE, in order */
 	size_t nparts;
-	const char *checksum;        /* --os-image-checksum: sha256 of the image as given */
-	const char *checksum_file;   /* --os-image-checksum-file */
-	bool force_exporter_http;    /* the host downloads URLs and serves them */
-	const char *const *headers;  /* "Key: Value" for URL downloads; NULL-terminated */
-	const char *bearer;          /* bearer token for URL downloads */
-	const char *cacert;          /* CA file for https downloads */
+	const char *checksum;       /* --os-image-checksum: sha256 of the image as given */
+	const char *checksum_file;  /* --os-image-checksum-file */
+	bool force_exporter_http;   /* the host downloads URLs and serves them */
+	const char *const *headers; /* "Key: Value" for URL downloads; NULL-terminated */
+	const char *bearer;         /* bearer token for URL downloads */
+	const char *cacert;         /* CA file for https downloads */
 	bool insecure_tls;
-	int retries;                 /* after a failed attempt; -1: 3 */
+	int retries; /* after a failed attempt; -1: 3 */
 	jf_flash_method method;
-	bool no_power_off;           /* leave the board on at the end */
+	bool no_power_off; /* leave the board on at the end */
 	/* the agent method (docs/agent.md) */
-	const char *bmap;            /* --bmap FILE; NULL: IMAGE.bmap when beside the image */
-	const char *fls_binary_url;  /* --fls-binary-url: the board runs that fls instead */
-	const char *agent_dir;       /* where <uname -m>/jmpflash-agent is; NULL: defaults */
+	const char *bmap;           /* --bmap FILE; NULL: IMAGE.bmap when beside the image */
+	const char *fls_binary_url; /* --fls-binary-url: the board runs that fls instead */
+	const char *agent_dir;      /* where <uname -m>/jmpflash-agent is; NULL: defaults */
 } jf_flash_opts;
 
 #define JF_FLASH_OPTS_VERSION 1
-#define JF_FLASH_OPTS_INIT                                                                  \
-	{JF_FLASH_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, false, NULL, NULL, NULL, \
-	 false, -1, JF_METHOD_AGENT, false, NULL, NULL, NULL}
+#define JF_FLASH_OPTS_INIT                                                                         \
+	{                                                                                          \
+		.version = JF_FLASH_OPTS_VERSION, .retries = -1, .method = JF_METHOD_AGENT         \
+	}
 
 /* Flash: set up the bundle and servers, boot the flasher shell, write,
  * verify, power off. A failed or unverified write is an error, never a

@@ -23,20 +23,23 @@ typedef struct jf_http_server jf_http_server;
 
 typedef struct jf_http_opts {
 	int version;
-	const char *root;       /* served directory (required) */
-	const char *bind;       /* numeric address or host name; NULL: all, IPv4 and IPv6 */
-	uint16_t port;          /* 8080 by default; 0 picks an ephemeral port */
-	bool allow_upload;      /* accept PUT */
-	uint64_t max_upload;    /* bytes; 0: no limit */
-	const char *token;      /* if set, PUT needs "Authorization: Bearer TOKEN" */
+	const char *root;         /* served directory (required) */
+	const char *bind;         /* numeric address or host name; NULL: all, IPv4 and IPv6 */
+	uint16_t port;            /* 8080 by default; 0 picks an ephemeral port */
+	bool allow_upload;        /* accept PUT */
+	uint64_t max_upload;      /* bytes; 0: no limit */
+	const char *token;        /* if set, PUT needs "Authorization: Bearer TOKEN" */
 	unsigned max_connections; /* 0: 64 */
 	unsigned idle_timeout_s;  /* 0: 60 */
-	const char *host;       /* host (name or address) boards use in URLs; NULL: find it */
-	jf_log *log;            /* access log and refusals; NULL: silent */
+	const char *host;         /* host (name or address) boards use in URLs; NULL: find it */
+	jf_log *log;              /* access log and refusals; NULL: silent */
 } jf_http_opts;
 
 #define JF_HTTP_OPTS_VERSION 1
-#define JF_HTTP_OPTS_INIT {JF_HTTP_OPTS_VERSION, NULL, NULL, 8080, false, 0, NULL, 0, 0, NULL, NULL}
+#define JF_HTTP_OPTS_INIT                                                                          \
+	{                                                                                          \
+		.version = JF_HTTP_OPTS_VERSION, .port = 8080                                      \
+	}
 
 /* Bind and start serving. Fails with JF_EEXISTS when the port is taken and
  * JF_EPERM when binding needs privileges. The token, if any, is registered
@@ -51,7 +54,7 @@ uint16_t jf_http_server_port(const jf_http_server *s);
  * routes to the board, else the bind address, else 127.0.0.1. The caller
  * frees *out. */
 int jf_http_server_url(char **out, const jf_http_server *s, const char *board_addr,
-		       const char *path, jf_err *err);
+                       const char *path, jf_err *err);
 
 /* "http://@host:@port/escaped/path" for a server that is not this
  * process's (a shared `jmpflash serve`). The caller frees *out. */

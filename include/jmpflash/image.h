@@ -56,12 +56,12 @@ bool jf_compression_host_only(jf_compression c);
 
 typedef struct jf_image_info {
 	jf_compression compression;
-	uint64_t size;                        /* bytes as stored */
-	char sha256[JF_SHA256_HEX_LEN + 1];   /* of the bytes as stored */
-	bool has_raw;                         /* raw_* below are valid */
-	uint64_t raw_size;                    /* decompressed bytes */
+	uint64_t size;                      /* bytes as stored */
+	char sha256[JF_SHA256_HEX_LEN + 1]; /* of the bytes as stored */
+	bool has_raw;                       /* raw_* below are valid */
+	uint64_t raw_size;                  /* decompressed bytes */
 	char raw_sha256[JF_SHA256_HEX_LEN + 1];
-	bool from_cache;                      /* answered by the sidecar cache */
+	bool from_cache; /* answered by the sidecar cache */
 } jf_image_info;
 
 /* Bytes done out of @total (0 when unknown). Called from the caller's thread,
@@ -74,12 +74,15 @@ typedef struct jf_image_inspect_opts {
 	const char *cache_dir; /* results kept in <cache_dir>/images/; NULL: no cache */
 	jf_image_progress_cb progress;
 	void *progress_user;
-	int cancel_fd;         /* readable => stop with JF_ECANCELED; -1: none */
-	jf_log *log;           /* may be NULL: a cache that cannot be written is a warning here */
+	int cancel_fd; /* readable => stop with JF_ECANCELED; -1: none */
+	jf_log *log;   /* may be NULL: a cache that cannot be written is a warning here */
 } jf_image_inspect_opts;
 
 #define JF_IMAGE_INSPECT_OPTS_VERSION 1
-#define JF_IMAGE_INSPECT_OPTS_INIT {JF_IMAGE_INSPECT_OPTS_VERSION, true, NULL, NULL, NULL, -1, NULL}
+#define JF_IMAGE_INSPECT_OPTS_INIT                                                                 \
+	{                                                                                          \
+		.version = JF_IMAGE_INSPECT_OPTS_VERSION, .raw = true, .cancel_fd = -1             \
+	}
 
 /* Read the local file @path once, in large sequential reads, and fill @out:
  * compression, size, sha256 as stored and, with opts->raw (or when the file
@@ -101,7 +104,7 @@ typedef struct jf_image_inspect_opts {
  * cannot be read is a miss; one that cannot be written is logged at WARN
  * and otherwise ignored. */
 int jf_image_inspect(jf_image_info *out, const char *path, const jf_image_inspect_opts *opts,
-		     jf_err *err);
+                     jf_err *err);
 
 /* Decompress @src into @dst_path in one pass (written to a temp file in the
  * same directory, renamed into place only when the whole stream decoded
@@ -111,7 +114,7 @@ int jf_image_inspect(jf_image_info *out, const char *path, const jf_image_inspec
  * plain copy. @opts may be NULL. Meant for zstd and lz4, which a board
  * cannot decompress. */
 int jf_image_decompress_to(jf_image_info *out, const char *src, const char *dst_path,
-			   const jf_image_inspect_opts *opts, jf_err *err);
+                           const jf_image_inspect_opts *opts, jf_err *err);
 
 /* Make the file @path available in the HTTP server's root directory
  * @http_root under a new name, returned in *served_name (caller frees): a
@@ -141,15 +144,17 @@ typedef struct jf_image_fetch_opts {
 	bool insecure_tls;          /* do not verify the server's certificate */
 	jf_image_progress_cb progress;
 	void *progress_user;
-	int cancel_fd;              /* readable => stop with JF_ECANCELED; -1: none */
+	int cancel_fd;                    /* readable => stop with JF_ECANCELED; -1: none */
 	unsigned long connect_timeout_ms; /* 0: 30 s */
 	unsigned long stall_timeout_ms;   /* no byte for this long fails; 0: 60 s */
-	jf_log *log;                /* secrets are registered here; may be NULL */
+	jf_log *log;                      /* secrets are registered here; may be NULL */
 } jf_image_fetch_opts;
 
 #define JF_IMAGE_FETCH_OPTS_VERSION 1
-#define JF_IMAGE_FETCH_OPTS_INIT                                                                  \
-	{JF_IMAGE_FETCH_OPTS_VERSION, NULL, NULL, NULL, false, NULL, NULL, -1, 0, 0, NULL}
+#define JF_IMAGE_FETCH_OPTS_INIT                                                                   \
+	{                                                                                          \
+		.version = JF_IMAGE_FETCH_OPTS_VERSION, .cancel_fd = -1                            \
+	}
 
 /* Check one "--header" value: "Key: Value" where Key is an HTTP token and
  * Value is non-empty without CR, LF or NUL. The message names the key only
@@ -166,7 +171,7 @@ int jf_image_header_check(const char *header, jf_err *err);
  * Messages print the URL without credentials and never a header value or
  * token; those (and a URL password) are registered with opts->log. */
 int jf_image_fetch(jf_image_info *out, const char *url, const char *dst_path,
-		   const jf_image_fetch_opts *opts, jf_err *err);
+                   const jf_image_fetch_opts *opts, jf_err *err);
 
 /* Find the sha256 in the text of a checksum option or file: a bare 64-hex
  * digest, sha256sum output ("HASH  name" or "HASH *name", one or more lines;
@@ -175,8 +180,8 @@ int jf_image_fetch(jf_image_info *out, const char *url, const char *dst_path,
  * '#' comments are skipped. @out gets the digest in lowercase. Anything else
  * (other digests, malformed lines, no or ambiguous match) is JF_EINVAL with
  * a message saying what was expected. @filename_hint may be NULL. */
-int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text,
-		      const char *filename_hint, jf_err *err);
+int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text, const char *filename_hint,
+                      jf_err *err);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,10 @@ typedef struct jf_lock_opts {
 	const char *owner; /* what the holder is doing, e.g. "jmpflash storage flash" */
 } jf_lock_opts;
 
-#define JF_LOCK_OPTS_INIT {NULL, 0, -1, NULL}
+#define JF_LOCK_OPTS_INIT                                                                          \
+	{                                                                                          \
+		.cancel_fd = -1                                                                    \
+	}
 
 /* Take the lock for @key (any text: "serial:/dev/ttyUSB0"), described to
  * others as @what ("board virtual-board"). JF_EEXISTS when another process
@@ -31,7 +34,7 @@ typedef struct jf_lock_opts {
  * ran out, JF_ECANCELED on the cancel fd. The descriptor is close-on-exec:
  * children (QEMU, power commands) never inherit it. */
 int jf_lock_acquire(jf_lock **out, const char *key, const char *what, const jf_lock_opts *opts,
-		    jf_err *err);
+                    jf_err *err);
 /* Drop the lock and free it (the file stays: removing it would race). NULL is fine. */
 void jf_lock_release(jf_lock *l);
 

@@ -28,7 +28,7 @@ typedef enum jf_log_level {
 } jf_log_level;
 
 typedef struct jf_log_line {
-	uint64_t unix_ms;      /* wall clock, for the timestamp */
+	uint64_t unix_ms; /* wall clock, for the timestamp */
 	jf_log_level level;
 	const char *component; /* "flasher", "tftp", ... */
 	const char *message;   /* already redacted, no trailing newline */
@@ -56,9 +56,9 @@ void jf_log_stderr_sink(void *user, const jf_log_line *line);
 int jf_log_secret(jf_log *log, const char *secret);
 
 void jf_log_printf(jf_log *log, jf_log_level level, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void jf_log_vprintf(jf_log *log, jf_log_level level, const char *component, const char *fmt,
-		    va_list ap);
+                    va_list ap);
 
 /* Redact an error message in place before it is shown to anyone. */
 void jf_log_redact_err(const jf_log *log, jf_err *err);
@@ -70,8 +70,8 @@ const char *jf_log_level_name(jf_log_level level);
 int jf_log_level_parse(const char *name);
 
 #define jf_debug(log, comp, ...) jf_log_printf((log), JF_LOG_DEBUG, (comp), __VA_ARGS__)
-#define jf_info(log, comp, ...) jf_log_printf((log), JF_LOG_INFO, (comp), __VA_ARGS__)
-#define jf_warn(log, comp, ...) jf_log_printf((log), JF_LOG_WARN, (comp), __VA_ARGS__)
+#define jf_info(log, comp, ...)  jf_log_printf((log), JF_LOG_INFO, (comp), __VA_ARGS__)
+#define jf_warn(log, comp, ...)  jf_log_printf((log), JF_LOG_WARN, (comp), __VA_ARGS__)
 #define jf_error(log, comp, ...) jf_log_printf((log), JF_LOG_ERROR, (comp), __VA_ARGS__)
 
 #ifdef __cplusplus

@@ -71,7 +71,7 @@ typedef struct jf_manifest {
  * Errors name file:line:col and the fix. */
 int jf_manifest_load(jf_manifest *out, const char *path, jf_log *log, jf_err *err);
 int jf_manifest_load_string(jf_manifest *out, const char *name, const char *text, jf_log *log,
-			    jf_err *err);
+                            jf_err *err);
 void jf_manifest_dispose(jf_manifest *m);
 
 /* @name NULL or "" means the default variant. NULL when unknown. */

@@ -24,8 +24,8 @@ enum {
 };
 
 typedef struct jf_proc {
-	pid_t pid;     /* also the process group id */
-	int pidfd;     /* readable when the child has exited */
+	pid_t pid;                 /* also the process group id */
+	int pidfd;                 /* readable when the child has exited */
 	int in_fd, out_fd, err_fd; /* -1 when not piped */
 	bool reaped;
 	int exit_code;   /* valid once reaped; -1 when killed by a signal */
@@ -33,9 +33,9 @@ typedef struct jf_proc {
 } jf_proc;
 
 typedef struct jf_proc_opts {
-	unsigned pipes;         /* JF_PROC_PIPE_* */
-	const char *cwd;        /* NULL: inherit */
-	char *const *envp;      /* NULL: inherit */
+	unsigned pipes;    /* JF_PROC_PIPE_* */
+	const char *cwd;   /* NULL: inherit */
+	char *const *envp; /* NULL: inherit */
 } jf_proc_opts;
 
 /* Start argv[0] (searched in PATH). Unpiped stdin is /dev/null; unpiped
@@ -55,11 +55,11 @@ void jf_proc_dispose(jf_proc *p);
 void jf_proc_forget(jf_proc *p);
 
 typedef struct jf_proc_result {
-	int exit_code;    /* -1 when killed by a signal or timed out */
+	int exit_code; /* -1 when killed by a signal or timed out */
 	int term_signal;
 	bool timed_out;
-	jf_buf out;       /* captured stdout, at most max_output bytes */
-	jf_buf err;       /* captured stderr, likewise */
+	jf_buf out; /* captured stdout, at most max_output bytes */
+	jf_buf err; /* captured stderr, likewise */
 } jf_proc_result;
 
 /* Run to completion: feed @input (may be NULL) on stdin, capture stdout and
@@ -67,7 +67,7 @@ typedef struct jf_proc_result {
  * the group at @timeout_ms (0: no timeout). A non-zero exit is not an error
  * here: look at r->exit_code. Free the result with jf_proc_result_free(). */
 int jf_proc_run(jf_proc_result *r, const char *const argv[], const char *input,
-		unsigned long timeout_ms, size_t max_output, jf_err *err);
+                unsigned long timeout_ms, size_t max_output, jf_err *err);
 void jf_proc_result_free(jf_proc_result *r);
 
 #ifdef __cplusplus

@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define JF_SHA256_LEN 32
+#define JF_SHA256_LEN     32
 #define JF_SHA256_HEX_LEN 64
 
 typedef struct jf_sha256 {

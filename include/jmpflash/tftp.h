@@ -37,25 +37,27 @@ typedef void (*jf_tftp_transfer_cb)(void *user, const jf_tftp_transfer_info *inf
 
 typedef struct jf_tftp_opts {
 	int version;
-	const char *root;     /* served directory (required) */
-	const char *bind;     /* numeric address or host name; NULL: all, IPv4 and IPv6 */
-	uint16_t port;        /* 69 by default; 0 picks an ephemeral port */
-	bool allow_write;     /* accept WRQ (uploads); refused otherwise */
-	uint64_t max_upload;  /* bytes; 0: no limit */
-	unsigned max_transfers;   /* concurrent; 0: 256 */
-	unsigned max_blksize;     /* cap on blksize; 0: 65464 */
-	bool mtu_clamp;           /* also cap blksize to the interface MTU (default on) */
-	unsigned max_window;      /* cap on windowsize; 0: 64 */
-	unsigned give_up_ms;      /* no progress for this long ends a transfer; 0: 30000 */
-	unsigned rollover;        /* block number after 65535: 0 (default) or 1 */
-	jf_log *log;              /* transfer and refusal lines; NULL: silent */
+	const char *root;       /* served directory (required) */
+	const char *bind;       /* numeric address or host name; NULL: all, IPv4 and IPv6 */
+	uint16_t port;          /* 69 by default; 0 picks an ephemeral port */
+	bool allow_write;       /* accept WRQ (uploads); refused otherwise */
+	uint64_t max_upload;    /* bytes; 0: no limit */
+	unsigned max_transfers; /* concurrent; 0: 256 */
+	unsigned max_blksize;   /* cap on blksize; 0: 65464 */
+	bool mtu_clamp;         /* also cap blksize to the interface MTU (default on) */
+	unsigned max_window;    /* cap on windowsize; 0: 64 */
+	unsigned give_up_ms;    /* no progress for this long ends a transfer; 0: 30000 */
+	unsigned rollover;      /* block number after 65535: 0 (default) or 1 */
+	jf_log *log;            /* transfer and refusal lines; NULL: silent */
 	jf_tftp_transfer_cb on_transfer;
 	void *user;
 } jf_tftp_opts;
 
 #define JF_TFTP_OPTS_VERSION 1
-#define JF_TFTP_OPTS_INIT                                                                   \
-	{JF_TFTP_OPTS_VERSION, NULL, NULL, 69, false, 0, 0, 0, true, 0, 0, 0, NULL, NULL, NULL}
+#define JF_TFTP_OPTS_INIT                                                                          \
+	{                                                                                          \
+		.version = JF_TFTP_OPTS_VERSION, .port = 69, .mtu_clamp = true                     \
+	}
 
 /* Bind and start serving. Fails with JF_EEXISTS when the port is taken,
  * JF_EPERM when binding needs privileges, JF_ENOTFOUND for a missing root. */
@@ -68,7 +70,7 @@ uint16_t jf_tftp_server_port(const jf_tftp_server *s);
  * under the root, so several flashers can share one server on port 69.
  * @subdir NULL removes the mapping. Thread-safe. */
 int jf_tftp_server_map_client(jf_tftp_server *s, const char *client_addr, const char *subdir,
-			      jf_err *err);
+                              jf_err *err);
 
 /* Stop: abort transfers in flight, close every socket, join the thread and
  * free @s. Returns once the port is free again. NULL is a no-op. */

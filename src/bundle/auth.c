@@ -97,8 +97,9 @@ int jf_auth_challenge_parse(jf_auth_challenge *out, const char *header, jf_err *
 	for (n = 0; tchar(p[n]); n++)
 		;
 	if (!n || (p[n] && p[n] != ' ')) {
-		error = jf_err_set(err, JF_EPROTO, "malformed WWW-Authenticate header from the "
-						   "registry: no auth scheme");
+		error = jf_err_set(err, JF_EPROTO,
+		                   "malformed WWW-Authenticate header from the "
+		                   "registry: no auth scheme");
 		goto done;
 	}
 	if (!(out->scheme = strndup(p, n))) {
@@ -126,15 +127,17 @@ int jf_auth_challenge_parse(jf_auth_challenge *out, const char *header, jf_err *
 		while (*p == ' ')
 			p++;
 		if (!n || !(val = param_value(&p))) {
-			error = jf_err_set(err, JF_EPROTO, "malformed WWW-Authenticate header from "
-							   "the registry: bad parameter");
+			error = jf_err_set(err, JF_EPROTO,
+			                   "malformed WWW-Authenticate header from "
+			                   "the registry: bad parameter");
 			goto done;
 		}
 		set_param(out, key, n, val);
 	}
 	if (!strcasecmp(out->scheme, "Bearer") && (!out->realm || !*out->realm))
-		error = jf_err_set(err, JF_EPROTO, "WWW-Authenticate Bearer challenge from the "
-						   "registry has no realm");
+		error = jf_err_set(err, JF_EPROTO,
+		                   "WWW-Authenticate Bearer challenge from the "
+		                   "registry has no realm");
 done:
 	if (error == JF_ENOMEM)
 		jf_err_set(err, error, "out of memory");
@@ -219,7 +222,7 @@ static size_t key_score(const char *key, const char *registry, const char *repos
 }
 
 static int entry_cred(jf_auth_cred *out, json_t *entry, const char *source, jf_log *log,
-		      jf_err *err)
+                      jf_err *err)
 {
 	const char *auth = json_string_value(json_object_get(entry, "auth"));
 	char *plain, *colon;
@@ -227,13 +230,14 @@ static int entry_cred(jf_auth_cred *out, json_t *entry, const char *source, jf_l
 
 	if (!auth || !*auth)
 		return jf_err_set(err, JF_ENOTFOUND, "%s has no \"auth\" for this registry",
-				  source);
+		                  source);
 	if (!(plain = jf_bundle__unb64(auth, &len)) || strlen(plain) != len ||
 	    !(colon = strchr(plain, ':'))) {
 		free(plain);
-		return jf_err_set(err, JF_EINVAL, "%s: an \"auth\" value is not base64 of "
-						  "user:password; log in again",
-				  source);
+		return jf_err_set(err, JF_EINVAL,
+		                  "%s: an \"auth\" value is not base64 of "
+		                  "user:password; log in again",
+		                  source);
 	}
 	*colon = '\0';
 	out->username = strdup(plain);
@@ -253,7 +257,7 @@ static int entry_cred(jf_auth_cred *out, json_t *entry, const char *source, jf_l
 }
 
 int jf_auth_file_lookup(jf_auth_cred *out, const char *json, const char *source,
-			const char *registry, const char *repository, jf_log *log, jf_err *err)
+                        const char *registry, const char *repository, jf_log *log, jf_err *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loads(json, 0, &jerr), *auths, *best = NULL, *entry;
@@ -270,20 +274,22 @@ int jf_auth_file_lookup(jf_auth_cred *out, const char *json, const char *source,
 		if (near)
 			*near = '\0';
 		error = jf_err_set(err, JF_EINVAL,
-				   "%s is not a JSON object (line %d, column %d: %s); fix or "
-				   "remove it",
-				   source, root ? 1 : jerr.line, root ? 1 : jerr.column,
-				   root ? "not an object" : jerr.text);
+		                   "%s is not a JSON object (line %d, column %d: %s); fix or "
+		                   "remove it",
+		                   source, root ? 1 : jerr.line, root ? 1 : jerr.column,
+		                   root ? "not an object" : jerr.text);
 		goto done;
 	}
 	auths = json_object_get(root, "auths");
 	if (auths && !json_is_object(auths)) {
-		error = jf_err_set(err, JF_EINVAL, "%s: \"auths\" is not an object; fix or remove "
-						   "the file",
-				   source);
+		error = jf_err_set(err, JF_EINVAL,
+		                   "%s: \"auths\" is not an object; fix or remove "
+		                   "the file",
+		                   source);
 		goto done;
 	}
-	json_object_foreach(auths, key, entry) {
+	json_object_foreach(auths, key, entry)
+	{
 		size_t s = json_is_object(entry) ? key_score(key, registry, repository) : 0;
 
 		if (s > best_score) {
@@ -292,8 +298,8 @@ int jf_auth_file_lookup(jf_auth_cred *out, const char *json, const char *source,
 		}
 	}
 	if (!best) {
-		error = jf_err_set(err, JF_ENOTFOUND, "%s has no credentials for %s", source,
-				   registry);
+		error =
+		    jf_err_set(err, JF_ENOTFOUND, "%s has no credentials for %s", source, registry);
 		goto done;
 	}
 	error = entry_cred(out, best, source, log, err);

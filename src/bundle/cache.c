@@ -19,15 +19,15 @@
 
 #include "bundle_int.h"
 
-int jf_cache__path(char *buf, size_t size, const char *cache, const char *digest,
-		   const char *suffix)
+int jf_bundle__cache_path(char *buf, size_t size, const char *cache, const char *digest,
+                          const char *suffix)
 {
 	int n = snprintf(buf, size, "%s/blobs/sha256/%s%s", cache, digest + 7, suffix);
 
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
-int jf_cache__mkparent(const char *path, jf_err *err)
+int jf_bundle__cache_mkparent(const char *path, jf_err *err)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
@@ -42,15 +42,14 @@ int jf_cache__mkparent(const char *path, jf_err *err)
 }
 
 /* Write @len bytes to a temp file next to @path and rename it into place. */
-static int write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			jf_err *err)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, jf_err *err)
 {
 	char tmp[4096];
 	int fd = -1, error = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
 		return jf_err_set(err, JF_EINVAL, "path too long: %s", path);
-	if ((error = jf_cache__mkparent(path, err)) < 0)
+	if ((error = jf_bundle__cache_mkparent(path, err)) < 0)
 		return error;
 	if ((fd = mkstemp(tmp)) < 0)
 		return jf_err_sys(err, JF_EIO, errno, "cannot create a file next to %s", path);
@@ -74,32 +73,33 @@ done:
 	return error;
 }
 
-int jf_cache__put_mem(const char *cache, const char *digest, const void *data, size_t len,
-		      jf_err *err)
+int jf_bundle__cache_put_mem(const char *cache, const char *digest, const void *data, size_t len,
+                             jf_err *err)
 {
 	char path[4096], hex[JF_SHA256_HEX_LEN + 1];
 
 	if (jf_sha256_buf(hex, data, len) < 0 || strncmp(digest, "sha256:", 7) ||
 	    jf_sha256_hex_cmp(hex, digest + 7))
 		return jf_err_set(err, JF_EINTEGRITY, "content does not match digest %s", digest);
-	if (jf_cache__path(path, sizeof(path), cache, digest, "") < 0)
+	if (jf_bundle__cache_path(path, sizeof(path), cache, digest, "") < 0)
 		return jf_err_set(err, JF_EINVAL, "cache path too long");
 	if (access(path, F_OK) == 0)
 		return 0;
 	return write_atomic(path, data, len, 0444, err);
 }
 
-int jf_cache__read(jf_buf *out, const char *cache, const char *digest, size_t max, jf_err *err)
+int jf_bundle__cache_read(jf_buf *out, const char *cache, const char *digest, size_t max,
+                          jf_err *err)
 {
 	char path[4096], chunk[65536];
 	int fd, error = 0;
 	ssize_t n;
 
-	if (jf_cache__path(path, sizeof(path), cache, digest, "") < 0)
+	if (jf_bundle__cache_path(path, sizeof(path), cache, digest, "") < 0)
 		return jf_err_set(err, JF_EINVAL, "cache path too long");
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "%s is not in the cache", digest);
+		                  "%s is not in the cache", digest);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -115,13 +115,13 @@ int jf_cache__read(jf_buf *out, const char *cache, const char *digest, size_t ma
 static int tag_path(char *buf, size_t size, const char *cache, const jf_bundle_ref *ref)
 {
 	int n = snprintf(buf, size, "%s/refs/%s/%s/%s", cache, ref->registry, ref->repository,
-			 ref->tag ? ref->tag : "latest");
+	                 ref->tag ? ref->tag : "latest");
 
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
-int jf_cache__tag_set(const char *cache, const jf_bundle_ref *ref, const char *digest,
-		      jf_err *err)
+int jf_bundle__cache_tag_set(const char *cache, const jf_bundle_ref *ref, const char *digest,
+                             jf_err *err)
 {
 	char path[4096], line[128];
 	int n = snprintf(line, sizeof(line), "%s\n", digest);
@@ -133,7 +133,8 @@ int jf_cache__tag_set(const char *cache, const jf_bundle_ref *ref, const char *d
 	return write_atomic(path, line, (size_t)n, 0644, err);
 }
 
-int jf_cache__tag_get(char **digest, const char *cache, const jf_bundle_ref *ref, jf_err *err)
+int jf_bundle__cache_tag_get(char **digest, const char *cache, const jf_bundle_ref *ref,
+                             jf_err *err)
 {
 	char path[4096], line[128] = {0};
 	FILE *f;
@@ -144,7 +145,7 @@ int jf_cache__tag_get(char **digest, const char *cache, const jf_bundle_ref *ref
 		return jf_err_set(err, JF_EINVAL, "cache path too long");
 	if (!(f = fopen(path, "re")))
 		return jf_err_set(err, JF_ENOTFOUND, "%s/%s:%s was never pulled into %s",
-				  ref->registry, ref->repository, ref->tag, cache);
+		                  ref->registry, ref->repository, ref->tag, cache);
 	n = fread(line, 1, sizeof(line) - 1, f);
 	fclose(f);
 	line[strcspn(line, "\n")] = '\0';
@@ -184,7 +185,8 @@ int jf_bundle__copy_file(const char *from, const char *to, jf_err *err)
 				ssize_t w = write(out, buf + off, (size_t)(n - off));
 
 				if (w < 0) {
-					error = jf_err_sys(err, JF_EIO, errno, "cannot write %s", to);
+					error =
+					    jf_err_sys(err, JF_EIO, errno, "cannot write %s", to);
 					goto done;
 				}
 				off += w;
@@ -213,31 +215,31 @@ static void rm_rf(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int jf_cache__view(char **dir, const char *cache, const jf_bundle_info *info, jf_err *err)
+int jf_bundle__cache_view(char **dir, const char *cache, const jf_bundle_info *info, jf_err *err)
 {
 	char view[4096], tmp[4096], blob[4096], dst[4096];
 	int error = 0;
 
 	*dir = NULL;
 	if (snprintf(view, sizeof(view), "%s/bundles/sha256/%s", cache,
-		     info->manifest_digest + 7) >= (int)sizeof(view) ||
+	             info->manifest_digest + 7) >= (int)sizeof(view) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", view) >= (int)sizeof(tmp))
 		return jf_err_set(err, JF_EINVAL, "cache path too long: %s", cache);
 	if (access(view, F_OK) == 0)
 		goto found;
-	if ((error = jf_cache__mkparent(view, err)) < 0)
+	if ((error = jf_bundle__cache_mkparent(view, err)) < 0)
 		return error;
 	if (!mkdtemp(tmp))
 		return jf_err_sys(err, JF_EIO, errno, "cannot create a directory in %s", cache);
 	for (size_t i = 0; i < info->nlayers; i++) {
 		const jf_bundle_layer *l = &info->layers[i];
 
-		if (jf_cache__path(blob, sizeof(blob), cache, l->digest, "") < 0 ||
+		if (jf_bundle__cache_path(blob, sizeof(blob), cache, l->digest, "") < 0 ||
 		    snprintf(dst, sizeof(dst), "%s/%s", tmp, l->title) >= (int)sizeof(dst)) {
 			error = jf_err_set(err, JF_EINVAL, "path too long: %s", l->title);
 			goto fail;
 		}
-		if ((error = jf_cache__mkparent(dst, err)) < 0)
+		if ((error = jf_bundle__cache_mkparent(dst, err)) < 0)
 			goto fail;
 		/* The same blob may sit at two titles: link both. */
 		if (link(blob, dst) < 0 && (error = jf_bundle__copy_file(blob, dst, err)) < 0)

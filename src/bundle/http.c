@@ -11,7 +11,7 @@
 #include "bundle_int.h"
 
 #define MAX_REDIRECTS 5
-#define ERRBODY_MAX 2048
+#define ERRBODY_MAX   2048
 
 void jf_bundle__resp_dispose(jf_http_resp *r)
 {
@@ -28,12 +28,12 @@ typedef struct xfer {
 	jf_bundle_client *c;
 	jf_http_req *req;
 	jf_http_resp *resp;
-	uint64_t sent;   /* upload offset */
-	int werrno;      /* a failed write(2) */
-	bool overflow;   /* the in-memory body passed out_max */
-	bool started;    /* the first 2xx body byte arrived */
-	bool toolong;    /* more bytes than req->total */
-	bool badrange;   /* a 206 for another range than asked */
+	uint64_t sent; /* upload offset */
+	int werrno;    /* a failed write(2) */
+	bool overflow; /* the in-memory body passed out_max */
+	bool started;  /* the first 2xx body byte arrived */
+	bool toolong;  /* more bytes than req->total */
+	bool badrange; /* a 206 for another range than asked */
 } xfer;
 
 static bool is_2xx(long s)
@@ -197,8 +197,8 @@ static bool same_origin(const char *a, const char *b)
 	bool same = false;
 
 	if (ua && ub && !curl_url_set(ua, CURLUPART_URL, a, 0) &&
-	    !curl_url_set(ub, CURLUPART_URL, b, 0) &&
-	    !curl_url_get(ua, CURLUPART_HOST, &ha, 0) && !curl_url_get(ub, CURLUPART_HOST, &hb, 0) &&
+	    !curl_url_set(ub, CURLUPART_URL, b, 0) && !curl_url_get(ua, CURLUPART_HOST, &ha, 0) &&
+	    !curl_url_get(ub, CURLUPART_HOST, &hb, 0) &&
 	    !curl_url_get(ua, CURLUPART_PORT, &pa, CURLU_DEFAULT_PORT) &&
 	    !curl_url_get(ub, CURLUPART_PORT, &pb, CURLU_DEFAULT_PORT) &&
 	    !curl_url_get(ua, CURLUPART_SCHEME, &sa, 0) &&
@@ -263,32 +263,35 @@ static int xfer_error(const xfer *x, CURLcode rc, jf_err *err)
 	if (x->werrno)
 		error = jf_err_sys(err, JF_EIO, x->werrno, "cannot write the download");
 	else if (x->toolong)
-		error = jf_err_set(err, JF_EINTEGRITY, "the registry sent more than the %llu bytes "
-						       "the manifest announced",
-				   (unsigned long long)x->req->total);
+		error = jf_err_set(err, JF_EINTEGRITY,
+		                   "the registry sent more than the %llu bytes "
+		                   "the manifest announced",
+		                   (unsigned long long)x->req->total);
 	else if (x->badrange)
-		error = jf_err_set(err, JF_EPROTO, "the registry answered a resume request with "
-						   "another range (%s)",
-				   x->resp->content_range ? x->resp->content_range : "none");
+		error = jf_err_set(err, JF_EPROTO,
+		                   "the registry answered a resume request with "
+		                   "another range (%s)",
+		                   x->resp->content_range ? x->resp->content_range : "none");
 	else if (x->overflow)
 		error = jf_err_set(err, JF_EPROTO, "the registry's answer is larger than %zu bytes",
-				   x->req->out_max);
+		                   x->req->out_max);
 	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		error = jf_err_set(err, JF_EPERM, "the registry's TLS certificate is not trusted "
-						  "(%s); pass --cacert FILE, or -k to skip the check",
-				   curl_easy_strerror(rc));
+		error = jf_err_set(err, JF_EPERM,
+		                   "the registry's TLS certificate is not trusted "
+		                   "(%s); pass --cacert FILE, or -k to skip the check",
+		                   curl_easy_strerror(rc));
 	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-		 rc == CURLE_OPERATION_TIMEDOUT)
-		error = jf_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? JF_ETIMEOUT
-									: JF_EUNREACHABLE,
-				   "%s", curl_easy_strerror(rc));
+	         rc == CURLE_OPERATION_TIMEDOUT)
+		error =
+		    jf_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? JF_ETIMEOUT : JF_EUNREACHABLE,
+		               "%s", curl_easy_strerror(rc));
 	else
 		error = jf_err_set(err, JF_EPROTO, "%s", curl_easy_strerror(rc));
 	return error;
 }
 
-static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
-		     const char *auth, jf_http_resp *resp, jf_err *err)
+static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url, const char *auth,
+                     jf_http_resp *resp, jf_err *err)
 {
 	CURL *h = c->curl;
 	struct curl_slist *hdrs = NULL;
@@ -302,8 +305,8 @@ static int send_once(jf_bundle_client *c, jf_http_req *req, const char *url,
 	if (!strcmp(req->method, "HEAD")) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(req->method, "PUT") || !strcmp(req->method, "POST")) {
-		curl_off_t n = req->body_fd >= 0 ? (curl_off_t)req->body_size
-						 : (curl_off_t)req->body_len;
+		curl_off_t n =
+		    req->body_fd >= 0 ? (curl_off_t)req->body_size : (curl_off_t)req->body_len;
 
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
@@ -339,8 +342,8 @@ done:
 	return error;
 }
 
-int jf_bundle__send(jf_bundle_client *c, jf_http_req *req, const char *origin,
-		       const char *auth, jf_http_resp *resp, jf_err *err)
+int jf_bundle__send(jf_bundle_client *c, jf_http_req *req, const char *origin, const char *auth,
+                    jf_http_resp *resp, jf_err *err)
 {
 	char *url = strdup(req->url), *next;
 	int error = 0;
@@ -367,7 +370,7 @@ int jf_bundle__send(jf_bundle_client *c, jf_http_req *req, const char *origin,
 			break;
 		}
 		jf_debug(c->log, "bundle", "redirected to another %s",
-			 same_origin(next, origin) ? "path" : "host (without credentials)");
+		         same_origin(next, origin) ? "path" : "host (without credentials)");
 		free(url);
 		url = strdup(next);
 		curl_free(next);

@@ -42,8 +42,8 @@ static bool titles_collide(const char *a, const char *b)
 
 static int add_layer(jf_bundle_info *out, json_t *d, size_t idx, const char *source, jf_err *err)
 {
-	const char *title = json_string_value(
-		json_object_get(json_object_get(d, "annotations"), JF_OCI_TITLE));
+	const char *title =
+	    json_string_value(json_object_get(json_object_get(d, "annotations"), JF_OCI_TITLE));
 	const char *digest = json_string_value(json_object_get(d, "digest"));
 	const char *mt = json_string_value(json_object_get(d, "mediaType"));
 	json_t *size = json_object_get(d, "size");
@@ -52,18 +52,20 @@ static int add_layer(jf_bundle_info *out, json_t *d, size_t idx, const char *sou
 	if (!title)
 		return 0; /* not a file of the bundle (oras skips these too) */
 	if (!jf_bundle_path_ok(title))
-		return jf_err_set(err, JF_EINVAL, "%s: layer %zu has title '%.200s', which is not a "
-						  "relative path inside the bundle (absolute or "
-						  "'..'); refusing the bundle",
-				  source, idx, title);
+		return jf_err_set(err, JF_EINVAL,
+		                  "%s: layer %zu has title '%.200s', which is not a "
+		                  "relative path inside the bundle (absolute or "
+		                  "'..'); refusing the bundle",
+		                  source, idx, title);
 	if (!digest_ok(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
 		return jf_err_set(err, JF_EINVAL, "%s: layer '%s' needs a sha256 digest and a size",
-				  source, title);
+		                  source, title);
 	for (size_t k = 0; k < out->nlayers; k++)
 		if (titles_collide(out->layers[k].title, title))
-			return jf_err_set(err, JF_EINVAL, "%s: layer titles '%s' and '%s' collide; "
-							  "refusing the bundle",
-					  source, out->layers[k].title, title);
+			return jf_err_set(err, JF_EINVAL,
+			                  "%s: layer titles '%s' and '%s' collide; "
+			                  "refusing the bundle",
+			                  source, out->layers[k].title, title);
 	l = &out->layers[out->nlayers];
 	l->title = strdup(title);
 	l->digest = strdup(digest);
@@ -75,8 +77,8 @@ static int add_layer(jf_bundle_info *out, json_t *d, size_t idx, const char *sou
 	return 0;
 }
 
-int jf_bundle__parse_manifest(jf_bundle_info *out, const char *json, size_t len,
-			      const char *source, jf_err *err)
+int jf_bundle__parse_manifest(jf_bundle_info *out, const char *json, size_t len, const char *source,
+                              jf_err *err)
 {
 	json_t *root = json_loadb(json, len, 0, NULL), *layers, *d;
 	const char *mt, *at;
@@ -92,15 +94,16 @@ int jf_bundle__parse_manifest(jf_bundle_info *out, const char *json, size_t len,
 	if (json_integer_value(json_object_get(root, "schemaVersion")) != 2 ||
 	    (mt && strcmp(mt, JF_OCI_MANIFEST) && strcmp(mt, JF_DOCKER_MANIFEST)) ||
 	    !json_is_array(layers)) {
-		error = jf_err_set(err, JF_EPROTO, "%s: not an OCI or Docker v2 image manifest "
-						   "(mediaType %s)",
-				   source, mt ? mt : "none");
+		error = jf_err_set(err, JF_EPROTO,
+		                   "%s: not an OCI or Docker v2 image manifest "
+		                   "(mediaType %s)",
+		                   source, mt ? mt : "none");
 		goto done;
 	}
 	at = json_string_value(json_object_get(root, "artifactType"));
 	if (!at)
 		at = json_string_value(
-			json_object_get(json_object_get(root, "config"), "mediaType"));
+		    json_object_get(json_object_get(root, "config"), "mediaType"));
 	if (at && !(out->artifact_type = strdup(at))) {
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 		goto done;
@@ -109,13 +112,13 @@ int jf_bundle__parse_manifest(jf_bundle_info *out, const char *json, size_t len,
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 		goto done;
 	}
-	json_array_foreach(layers, i, d)
-		if ((error = add_layer(out, d, i, source, err)) < 0)
-			goto done;
+	json_array_foreach(layers, i,
+	                   d) if ((error = add_layer(out, d, i, source, err)) < 0) goto done;
 	if (!out->nlayers)
-		error = jf_err_set(err, JF_EINVAL, "%s has no layer with an %s annotation: not a "
-						   "flasher bundle",
-				   source, JF_OCI_TITLE);
+		error = jf_err_set(err, JF_EINVAL,
+		                   "%s has no layer with an %s annotation: not a "
+		                   "flasher bundle",
+		                   source, JF_OCI_TITLE);
 done:
 	json_decref(root);
 	return error;
@@ -123,8 +126,13 @@ done:
 
 static const char *go_arch(void)
 {
-	static const struct { const char *uname, *go; } map[] = {
-		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"armv7l", "arm"}, {"i686", "386"},
+	static const struct {
+		const char *uname, *go;
+	} map[] = {
+	    {"x86_64", "amd64"},
+	    {"aarch64", "arm64"},
+	    {"armv7l", "arm"},
+	    {"i686", "386"},
 	};
 	struct utsname u;
 
@@ -136,7 +144,7 @@ static const char *go_arch(void)
 }
 
 int jf_bundle__index_pick(char **digest, const char *json, size_t len, const char *source,
-			  jf_err *err)
+                          jf_err *err)
 {
 	json_t *root = json_loadb(json, len, 0, NULL), *ms, *m, *pick = NULL;
 	const char *arch = go_arch(), *d;
@@ -151,7 +159,8 @@ int jf_bundle__index_pick(char **digest, const char *json, size_t len, const cha
 	}
 	if (json_array_size(ms) == 1)
 		pick = json_array_get(ms, 0);
-	json_array_foreach(ms, i, m) {
+	json_array_foreach(ms, i, m)
+	{
 		json_t *p = json_object_get(m, "platform");
 		const char *os = json_string_value(json_object_get(p, "os"));
 		const char *a = json_string_value(json_object_get(p, "architecture"));
@@ -161,9 +170,10 @@ int jf_bundle__index_pick(char **digest, const char *json, size_t len, const cha
 	}
 	d = json_string_value(json_object_get(pick, "digest"));
 	if (!pick)
-		error = jf_err_set(err, JF_ENOTFOUND, "%s: the index has %zu manifests and none for "
-						      "linux/%s; name one by digest",
-				   source, json_array_size(ms), arch);
+		error = jf_err_set(err, JF_ENOTFOUND,
+		                   "%s: the index has %zu manifests and none for "
+		                   "linux/%s; name one by digest",
+		                   source, json_array_size(ms), arch);
 	else if (!digest_ok(d))
 		error = jf_err_set(err, JF_EPROTO, "%s: bad digest in the index", source);
 	else if (!(*digest = strdup(d)))
@@ -178,7 +188,7 @@ bool jf_bundle__is_index(const char *json, size_t len)
 	json_t *root = json_loadb(json, len, 0, NULL);
 	const char *mt = json_string_value(json_object_get(root, "mediaType"));
 	bool yes = (mt && (!strcmp(mt, JF_OCI_INDEX) || !strcmp(mt, JF_DOCKER_LIST))) ||
-		   (!mt && json_is_array(json_object_get(root, "manifests")));
+	           (!mt && json_is_array(json_object_get(root, "manifests")));
 
 	json_decref(root);
 	return yes;

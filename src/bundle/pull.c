@@ -19,16 +19,17 @@ static int check_digest(const char *want, const jf_buf *body, const char *what, 
 	if (jf_sha256_buf(hex, body->ptr ? body->ptr : "", body->len) < 0)
 		return jf_err_set(err, JF_ENOMEM, "sha256 failed");
 	if (strncmp(want, "sha256:", 7) || jf_sha256_hex_cmp(hex, want + 7))
-		return jf_err_set(err, JF_EINTEGRITY, "%s does not match its digest %.19s... (got "
-						      "sha256:%.12s...); refusing it",
-				  what, want, hex);
+		return jf_err_set(err, JF_EINTEGRITY,
+		                  "%s does not match its digest %.19s... (got "
+		                  "sha256:%.12s...); refusing it",
+		                  what, want, hex);
 	return 0;
 }
 
 /* GET a manifest by tag or digest; verified against the digest asked for,
  * else against Docker-Content-Digest when the registry sends one. */
 static int get_manifest(jf_bundle_client *c, const jf_bundle_ref *ref, const char *what,
-			jf_buf *body, char **digest, jf_err *err)
+                        jf_buf *body, char **digest, jf_err *err)
 {
 	char url[2048], hex[JF_SHA256_HEX_LEN + 1], name[600];
 	jf_http_req req = JF_HTTP_REQ_INIT;
@@ -69,7 +70,7 @@ done:
 }
 
 static int resolve_online(jf_bundle_client *c, const jf_bundle_ref *ref, jf_buf *body,
-			  char **digest, jf_err *err)
+                          char **digest, jf_err *err)
 {
 	char *child = NULL;
 	int error;
@@ -87,19 +88,19 @@ static int resolve_online(jf_bundle_client *c, const jf_bundle_ref *ref, jf_buf 
 }
 
 static int resolve_cached(jf_bundle_client *c, const jf_bundle_ref *ref, jf_buf *body,
-			  char **digest, jf_err *err)
+                          char **digest, jf_err *err)
 {
 	int error;
 
 	if (ref->digest)
 		*digest = strdup(ref->digest);
-	else if ((error = jf_cache__tag_get(digest, c->opts.cache_dir, ref, err)) < 0)
+	else if ((error = jf_bundle__cache_tag_get(digest, c->opts.cache_dir, ref, err)) < 0)
 		return error;
 	if (!*digest)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	jf_buf_clear(body);
-	if ((error = jf_cache__read(body, c->opts.cache_dir, *digest, JF_BUNDLE_MANIFEST_MAX,
-				    err)) < 0)
+	if ((error = jf_bundle__cache_read(body, c->opts.cache_dir, *digest, JF_BUNDLE_MANIFEST_MAX,
+	                                   err)) < 0)
 		return error;
 	return check_digest(*digest, body, "the cached manifest", err);
 }
@@ -122,8 +123,8 @@ static int resolve_ref(jf_bundle_info *out, jf_bundle_client *c, const char *tex
 		error = resolve_online(c, &ref, &body, &out->manifest_digest, err);
 		if ((error == JF_EUNREACHABLE || error == JF_ETIMEOUT) && c->opts.cache_dir &&
 		    resolve_cached(c, &ref, &body, &out->manifest_digest, &cerr) == 0) {
-			jf_warn(c->log, "bundle", "%s is unreachable; using the cached %s", ref.registry,
-				out->manifest_digest);
+			jf_warn(c->log, "bundle", "%s is unreachable; using the cached %s",
+			        ref.registry, out->manifest_digest);
 			error = 0;
 		}
 	}
@@ -133,9 +134,10 @@ static int resolve_ref(jf_bundle_info *out, jf_bundle_client *c, const char *tex
 	if ((error = jf_bundle__parse_manifest(out, body.ptr, body.len, name, err)) < 0)
 		goto done;
 	if (c->opts.cache_dir && !c->opts.offline &&
-	    ((error = jf_cache__put_mem(c->opts.cache_dir, out->manifest_digest, body.ptr,
-					body.len, err)) < 0 ||
-	     (error = jf_cache__tag_set(c->opts.cache_dir, &ref, out->manifest_digest, err)) < 0))
+	    ((error = jf_bundle__cache_put_mem(c->opts.cache_dir, out->manifest_digest, body.ptr,
+	                                       body.len, err)) < 0 ||
+	     (error = jf_bundle__cache_tag_set(c->opts.cache_dir, &ref, out->manifest_digest,
+	                                       err)) < 0))
 		goto done;
 done:
 	jf_buf_free(&body);
@@ -166,8 +168,8 @@ static int layout_blob(jf_buf *out, const char *dir, const char *digest, jf_err 
 	char path[4096];
 
 	jf_buf_clear(out);
-	if (strncmp(digest, "sha256:", 7) ||
-	    snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7) >= (int)sizeof(path))
+	if (strncmp(digest, "sha256:", 7) || snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir,
+	                                              digest + 7) >= (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "bad digest in %s", dir);
 	if (read_small(out, path, err) < 0)
 		return err->code;
@@ -222,7 +224,7 @@ static src_kind classify(const char *source)
 }
 
 static int resolve(jf_bundle_info *out, jf_bundle_client *c, const char *source, src_kind k,
-		   jf_err *err)
+                   jf_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!(out->source = strdup(source)))
@@ -234,10 +236,11 @@ static int resolve(jf_bundle_info *out, jf_bundle_client *c, const char *source,
 
 		if (snprintf(path, sizeof(path), "%s/manifest.yaml", source) >= (int)sizeof(path) ||
 		    access(path, F_OK) < 0)
-			return jf_err_set(err, JF_ENOTFOUND, "%s is neither a bundle directory "
-							     "(manifest.yaml) nor an OCI layout "
-							     "(oci-layout)",
-					  source);
+			return jf_err_set(err, JF_ENOTFOUND,
+			                  "%s is neither a bundle directory "
+			                  "(manifest.yaml) nor an OCI layout "
+			                  "(oci-layout)",
+			                  source);
 		if (!(out->dir = realpath(source, NULL)))
 			return jf_err_sys(err, JF_EIO, errno, "cannot resolve %s", source);
 		return 0;
@@ -253,7 +256,7 @@ static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 
 	if (rmdir(dest) < 0 && errno != ENOENT)
 		return jf_err_sys(err, JF_EEXISTS, errno, "%s must be absent or an empty directory",
-				  dest);
+		                  dest);
 	if ((error = jf_mkdirs(dest, err)) < 0)
 		return error;
 	for (size_t i = 0; i < info->nlayers; i++) {
@@ -262,7 +265,7 @@ static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 		if (snprintf(from, sizeof(from), "%s/%s", info->dir, t) >= (int)sizeof(from) ||
 		    snprintf(to, sizeof(to), "%s/%s", dest, t) >= (int)sizeof(to))
 			return jf_err_set(err, JF_EINVAL, "path too long: %s", t);
-		if ((error = jf_cache__mkparent(to, err)) < 0 ||
+		if ((error = jf_bundle__cache_mkparent(to, err)) < 0 ||
 		    (error = jf_bundle__copy_file(from, to, err)) < 0)
 			return error;
 	}
@@ -270,7 +273,7 @@ static int copy_out(const jf_bundle_info *info, const char *dest, jf_err *err)
 }
 
 static int fetch_all(jf_bundle_info *out, jf_bundle_client *c, const char *source, src_kind k,
-		     jf_err *err)
+                     jf_err *err)
 {
 	jf_bundle_ref ref = {0};
 	bool any = false;
@@ -281,8 +284,8 @@ static int fetch_all(jf_bundle_info *out, jf_bundle_client *c, const char *sourc
 	for (size_t i = 0; i < out->nlayers; i++) {
 		bool got;
 
-		error = jf_cache__fetch(c, &ref, k == SRC_LAYOUT ? source : NULL, &out->layers[i],
-					&got, err);
+		error = jf_bundle__cache_fetch(c, &ref, k == SRC_LAYOUT ? source : NULL,
+		                               &out->layers[i], &got, err);
 		if (error < 0)
 			break;
 		any |= got;
@@ -292,8 +295,8 @@ static int fetch_all(jf_bundle_info *out, jf_bundle_client *c, const char *sourc
 	return error;
 }
 
-int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
-		   const char *dest, jf_err *err)
+int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source, const char *dest,
+                   jf_err *err)
 {
 	src_kind k = classify(source);
 	int error;
@@ -302,9 +305,10 @@ int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
 		goto done;
 	if (k == SRC_DIR) {
 		if (dest)
-			error = jf_err_set(err, JF_EINVAL, "%s is already a bundle directory; copy it "
-							   "instead of pulling it",
-					   source);
+			error = jf_err_set(err, JF_EINVAL,
+			                   "%s is already a bundle directory; copy it "
+			                   "instead of pulling it",
+			                   source);
 		goto done;
 	}
 	if (!c->opts.cache_dir) {
@@ -312,7 +316,7 @@ int jf_bundle_pull(jf_bundle_info *out, jf_bundle_client *c, const char *source,
 		goto done;
 	}
 	if ((error = fetch_all(out, c, source, k, err)) < 0 ||
-	    (error = jf_cache__view(&out->dir, c->opts.cache_dir, out, err)) < 0)
+	    (error = jf_bundle__cache_view(&out->dir, c->opts.cache_dir, out, err)) < 0)
 		goto done;
 	if (dest && (error = copy_out(out, dest, err)) == 0) {
 		free(out->dir);

@@ -22,8 +22,7 @@ typedef struct file_list {
 	size_t n, cap;
 } file_list;
 
-static int add_file(file_list *fl, const char *dir, const char *title, const char *mt,
-		    jf_err *err)
+static int add_file(file_list *fl, const char *dir, const char *title, const char *mt, jf_err *err)
 {
 	char path[4096], hex[JF_SHA256_HEX_LEN + 1];
 	struct stat st;
@@ -103,20 +102,19 @@ static int walk(file_list *fl, const char *dir, const char *rel, bool deep, jf_e
 		struct stat st;
 		size_t len = strlen(names[i]);
 		bool yaml = (len > 5 && !strcmp(names[i] + len - 5, ".yaml")) ||
-			    (len > 4 && !strcmp(names[i] + len - 4, ".yml"));
+		            (len > 4 && !strcmp(names[i] + len - 4, ".yml"));
 
 		if (snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", names[i]) >=
-			    (int)sizeof(sub) ||
+		        (int)sizeof(sub) ||
 		    snprintf(path, sizeof(path), "%s/%s", dir, sub) >= (int)sizeof(path) ||
 		    stat(path, &st) < 0)
 			error = jf_err_set(err, JF_EIO, "cannot read %s/%s", dir, sub);
 		else if (S_ISDIR(st.st_mode) && deep)
 			error = walk(fl, dir, sub, true, err);
 		else if (S_ISREG(st.st_mode) && (deep || yaml))
-			error = add_file(fl, dir, sub,
-					 yaml && !deep ? "application/yaml"
-						       : "application/octet-stream",
-					 err);
+			error = add_file(
+			    fl, dir, sub,
+			    yaml && !deep ? "application/yaml" : "application/octet-stream", err);
 	}
 done:
 	for (size_t i = 0; i < n; i++)
@@ -128,8 +126,8 @@ done:
 
 /* Upload one blob unless the registry has it. */
 static int put_blob(jf_bundle_client *c, const jf_bundle_ref *ref, const char *digest,
-		    const void *mem, size_t len, int fd, uint64_t size, const char *what,
-		    jf_err *err)
+                    const void *mem, size_t len, int fd, uint64_t size, const char *what,
+                    jf_err *err)
 {
 	char url[2048];
 	jf_http_req req = JF_HTTP_REQ_INIT;
@@ -160,8 +158,8 @@ static int put_blob(jf_bundle_client *c, const jf_bundle_ref *ref, const char *d
 		goto done;
 	}
 	loc = strdup(resp.location);
-	if (!loc || jf_buf_printf(&put, "%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?",
-				  digest) < 0) {
+	if (!loc ||
+	    jf_buf_printf(&put, "%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", digest) < 0) {
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -243,7 +241,7 @@ done:
 }
 
 static int put_manifest(jf_bundle_client *c, const jf_bundle_ref *ref, const char *json,
-			const char *digest, jf_err *err)
+                        const char *digest, jf_err *err)
 {
 	char url[2048];
 	jf_http_req req = JF_HTTP_REQ_INIT;
@@ -251,7 +249,7 @@ static int put_manifest(jf_bundle_client *c, const jf_bundle_ref *ref, const cha
 	int error;
 
 	if (jf_bundle__url(url, sizeof(url), c, ref, "manifests",
-			   ref->digest ? ref->digest : ref->tag) < 0)
+	                   ref->digest ? ref->digest : ref->tag) < 0)
 		return jf_err_set(err, JF_EINVAL, "reference too long");
 	req.method = "PUT";
 	req.url = url;
@@ -264,14 +262,14 @@ static int put_manifest(jf_bundle_client *c, const jf_bundle_ref *ref, const cha
 		error = jf_bundle__http_fail(err, ref, "manifest", &resp);
 	else if (resp.content_digest && strcmp(resp.content_digest, digest))
 		error = jf_err_set(err, JF_EINTEGRITY, "%s stored the manifest as %s, not %s",
-				   ref->registry, resp.content_digest, digest);
+		                   ref->registry, resp.content_digest, digest);
 done:
 	jf_bundle__resp_dispose(&resp);
 	return error;
 }
 
 static int push_files(jf_bundle_client *c, const jf_bundle_ref *ref, const char *dir,
-		      const file_list *fl, jf_err *err)
+                      const file_list *fl, jf_err *err)
 {
 	char path[4096];
 	int error = put_blob(c, ref, EMPTY_DIGEST, "{}", 2, -1, 2, NULL, err);
@@ -291,7 +289,7 @@ static int push_files(jf_bundle_client *c, const jf_bundle_ref *ref, const char 
 }
 
 int jf_bundle_push(jf_bundle_info *out, jf_bundle_client *c, const char *dir, const char *text,
-		   jf_err *err)
+                   jf_err *err)
 {
 	file_list fl = {0};
 	jf_bundle_ref ref;
@@ -305,9 +303,10 @@ int jf_bundle_push(jf_bundle_info *out, jf_bundle_client *c, const char *dir, co
 		return error;
 	if (snprintf(path, sizeof(path), "%s/manifest.yaml", dir) >= (int)sizeof(path) ||
 	    access(path, R_OK) < 0) {
-		error = jf_err_set(err, JF_ENOTFOUND, "%s has no readable manifest.yaml: not a "
-						      "bundle directory",
-				   dir);
+		error = jf_err_set(err, JF_ENOTFOUND,
+		                   "%s has no readable manifest.yaml: not a "
+		                   "bundle directory",
+		                   dir);
 		goto done;
 	}
 	if ((error = walk(&fl, dir, "", false, err)) < 0)

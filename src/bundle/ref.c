@@ -37,8 +37,8 @@ static bool component_ok(const char *s, size_t len)
 
 		if (sep_char(c)) {
 			/* "._", "-." and "..." are not separators */
-			if (i + 1 < len && sep_char(s[i + 1]) &&
-			    !(c == '-' && s[i + 1] == '-') && !(c == '_' && s[i + 1] == '_'))
+			if (i + 1 < len && sep_char(s[i + 1]) && !(c == '-' && s[i + 1] == '-') &&
+			    !(c == '_' && s[i + 1] == '_'))
 				return false;
 			continue;
 		}
@@ -213,8 +213,9 @@ int jf_bundle_ref_parse(jf_bundle_ref *out, const char *text, jf_err *err)
 		}
 	}
 	if (!repository_ok(name)) {
-		error = bad(err, text, "the repository must be lowercase letters, digits and "
-				       "separators ('.', '_', '-') in '/'-separated parts");
+		error = bad(err, text,
+		            "the repository must be lowercase letters, digits and "
+		            "separators ('.', '_', '-') in '/'-separated parts");
 		goto done;
 	}
 	if ((error = set_repository(out, name)) < 0)
@@ -243,5 +244,5 @@ int jf_bundle_ref_format(char *buf, size_t size, const jf_bundle_ref *r)
 	if (r->digest)
 		return snprintf(buf, size, "%s/%s@%s", r->registry, r->repository, r->digest);
 	return snprintf(buf, size, "%s/%s:%s", r->registry, r->repository,
-			r->tag ? r->tag : "latest");
+	                r->tag ? r->tag : "latest");
 }

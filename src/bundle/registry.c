@@ -72,10 +72,10 @@ static bool plain_http(const jf_bundle_client *c, const jf_bundle_ref *ref)
 }
 
 int jf_bundle__url(char *buf, size_t size, jf_bundle_client *c, const jf_bundle_ref *ref,
-		   const char *kind, const char *what)
+                   const char *kind, const char *what)
 {
 	int n = snprintf(buf, size, "%s://%s/v2/%s/%s%s%s", plain_http(c, ref) ? "http" : "https",
-			 ref->registry, ref->repository, kind, what ? "/" : "", what ? what : "");
+	                 ref->registry, ref->repository, kind, what ? "/" : "", what ? what : "");
 
 	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
@@ -83,7 +83,7 @@ int jf_bundle__url(char *buf, size_t size, jf_bundle_client *c, const jf_bundle_
 /* After a TLS handshake failure with a registry that may be plain: use
  * http from now on and rewrite @req's URL ("https://x" -> "http://x"). */
 static int fall_back_to_http(jf_bundle_client *c, const jf_bundle_ref *ref, jf_http_req *req,
-			     char **owned, jf_err *err)
+                             char **owned, jf_err *err)
 {
 	size_t n = strlen(req->url);
 	char *url;
@@ -105,13 +105,13 @@ static int fall_back_to_http(jf_bundle_client *c, const jf_bundle_ref *ref, jf_h
 }
 
 int jf_bundle__http_fail(jf_err *err, const jf_bundle_ref *ref, const char *what,
-			 const jf_http_resp *resp)
+                         const jf_http_resp *resp)
 {
 	json_t *root = NULL, *e0;
 	const char *msg = NULL, *code = NULL;
-	int jcode = resp->status == 404 ? JF_ENOTFOUND
-		    : resp->status == 401 || resp->status == 403 ? JF_EPERM
-								 : JF_EPROTO;
+	int jcode = resp->status == 404                          ? JF_ENOTFOUND
+	            : resp->status == 401 || resp->status == 403 ? JF_EPERM
+	                                                         : JF_EPROTO;
 
 	if (resp->errbody.len)
 		root = json_loadb(resp->errbody.ptr, resp->errbody.len, 0, NULL);
@@ -119,8 +119,8 @@ int jf_bundle__http_fail(jf_err *err, const jf_bundle_ref *ref, const char *what
 	code = json_string_value(json_object_get(e0, "code"));
 	msg = json_string_value(json_object_get(e0, "message"));
 	jf_err_set(err, jcode, "%s from %s/%s: HTTP %ld%s%s%s%s", what, ref->registry,
-		   ref->repository, resp->status, code ? " " : "", code ? code : "",
-		   msg ? ": " : "", msg ? msg : "");
+	           ref->repository, resp->status, code ? " " : "", code ? code : "",
+	           msg ? ": " : "", msg ? msg : "");
 	json_decref(root);
 	return jcode;
 }
@@ -187,7 +187,8 @@ static int set_cred(jf_auth_cred *cr, const char *user, const char *pass, const 
  * stays NULL when there are none (anonymous). */
 static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 {
-	const char *eu = getenv("JMPFLASH_REGISTRY_USER"), *ep = getenv("JMPFLASH_REGISTRY_PASSWORD");
+	const char *eu = getenv("JMPFLASH_REGISTRY_USER"),
+	           *ep = getenv("JMPFLASH_REGISTRY_PASSWORD");
 	const char *ou = getenv("OCI_USERNAME"), *op = getenv("OCI_PASSWORD");
 	char paths[5][512];
 	int n, error = 0;
@@ -215,11 +216,11 @@ static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 		if (read_text(&text, paths[i]) < 0)
 			continue;
 		error = jf_auth_file_lookup(&c->cred, text, paths[i], ref->registry,
-					    ref->repository, c->log, err);
+		                            ref->repository, c->log, err);
 		free(text);
 		if (error == 0) {
 			jf_debug(c->log, "bundle", "credentials for %s from %s", ref->registry,
-				 paths[i]);
+			         paths[i]);
 			return 0;
 		}
 		if (error != JF_ENOTFOUND)
@@ -230,7 +231,7 @@ static int load_cred(jf_bundle_client *c, const jf_bundle_ref *ref, jf_err *err)
 }
 
 static int set_auth(jf_bundle_client *c, const jf_bundle_ref *ref, const char *scheme,
-		    const char *value, jf_err *err)
+                    const char *value, jf_err *err)
 {
 	jf_buf b = JF_BUF_INIT;
 
@@ -266,7 +267,7 @@ static int basic_value(char **out, const jf_auth_cred *cr, jf_log *log)
 
 /* realm?service=...&scope=... for a token request. */
 static int token_url(jf_buf *url, jf_bundle_client *c, const jf_bundle_ref *ref,
-		     const jf_auth_challenge *ch, const char *actions)
+                     const jf_auth_challenge *ch, const char *actions)
 {
 	jf_buf scope = JF_BUF_INIT;
 	char *esc;
@@ -294,7 +295,7 @@ static int token_url(jf_buf *url, jf_bundle_client *c, const jf_bundle_ref *ref,
 
 /* GET @ch's realm for a token; Basic credentials when we have some. */
 static int fetch_token(jf_bundle_client *c, const jf_bundle_ref *ref, const jf_auth_challenge *ch,
-		       const char *actions, jf_err *err)
+                       const char *actions, jf_err *err)
 {
 	jf_http_req req = JF_HTTP_REQ_INIT;
 	jf_http_resp resp = {0};
@@ -328,25 +329,29 @@ static int fetch_token(jf_bundle_client *c, const jf_bundle_ref *ref, const jf_a
 	}
 	if (resp.status == 401 || resp.status == 403) {
 		if (c->cred.username)
-			error = jf_err_set(err, JF_EPERM, "the token server of %s refused the "
-							  "credentials from %s (HTTP %ld); check the "
-							  "user name and password",
-					   ref->registry, c->cred.source, resp.status);
+			error = jf_err_set(err, JF_EPERM,
+			                   "the token server of %s refused the "
+			                   "credentials from %s (HTTP %ld); check the "
+			                   "user name and password",
+			                   ref->registry, c->cred.source, resp.status);
 		else
-			error = jf_err_set(err, JF_EPERM, "the token server of %s refused anonymous "
-							  "access (HTTP %ld); give credentials "
-							  "(--username, docker login)",
-					   ref->registry, resp.status);
+			error = jf_err_set(err, JF_EPERM,
+			                   "the token server of %s refused anonymous "
+			                   "access (HTTP %ld); give credentials "
+			                   "(--username, docker login)",
+			                   ref->registry, resp.status);
 		goto done;
 	}
-	root = resp.status >= 200 && resp.status < 300 ? json_loadb(body.ptr, body.len, 0, NULL) : NULL;
+	root = resp.status >= 200 && resp.status < 300 ? json_loadb(body.ptr, body.len, 0, NULL)
+	                                               : NULL;
 	token = json_string_value(json_object_get(root, "token"));
 	if (!token)
 		token = json_string_value(json_object_get(root, "access_token"));
 	if (!token || !*token) {
-		error = jf_err_set(err, JF_EPROTO, "the token server of %s answered HTTP %ld "
-						   "without a token",
-				   ref->registry, resp.status);
+		error = jf_err_set(err, JF_EPROTO,
+		                   "the token server of %s answered HTTP %ld "
+		                   "without a token",
+		                   ref->registry, resp.status);
 		goto done;
 	}
 	error = set_auth(c, ref, "Bearer", token, err);
@@ -362,26 +367,28 @@ done:
 }
 
 static int on_401(jf_bundle_client *c, const jf_bundle_ref *ref, const char *actions,
-		  const jf_http_resp *resp, int attempt, jf_err *err)
+                  const jf_http_resp *resp, int attempt, jf_err *err)
 {
 	jf_auth_challenge ch;
 	int error;
 
 	if (!resp->www_auth)
-		return jf_err_set(err, JF_EPERM, "%s answered 401 without a WWW-Authenticate "
-						 "challenge",
-				  ref->registry);
+		return jf_err_set(err, JF_EPERM,
+		                  "%s answered 401 without a WWW-Authenticate "
+		                  "challenge",
+		                  ref->registry);
 	if ((error = jf_auth_challenge_parse(&ch, resp->www_auth, err)) < 0)
 		return error;
 	if ((error = load_cred(c, ref, err)) < 0)
 		goto done;
 	if (!strcasecmp(ch.scheme, "Bearer")) {
 		if (attempt > 0 && !c->cred.username) {
-			error = jf_err_set(err, JF_EPERM, "%s/%s needs credentials: pass --username "
-							  "and --password, set "
-							  "JMPFLASH_REGISTRY_USER/_PASSWORD or log in "
-							  "with docker/podman",
-					   ref->registry, ref->repository);
+			error = jf_err_set(err, JF_EPERM,
+			                   "%s/%s needs credentials: pass --username "
+			                   "and --password, set "
+			                   "JMPFLASH_REGISTRY_USER/_PASSWORD or log in "
+			                   "with docker/podman",
+			                   ref->registry, ref->repository);
 			goto done;
 		}
 		error = fetch_token(c, ref, &ch, actions, err);
@@ -389,15 +396,17 @@ static int on_401(jf_bundle_client *c, const jf_bundle_ref *ref, const char *act
 		char *b = NULL;
 
 		if (!c->cred.username)
-			error = jf_err_set(err, JF_EPERM, "%s needs a user name and password (Basic "
-							  "auth): pass --username and --password, set "
-							  "JMPFLASH_REGISTRY_USER/_PASSWORD or log in "
-							  "with docker/podman",
-					   ref->registry);
+			error = jf_err_set(err, JF_EPERM,
+			                   "%s needs a user name and password (Basic "
+			                   "auth): pass --username and --password, set "
+			                   "JMPFLASH_REGISTRY_USER/_PASSWORD or log in "
+			                   "with docker/podman",
+			                   ref->registry);
 		else if (attempt > 0)
-			error = jf_err_set(err, JF_EPERM, "%s refused the user name and password "
-							  "from %s; check them",
-					   ref->registry, c->cred.source);
+			error = jf_err_set(err, JF_EPERM,
+			                   "%s refused the user name and password "
+			                   "from %s; check them",
+			                   ref->registry, c->cred.source);
 		else if ((error = basic_value(&b, &c->cred, c->log)) == 0)
 			error = set_auth(c, ref, "Basic", b, err);
 		else
@@ -406,9 +415,10 @@ static int on_401(jf_bundle_client *c, const jf_bundle_ref *ref, const char *act
 			memset(b, 0, strlen(b));
 		free(b);
 	} else {
-		error = jf_err_set(err, JF_EPROTO, "%s asks for auth scheme '%s', which jmpflash "
-						   "does not speak (Bearer, Basic)",
-				   ref->registry, ch.scheme);
+		error = jf_err_set(err, JF_EPROTO,
+		                   "%s asks for auth scheme '%s', which jmpflash "
+		                   "does not speak (Bearer, Basic)",
+		                   ref->registry, ch.scheme);
 	}
 done:
 	jf_auth_challenge_dispose(&ch);
@@ -416,7 +426,7 @@ done:
 }
 
 int jf_bundle__request(jf_bundle_client *c, const jf_bundle_ref *ref, const char *actions,
-		       jf_http_req *req, jf_http_resp *resp, jf_err *err)
+                       jf_http_req *req, jf_http_resp *resp, jf_err *err)
 {
 	const char *given = req->url;
 	char *owned = NULL;
@@ -443,9 +453,9 @@ int jf_bundle__request(jf_bundle_client *c, const jf_bundle_ref *ref, const char
 			goto done;
 	}
 	error = jf_err_set(err, JF_EPERM, "%s keeps refusing access to %s (HTTP 401)%s%s",
-			   ref->registry, ref->repository,
-			   c->cred.username ? " with the credentials from " : "; give credentials",
-			   c->cred.username ? c->cred.source : "");
+	                   ref->registry, ref->repository,
+	                   c->cred.username ? " with the credentials from " : "; give credentials",
+	                   c->cred.username ? c->cred.source : "");
 done:
 	req->url = given;
 	free(owned);

@@ -14,8 +14,7 @@
 #include "cli.h"
 
 static const int cancel_signals[CLI_CANCEL_NSIG] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-static const char *const cancel_names[CLI_CANCEL_NSIG] = {"SIGINT", "SIGTERM", "SIGHUP",
-							  "SIGQUIT"};
+static const char *const cancel_names[CLI_CANCEL_NSIG] = {"SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"};
 
 /* The handler's end of the pipe: a signal handler can reach nothing else. */
 static int cancel_write_fd = -1;

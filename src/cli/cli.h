@@ -30,11 +30,11 @@ typedef struct cli_ctx {
 
 /* One option of a command, for both getopt_long and --help. */
 typedef struct cli_opt {
-	const char *name;  /* long name without "--" */
-	int short_name;    /* 0 for none; also the getopt return value when set */
-	const char *arg;   /* argument name ("FILE"), NULL for a flag */
+	const char *name; /* long name without "--" */
+	int short_name;   /* 0 for none; also the getopt return value when set */
+	const char *arg;  /* argument name ("FILE"), NULL for a flag */
 	const char *help;
-	int id;            /* value getopt returns when short_name is 0 */
+	int id; /* value getopt returns when short_name is 0 */
 } cli_opt;
 
 typedef struct cli_cmd {
@@ -45,7 +45,10 @@ typedef struct cli_cmd {
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
 } cli_cmd;
 
-#define CLI_OPT_END {NULL, 0, NULL, NULL, 0}
+#define CLI_OPT_END                                                                                \
+	{                                                                                          \
+		NULL, 0, NULL, NULL, 0                                                             \
+	}
 #define CLI_HELP_ID 0x1000
 
 /* getopt_long over @cmd's table. Returns the option id, -1 at the end,
@@ -56,7 +59,7 @@ void cli_help(const char *prefix, const cli_cmd *cmd);
 void cli_group_help(const char *prefix, const char *summary, const cli_cmd *cmds);
 /* Find @name among @cmds (NULL-name terminated) and run it. */
 int cli_dispatch(cli_ctx *ctx, const char *prefix, const char *summary, const cli_cmd *cmds,
-		 int argc, char **argv);
+                 int argc, char **argv);
 
 /* stdout, with every registered secret masked. */
 void cli_out(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -71,13 +74,13 @@ int cli_exit_code(int jf_code);
 int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err);
 /* The driver with @role (its flasher's child @child, or -e NAME itself). */
 int cli_find_driver(cli_ctx *ctx, const jf_exporter *e, jf_driver_role role, const char *child,
-		    const jf_driver **out, jf_err *err);
+                    const jf_driver **out, jf_err *err);
 
 /* Lock the board before touching it: the flasher export (may be NULL), its
  * serial device and power port (each may be NULL). "board X is in use by
  * pid N" when another process has one; waits per --wait-lock. */
 int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
-		   const jf_driver *serial, const jf_driver *power, const char *owner, jf_err *err);
+                   const jf_driver *serial, const jf_driver *power, const char *owner, jf_err *err);
 void cli_unlock_all(cli_ctx *ctx);
 /* Signals as cancellation (cancel.c): between cli_cancel_begin and
  * cli_cancel_end, SIGINT, SIGTERM, SIGHUP and SIGQUIT make fds[0] readable
@@ -88,7 +91,10 @@ typedef struct cli_cancel {
 	int fds[2];
 	struct sigaction old[CLI_CANCEL_NSIG];
 } cli_cancel;
-#define CLI_CANCEL_INIT {.fds = {-1, -1}}
+#define CLI_CANCEL_INIT                                                                            \
+	{                                                                                          \
+		.fds = { -1, -1 }                                                                  \
+	}
 
 int cli_cancel_begin(cli_cancel *c, jf_err *err);
 /* Block until one of the signals arrives; returns its number. */

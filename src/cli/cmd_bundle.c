@@ -12,23 +12,23 @@
 #include "jmpflash/manifest.h"
 
 static const cli_opt inspect_opts[] = {
-	{"manifest", 'm', "NAME", "Manifest file inside the bundle (default manifest.yaml)", 0},
-	CLI_BUNDLE_REG_OPTS,
-	CLI_OPT_END,
+    {"manifest", 'm', "NAME", "Manifest file inside the bundle (default manifest.yaml)", 0},
+    CLI_BUNDLE_REG_OPTS,
+    CLI_OPT_END,
 };
 
 static int inspect_run(cli_ctx *ctx, int argc, char **argv);
 
 const cli_cmd cli_bundle_cmds[] = {
-	{"inspect", "[OPTIONS] REF|DIR|MANIFEST",
-	 "Show a bundle's manifest: targets, variants, files and addresses (a registry "
-	 "reference is pulled into the cache first; digests and sizes are shown)",
-	 inspect_opts, inspect_run},
-	{"pull", "[OPTIONS] REF [DIR]", "Pull a flasher bundle into the cache (or DIR)",
-	 cli_bundle_pull_opts, cli_bundle_pull},
-	{"push", "[OPTIONS] DIR REF", "Push a bundle directory to a registry as an OCI artifact",
-	 cli_bundle_push_opts, cli_bundle_push},
-	{NULL, NULL, NULL, NULL, NULL},
+    {"inspect", "[OPTIONS] REF|DIR|MANIFEST",
+     "Show a bundle's manifest: targets, variants, files and addresses (a registry "
+     "reference is pulled into the cache first; digests and sizes are shown)",
+     inspect_opts, inspect_run},
+    {"pull", "[OPTIONS] REF [DIR]", "Pull a flasher bundle into the cache (or DIR)",
+     cli_bundle_pull_opts, cli_bundle_pull},
+    {"push", "[OPTIONS] DIR REF", "Push a bundle directory to a registry as an OCI artifact",
+     cli_bundle_push_opts, cli_bundle_push},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Describe @rel under @dir: "12.3 MiB", or why it is unusable (NULL = ok). */
@@ -51,7 +51,7 @@ static const char *check_file(const char *dir, const char *rel, char *info, size
 }
 
 static void show_file(cli_ctx *ctx, const char *dir, const char *label, const char *rel,
-		      const char *addr, int *missing)
+                      const char *addr, int *missing)
 {
 	char info[64];
 	const char *bad = check_file(dir, rel, info, sizeof(info));
@@ -59,7 +59,7 @@ static void show_file(cli_ctx *ctx, const char *dir, const char *label, const ch
 	if (bad)
 		(*missing)++;
 	cli_out(ctx, "  %-8s %s%s%s  [%s]\n", label, rel, addr ? " at " : "", addr ? addr : "",
-		bad ? bad : info);
+	        bad ? bad : info);
 }
 
 static void show(cli_ctx *ctx, const jf_manifest *m, const char *dir, int *missing)
@@ -74,25 +74,25 @@ static void show(cli_ctx *ctx, const jf_manifest *m, const char *dir, int *missi
 		cli_out(ctx, "link:         %s\n", m->link);
 	cli_out(ctx, "bootcmd:      %s\n", m->bootcmd);
 	cli_out(ctx, "shell:        %s; login prompt \"%s\", user %s, password %s, prompt \"%s\"\n",
-		m->shelltype, lg->login_prompt, lg->username ? lg->username : "(none)",
-		lg->password ? "***" : "(none)", lg->prompt);
+	        m->shelltype, lg->login_prompt, lg->username ? lg->username : "(none)",
+	        lg->password ? "***" : "(none)", lg->prompt);
 	cli_out(ctx, "targets:      (default %s)\n", m->default_target);
 	for (size_t i = 0; i < m->ntargets; i++)
 		cli_out(ctx, "  %-8s %s%s\n", m->targets[i].name, m->targets[i].device,
-			!strcmp(m->targets[i].name, m->default_target) ? "  (default)" : "");
+		        !strcmp(m->targets[i].name, m->default_target) ? "  (default)" : "");
 	cli_out(ctx, "files:\n");
 	show_file(ctx, dir, "kernel", m->kernel.file, m->kernel.address_s, missing);
 	if (m->has_initram)
 		show_file(ctx, dir, "initram", m->initram.file, m->initram.address_s, missing);
 	if (m->has_dtb) {
 		cli_out(ctx, "dtb:          at %s, default variant %s\n",
-			m->dtb.address_s ? m->dtb.address_s : "(none)", m->dtb_default);
+		        m->dtb.address_s ? m->dtb.address_s : "(none)", m->dtb_default);
 		for (size_t i = 0; i < m->nvariants; i++) {
 			const jf_manifest_variant *v = &m->variants[i];
 
 			cli_out(ctx, "  variant %s%s: bootcmd %s%s\n", v->name,
-				!strcmp(v->name, m->dtb_default) ? " (default)" : "",
-				jf_manifest_bootcmd(m, v->name), v->bootcmd ? "" : " (spec)");
+			        !strcmp(v->name, m->dtb_default) ? " (default)" : "",
+			        jf_manifest_bootcmd(m, v->name), v->bootcmd ? "" : " (spec)");
 			if (v->file)
 				show_file(ctx, dir, "dtb", v->file, NULL, missing);
 		}
@@ -107,7 +107,7 @@ static void show(cli_ctx *ctx, const jf_manifest *m, const char *dir, int *missi
 /* Pull @source (a reference or an OCI layout) and resolve it to its
  * extracted directory in @dir; prints digests and sizes. */
 static int inspect_pull(cli_ctx *ctx, cli_bundle_args *a, const char *source, char *dir,
-			size_t size)
+                        size_t size)
 {
 	cli_progress prog = {0};
 	jf_bundle_client *c = NULL;
@@ -149,12 +149,12 @@ static int inspect_run(cli_ctx *ctx, int argc, char **argv)
 		name = a.manifest;
 	if (optind != argc - 1) {
 		rc = cli_usage_error("bundle inspect takes one bundle directory, manifest or OCI "
-				     "reference; see 'jmpflash bundle inspect --help'");
+		                     "reference; see 'jmpflash bundle inspect --help'");
 		goto done;
 	}
 	if (!jf_bundle_path_ok(name)) {
 		rc = cli_usage_error("--manifest '%s' must be a relative path inside the bundle",
-				     name);
+		                     name);
 		goto done;
 	}
 	local = stat(argv[optind], &st) == 0;
@@ -198,9 +198,9 @@ static int inspect_run(cli_ctx *ctx, int argc, char **argv)
 	rc = JF_EXIT_OK;
 	if (missing) {
 		fprintf(stderr,
-			"jmpflash: error: %d file%s named by the manifest %s not usable under "
-			"%s; add them or fix the paths\n",
-			missing, missing == 1 ? "" : "s", missing == 1 ? "is" : "are", dir);
+		        "jmpflash: error: %d file%s named by the manifest %s not usable under "
+		        "%s; add them or fix the paths\n",
+		        missing, missing == 1 ? "" : "s", missing == 1 ? "is" : "are", dir);
 		rc = JF_EXIT_FAILED;
 	}
 done:

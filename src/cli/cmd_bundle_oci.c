@@ -13,21 +13,21 @@
 #define BUNDLE_DEFAULT_CACHE "/var/lib/jumpstarter/flasher"
 
 const cli_opt cli_bundle_pull_opts[] = {
-	CLI_BUNDLE_REG_OPTS,
-	CLI_OPT_END,
+    CLI_BUNDLE_REG_OPTS,
+    CLI_OPT_END,
 };
 
 const cli_opt cli_bundle_push_opts[] = {
-	{"username", 'u', "USER", "Registry user name (else env, then auth files)", CB_USERNAME},
-	{"password", 'p', "PASS", "Registry password or token", CB_PASSWORD},
-	{"password-stdin", 0, NULL, "Read the password from stdin", CB_PASSWORD_STDIN},
-	{"authfile", 0, "FILE", "docker config.json or containers auth.json to use", CB_AUTHFILE},
-	{"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
-	{"cacert", 0, "FILE", "CA certificate to use for HTTPS", CB_CACERT},
-	{"plain-http", 0, NULL, "Use plain http:// (loopback registries fall back to it)",
-	 CB_PLAIN_HTTP},
-	{"no-progress", 0, NULL, "No progress bar", CB_NO_PROGRESS},
-	CLI_OPT_END,
+    {"username", 'u', "USER", "Registry user name (else env, then auth files)", CB_USERNAME},
+    {"password", 'p', "PASS", "Registry password or token", CB_PASSWORD},
+    {"password-stdin", 0, NULL, "Read the password from stdin", CB_PASSWORD_STDIN},
+    {"authfile", 0, "FILE", "docker config.json or containers auth.json to use", CB_AUTHFILE},
+    {"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
+    {"cacert", 0, "FILE", "CA certificate to use for HTTPS", CB_CACERT},
+    {"plain-http", 0, NULL, "Use plain http:// (loopback registries fall back to it)",
+     CB_PLAIN_HTTP},
+    {"no-progress", 0, NULL, "No progress bar", CB_NO_PROGRESS},
+    CLI_OPT_END,
 };
 
 void cli_bundle_args_dispose(cli_bundle_args *a)
@@ -58,37 +58,62 @@ static int read_password(cli_bundle_args *a)
 
 /* Parse @cmd's options into @a. Returns -1 to go on, else an exit code. */
 int cli_bundle_parse(cli_bundle_args *a, const char *prefix, const cli_cmd *cmd, int argc,
-		     char **argv)
+                     char **argv)
 {
 	char *end;
 	int c;
 
 	while ((c = cli_getopt(prefix, cmd, argc, argv)) != -1) {
 		switch (c) {
-		case CLI_HELP_ID: cli_help(prefix, cmd); return JF_EXIT_OK;
-		case 'm': a->manifest = optarg; break;
-		case CB_CACHE_DIR: a->cache_dir = optarg; break;
-		case CB_OFFLINE: a->offline = true; break;
-		case 'k': a->insecure_tls = true; break;
-		case CB_CACERT: a->cacert = optarg; break;
-		case CB_PLAIN_HTTP: a->plain_http = true; break;
-		case 'u': a->username = optarg; break;
-		case 'p': a->password = optarg; break;
-		case CB_PASSWORD_STDIN: a->password_stdin = true; break;
-		case CB_AUTHFILE: a->authfile = optarg; break;
-		case CB_NO_PROGRESS: a->no_progress = true; break;
+		case CLI_HELP_ID:
+			cli_help(prefix, cmd);
+			return JF_EXIT_OK;
+		case 'm':
+			a->manifest = optarg;
+			break;
+		case CB_CACHE_DIR:
+			a->cache_dir = optarg;
+			break;
+		case CB_OFFLINE:
+			a->offline = true;
+			break;
+		case 'k':
+			a->insecure_tls = true;
+			break;
+		case CB_CACERT:
+			a->cacert = optarg;
+			break;
+		case CB_PLAIN_HTTP:
+			a->plain_http = true;
+			break;
+		case 'u':
+			a->username = optarg;
+			break;
+		case 'p':
+			a->password = optarg;
+			break;
+		case CB_PASSWORD_STDIN:
+			a->password_stdin = true;
+			break;
+		case CB_AUTHFILE:
+			a->authfile = optarg;
+			break;
+		case CB_NO_PROGRESS:
+			a->no_progress = true;
+			break;
 		case CB_LIMIT_RATE:
 			errno = 0;
 			a->limit_rate = strtoull(optarg, &end, 10);
 			if (errno || end == optarg)
-				return cli_usage_error("--limit-rate takes bytes per second, not '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "--limit-rate takes bytes per second, not '%s'", optarg);
 			if (*end == 'k' || *end == 'K')
 				a->limit_rate <<= 10;
 			else if (*end == 'm' || *end == 'M')
 				a->limit_rate <<= 20;
 			break;
-		default: return JF_EXIT_USAGE;
+		default:
+			return JF_EXIT_USAGE;
 		}
 	}
 	if (a->password_stdin && read_password(a) != 0)
@@ -101,7 +126,7 @@ int cli_bundle_parse(cli_bundle_args *a, const char *prefix, const cli_cmd *cmd,
 static void default_cache(char *buf, size_t size, const cli_bundle_args *a)
 {
 	const char *env = getenv("JMPFLASH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-		   *home = getenv("HOME");
+	           *home = getenv("HOME");
 
 	if (a->cache_dir)
 		snprintf(buf, size, "%s", a->cache_dir);
@@ -145,8 +170,9 @@ static void progress(void *user, const char *what, uint64_t done, uint64_t total
 	if (now - p->last_ms < 100 && done < total)
 		return;
 	p->last_ms = now;
-	rate = now > p->start_ms ? (double)(done - p->start_bytes) * 1000.0 / (double)(now - p->start_ms)
-				 : 0.0;
+	rate = now > p->start_ms
+	           ? (double)(done - p->start_bytes) * 1000.0 / (double)(now - p->start_ms)
+	           : 0.0;
 	if (rate > 0 && total >= done)
 		jf_format_duration(eta, sizeof(eta), (uint64_t)((double)(total - done) / rate));
 	fill = total ? (int)(30.0 * (double)done / (double)total) : 30;
@@ -156,7 +182,7 @@ static void progress(void *user, const char *what, uint64_t done, uint64_t total
 	fmt_mib(d, sizeof(d), (double)done);
 	fmt_mib(t, sizeof(t), (double)total);
 	fprintf(stderr, "\r%-28.28s [%s] %s / %s  %.1f MiB/s  ETA %s \033[K", what, bar, d, t,
-		rate / (1024.0 * 1024.0), eta);
+	        rate / (1024.0 * 1024.0), eta);
 	p->drawn = true;
 	if (done >= total) {
 		fputc('\n', stderr);
@@ -174,8 +200,8 @@ void cli_progress_end(cli_progress *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int cli_bundle_client(cli_ctx *ctx, cli_bundle_args *a, cli_progress *prog,
-		      jf_bundle_client **out, jf_err *err)
+int cli_bundle_client(cli_ctx *ctx, cli_bundle_args *a, cli_progress *prog, jf_bundle_client **out,
+                      jf_err *err)
 {
 	jf_bundle_opts o;
 
@@ -205,7 +231,7 @@ void cli_bundle_show_layers(cli_ctx *ctx, const jf_bundle_info *info)
 	if (!info->manifest_digest)
 		return;
 	cli_out(ctx, "manifest:     %s (%llu bytes)\n", info->manifest_digest,
-		(unsigned long long)info->manifest_size);
+	        (unsigned long long)info->manifest_size);
 	if (info->artifact_type)
 		cli_out(ctx, "artifactType: %s\n", info->artifact_type);
 	cli_out(ctx, "layers:\n");
@@ -213,7 +239,7 @@ void cli_bundle_show_layers(cli_ctx *ctx, const jf_bundle_info *info)
 		const jf_bundle_layer *l = &info->layers[i];
 
 		cli_out(ctx, "  %s  %12llu  %-24s %s\n", l->digest, (unsigned long long)l->size,
-			l->media_type, l->title);
+		        l->media_type, l->title);
 	}
 }
 
@@ -231,8 +257,9 @@ static int run(cli_ctx *ctx, int argc, char **argv, bool push)
 		goto done;
 	n = argc - optind;
 	if (push ? n != 2 : (n < 1 || n > 2)) {
-		rc = cli_usage_error("usage: jmpflash bundle %s %s; see 'jmpflash bundle %s --help'",
-				     cmd->name, cmd->usage, cmd->name);
+		rc =
+		    cli_usage_error("usage: jmpflash bundle %s %s; see 'jmpflash bundle %s --help'",
+		                    cmd->name, cmd->usage, cmd->name);
 		goto done;
 	}
 	if (cli_bundle_client(ctx, &a, &prog, &c, &err) < 0) {
@@ -240,7 +267,8 @@ static int run(cli_ctx *ctx, int argc, char **argv, bool push)
 		goto done;
 	}
 	if (push ? jf_bundle_push(&info, c, argv[optind], argv[optind + 1], &err) < 0
-		 : jf_bundle_pull(&info, c, argv[optind], n == 2 ? argv[optind + 1] : NULL, &err) < 0) {
+	         : jf_bundle_pull(&info, c, argv[optind], n == 2 ? argv[optind + 1] : NULL, &err) <
+	               0) {
 		cli_progress_end(&prog);
 		rc = cli_fail(ctx, &err);
 		goto done;
@@ -252,8 +280,8 @@ static int run(cli_ctx *ctx, int argc, char **argv, bool push)
 	} else {
 		cli_out(ctx, "%s\n", info.dir);
 		jf_info(&ctx->log, "bundle", "%s: %s%s", argv[optind],
-			info.manifest_digest ? info.manifest_digest : "local directory",
-			info.from_cache ? " (from the cache)" : "");
+		        info.manifest_digest ? info.manifest_digest : "local directory",
+		        info.from_cache ? " (from the cache)" : "");
 	}
 	rc = JF_EXIT_OK;
 done:

@@ -10,11 +10,11 @@ static int check_run(cli_ctx *ctx, int argc, char **argv);
 static const cli_opt check_opts[] = {CLI_OPT_END};
 
 const cli_cmd cli_config_cmds[] = {
-	{"check", "[FILE]",
-	 "Validate an exporter YAML (-c FILE, or FILE here) and print the resolved driver tree "
-	 "(secrets shown as ***)",
-	 check_opts, check_run},
-	{NULL, NULL, NULL, NULL, NULL},
+    {"check", "[FILE]",
+     "Validate an exporter YAML (-c FILE, or FILE here) and print the resolved driver tree "
+     "(secrets shown as ***)",
+     check_opts, check_run},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static void print_param(cli_ctx *ctx, const jf_param *p, int indent)
@@ -44,7 +44,7 @@ static void print_driver(cli_ctx *ctx, const jf_driver *d, int indent)
 		const jf_driver *t = jf_driver_resolve(d);
 
 		cli_out(ctx, "%*s%s -> %s: %s\n", indent, "", d->name, d->ref,
-			t ? jf_driver_kind_name(t->kind) : "?");
+		        t ? jf_driver_kind_name(t->kind) : "?");
 		return;
 	}
 	cli_out(ctx, "%*s%s: %s", indent, "", d->name, jf_driver_kind_name(d->kind));
@@ -97,7 +97,7 @@ static int check_run(cli_ctx *ctx, int argc, char **argv)
 	if (cli_load_exporter(ctx, &e, &err) < 0)
 		return cli_fail(ctx, &err);
 	cli_out(ctx, "exporter %s%s%s from %s\n", e.name ? e.name : "(unnamed)",
-		e.namespace_ ? " in namespace " : "", e.namespace_ ? e.namespace_ : "", e.path);
+	        e.namespace_ ? " in namespace " : "", e.namespace_ ? e.namespace_ : "", e.path);
 	if (e.endpoint)
 		cli_out(ctx, "endpoint: %s\n", e.endpoint);
 	if (e.token)
@@ -109,7 +109,7 @@ static int check_run(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->export_name && !jf_exporter_find(&e, ctx->export_name)) {
 		jf_exporter_dispose(&e);
 		return cli_usage_error("-e %s: no such export in %s", ctx->export_name,
-				       ctx->config_path ? ctx->config_path : "the config");
+		                       ctx->config_path ? ctx->config_path : "the config");
 	}
 	cli_out(ctx, "ok\n");
 	jf_exporter_dispose(&e);

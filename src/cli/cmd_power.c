@@ -123,7 +123,7 @@ static int power_run(cli_ctx *ctx, action act, int argc, char **argv)
 {
 	static const char *const names[] = {"on", "off", "cycle", "state"};
 	static const char *const power_owner[] = {"jmpflash power on", "jmpflash power off",
-						  "jmpflash power cycle", NULL};
+	                                          "jmpflash power cycle", NULL};
 	jf_err err = JF_ERR_INIT;
 	jf_exporter e;
 	const jf_driver *d;

@@ -77,7 +77,8 @@ static int open_console(jf_console **c, jf_console_opts *o, jf_log *log, bool re
 	o->open_wait_ms = reconnect ? 1000 : 0;
 	for (;;) {
 		rc = jf_console_open(c, o, log, err);
-		if (!reconnect || (rc != JF_ENOTFOUND && rc != JF_EUNREACHABLE && rc != JF_ETIMEOUT))
+		if (!reconnect ||
+		    (rc != JF_ENOTFOUND && rc != JF_EUNREACHABLE && rc != JF_ETIMEOUT))
 			return rc;
 		if (signaled(cancel_fd))
 			return jf_err_set(err, JF_ECANCELED, "console session interrupted");

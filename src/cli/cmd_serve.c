@@ -11,22 +11,31 @@
 #include "jmpflash/http.h"
 #include "jmpflash/tftp.h"
 
-enum { O_TFTP_ROOT = 0x100, O_HTTP_ROOT, O_TFTP_PORT, O_HTTP_PORT, O_BIND, O_UPLOAD, O_TOKEN, O_MAX_UPLOAD };
-
-const cli_opt cli_serve_opts[] = {
-	{"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
-	{"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
-	{"tftp-port", 0, "N", "TFTP port (default 69; 0 picks a free one)", O_TFTP_PORT},
-	{"http-port", 0, "N", "HTTP port (default 8080; 0 picks a free one)", O_HTTP_PORT},
-	{"bind", 0, "ADDR", "Address to listen on (default: all, IPv4 and IPv6)", O_BIND},
-	{"allow-upload", 0, NULL, "Accept uploads (TFTP WRQ, HTTP PUT)", O_UPLOAD},
-	{"http-token", 0, "TOKEN", "HTTP PUT needs 'Authorization: Bearer TOKEN'", O_TOKEN},
-	{"max-upload", 0, "BYTES", "Largest upload accepted (default: no limit)", O_MAX_UPLOAD},
-	CLI_OPT_END,
+enum {
+	O_TFTP_ROOT = 0x100,
+	O_HTTP_ROOT,
+	O_TFTP_PORT,
+	O_HTTP_PORT,
+	O_BIND,
+	O_UPLOAD,
+	O_TOKEN,
+	O_MAX_UPLOAD
 };
 
-static const cli_cmd serve_cmd = {"serve", "[OPTIONS]",
-				  "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
+const cli_opt cli_serve_opts[] = {
+    {"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
+    {"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
+    {"tftp-port", 0, "N", "TFTP port (default 69; 0 picks a free one)", O_TFTP_PORT},
+    {"http-port", 0, "N", "HTTP port (default 8080; 0 picks a free one)", O_HTTP_PORT},
+    {"bind", 0, "ADDR", "Address to listen on (default: all, IPv4 and IPv6)", O_BIND},
+    {"allow-upload", 0, NULL, "Accept uploads (TFTP WRQ, HTTP PUT)", O_UPLOAD},
+    {"http-token", 0, "TOKEN", "HTTP PUT needs 'Authorization: Bearer TOKEN'", O_TOKEN},
+    {"max-upload", 0, "BYTES", "Largest upload accepted (default: no limit)", O_MAX_UPLOAD},
+    CLI_OPT_END,
+};
+
+static const cli_cmd serve_cmd = {
+    "serve", "[OPTIONS]", "Run the TFTP and HTTP servers until Ctrl-C", cli_serve_opts, NULL};
 
 typedef struct serve_args {
 	const char *tftp_root, *http_root, *bind, *token;
@@ -54,20 +63,32 @@ static int parse_args(serve_args *a, int argc, char **argv)
 
 	while ((c = cli_getopt("jmpflash", &serve_cmd, argc, argv)) != -1) {
 		switch (c) {
-		case CLI_HELP_ID: cli_help("jmpflash", &serve_cmd); return 1;
-		case O_TFTP_ROOT: a->tftp_root = optarg; break;
-		case O_HTTP_ROOT: a->http_root = optarg; break;
-		case O_BIND: a->bind = optarg; break;
-		case O_UPLOAD: a->upload = true; break;
-		case O_TOKEN: a->token = optarg; break;
+		case CLI_HELP_ID:
+			cli_help("jmpflash", &serve_cmd);
+			return 1;
+		case O_TFTP_ROOT:
+			a->tftp_root = optarg;
+			break;
+		case O_HTTP_ROOT:
+			a->http_root = optarg;
+			break;
+		case O_BIND:
+			a->bind = optarg;
+			break;
+		case O_UPLOAD:
+			a->upload = true;
+			break;
+		case O_TOKEN:
+			a->token = optarg;
+			break;
 		case O_MAX_UPLOAD: {
 			char *end;
 
 			errno = 0;
 			a->max_upload = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg)
-				return cli_usage_error("--max-upload takes a number of bytes, not '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "--max-upload takes a number of bytes, not '%s'", optarg);
 			break;
 		}
 		case O_TFTP_PORT:
@@ -78,7 +99,8 @@ static int parse_args(serve_args *a, int argc, char **argv)
 			if (parse_port(optarg, "--http-port", &a->http_port))
 				return JF_EXIT_USAGE;
 			break;
-		default: return JF_EXIT_USAGE;
+		default:
+			return JF_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -90,7 +112,7 @@ static int parse_args(serve_args *a, int argc, char **argv)
 
 /* Start the servers @a asks for, with @ctx's log. */
 static int start_servers(cli_ctx *ctx, const serve_args *a, jf_tftp_server **tftp,
-			 jf_http_server **http)
+                         jf_http_server **http)
 {
 	jf_http_opts ho = JF_HTTP_OPTS_INIT;
 	jf_tftp_opts to = JF_TFTP_OPTS_INIT;
@@ -106,7 +128,7 @@ static int start_servers(cli_ctx *ctx, const serve_args *a, jf_tftp_server **tft
 		if (jf_tftp_server_start(tftp, &to, &err) < 0)
 			return cli_fail(ctx, &err);
 		cli_out(ctx, "tftp: listening on port %u, root %s\n", jf_tftp_server_port(*tftp),
-			a->tftp_root);
+		        a->tftp_root);
 	}
 	if (a->http_root) {
 		ho.root = a->http_root;
@@ -119,7 +141,7 @@ static int start_servers(cli_ctx *ctx, const serve_args *a, jf_tftp_server **tft
 		if (jf_http_server_start(http, &ho, &err) < 0)
 			return cli_fail(ctx, &err);
 		cli_out(ctx, "http: listening on port %u, root %s\n", jf_http_server_port(*http),
-			a->http_root);
+		        a->http_root);
 	}
 	return JF_EXIT_OK;
 }

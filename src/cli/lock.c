@@ -72,7 +72,7 @@ static int take(cli_ctx *ctx, const char *key, const char *what, const char *own
 }
 
 int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
-		   const jf_driver *serial, const jf_driver *power, const char *owner, jf_err *err)
+                   const jf_driver *serial, const jf_driver *power, const char *owner, jf_err *err)
 {
 	jf_buf key = JF_BUF_INIT, what = JF_BUF_INIT;
 	const char *url = serial ? jf_driver_str(serial, "url") : NULL;
@@ -80,9 +80,9 @@ int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
 
 	if (flasher) {
 		jf_buf_clear(&key);
-		if ((error = jf_buf_printf(&key, "board:%s/%s/%s",
-					   e->namespace_ ? e->namespace_ : "", board_name(e),
-					   flasher->name)) < 0 ||
+		if ((error =
+		         jf_buf_printf(&key, "board:%s/%s/%s", e->namespace_ ? e->namespace_ : "",
+		                       board_name(e), flasher->name)) < 0 ||
 		    (error = jf_buf_printf(&what, "board %s", board_name(e))) < 0 ||
 		    (error = take(ctx, key.ptr, what.ptr, owner, err)) < 0)
 			goto done;
@@ -90,8 +90,10 @@ int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
 	if (url) {
 		jf_buf_clear(&key);
 		jf_buf_clear(&what);
-		if ((error = jf_buf_puts(&key, "serial:")) < 0 || (error = add_value(&key, url)) < 0 ||
-		    (error = jf_buf_printf(&what, "board %s (serial %s)", board_name(e), url)) < 0 ||
+		if ((error = jf_buf_puts(&key, "serial:")) < 0 ||
+		    (error = add_value(&key, url)) < 0 ||
+		    (error = jf_buf_printf(&what, "board %s (serial %s)", board_name(e), url)) <
+		        0 ||
 		    (error = take(ctx, key.ptr, what.ptr, owner, err)) < 0)
 			goto done;
 	}
@@ -100,7 +102,7 @@ int cli_lock_board(cli_ctx *ctx, const jf_exporter *e, const jf_driver *flasher,
 		jf_buf_clear(&what);
 		if ((error = power_key(&key, power)) < 0 ||
 		    (error = jf_buf_printf(&what, "board %s (power %s)", board_name(e),
-					   power->path)) < 0 ||
+		                           power->path)) < 0 ||
 		    (error = take(ctx, key.ptr, what.ptr, owner, err)) < 0)
 			goto done;
 	}

@@ -39,10 +39,10 @@ int cli_getopt(const char *prefix, const cli_cmd *cmd, int argc, char **argv)
 
 		if (c == ':')
 			fprintf(stderr, "jmpflash: option '%s' needs a value; see '%s %s --help'\n",
-				bad, prefix, cmd->name);
+			        bad, prefix, cmd->name);
 		else
 			fprintf(stderr, "jmpflash: unknown option '%s'; see '%s %s --help'\n", bad,
-				prefix, cmd->name);
+			        prefix, cmd->name);
 		return '?';
 	}
 	return c;
@@ -56,10 +56,10 @@ void cli_help(const char *prefix, const cli_cmd *cmd)
 
 		if (o->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+			         o->arg ? " " : "", o->arg ? o->arg : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
+			         o->arg ? o->arg : "");
 		printf("  %-34s %s\n", left, o->help);
 	}
 	printf("  %-34s %s\n", "-h, --help", "Show this message and exit.");
@@ -74,7 +74,7 @@ void cli_group_help(const char *prefix, const char *summary, const cli_cmd *cmds
 }
 
 int cli_dispatch(cli_ctx *ctx, const char *prefix, const char *summary, const cli_cmd *cmds,
-		 int argc, char **argv)
+                 int argc, char **argv)
 {
 	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
 		cli_group_help(prefix, summary, cmds);
@@ -86,6 +86,6 @@ int cli_dispatch(cli_ctx *ctx, const char *prefix, const char *summary, const cl
 			return c->run(ctx, argc, argv);
 		}
 	fprintf(stderr, "jmpflash: '%s' is not a command of '%s'; see '%s --help'\n", argv[0],
-		prefix, prefix);
+	        prefix, prefix);
 	return JF_EXIT_USAGE;
 }

@@ -24,13 +24,17 @@ void cli_out(cli_ctx *ctx, const char *fmt, ...)
 int cli_exit_code(int code)
 {
 	switch (code) {
-	case JF_OK: return JF_EXIT_OK;
+	case JF_OK:
+		return JF_EXIT_OK;
 	case JF_EINVAL:
 	case JF_ECONFIG:
 	case JF_ENOTFOUND:
-	case JF_ENOTIMPL: return JF_EXIT_USAGE;
-	case JF_EUNREACHABLE: return JF_EXIT_UNREACHABLE;
-	default: return JF_EXIT_FAILED;
+	case JF_ENOTIMPL:
+		return JF_EXIT_USAGE;
+	case JF_EUNREACHABLE:
+		return JF_EXIT_UNREACHABLE;
+	default:
+		return JF_EXIT_FAILED;
 	}
 }
 
@@ -69,7 +73,7 @@ static int find_default_config(char *buf, size_t size)
 		snprintf(buf, size, "%s/jumpstarter/exporters/default.yaml", xdg);
 	else
 		snprintf(buf, size, "%s/.config/jumpstarter/exporters/default.yaml",
-			 user ? user : "");
+		         user ? user : "");
 	if ((f = fopen(buf, "r"))) {
 		fclose(f);
 		return 0;
@@ -90,7 +94,7 @@ int cli_load_exporter(cli_ctx *ctx, jf_exporter *out, jf_err *err)
 		return jf_exporter_load(out, ctx->config_path, &ctx->log, err);
 	if (find_default_config(path, sizeof(path)) < 0)
 		return jf_err_set(err, JF_ENOTFOUND,
-				  "no exporter config given; pass -c exporter.yaml (or create "
-				  "~/.config/jumpstarter/exporters/default.yaml)");
+		                  "no exporter config given; pass -c exporter.yaml (or create "
+		                  "~/.config/jumpstarter/exporters/default.yaml)");
 	return jf_exporter_load(out, path, &ctx->log, err);
 }

@@ -41,7 +41,7 @@ void cli_progress_format(char *buf, size_t size, const jf_flash_event *ev, unsig
 	}
 	if (ev->total)
 		snprintf(buf, size, "[%s] %3.0f%%  %.1f MB  %.1f MB/s%s", bar, frac * 100,
-			 (double)ev->done / MB, ev->rate / MB, eta);
+		         (double)ev->done / MB, ev->rate / MB, eta);
 	else
 		snprintf(buf, size, "%.1f MB  %.1f MB/s", (double)ev->done / MB, ev->rate / MB);
 }
@@ -82,7 +82,7 @@ void cli_progress_log_sink(void *user, const jf_log_line *line)
 static void json_event(const jf_flash_event *ev)
 {
 	static const char *const kinds[] = {"step-start", "step-end", "progress", "retry",
-					    "result"};
+	                                    "result"};
 	json_t *o = json_object();
 	char *text;
 

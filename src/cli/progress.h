@@ -14,8 +14,8 @@
  * stderr or the bar holds @lock. */
 typedef struct cli_progress {
 	pthread_mutex_t lock;
-	bool tty;      /* stderr is a terminal: draw a bar */
-	bool json;     /* one JSON event per line on stdout */
+	bool tty;  /* stderr is a terminal: draw a bar */
+	bool json; /* one JSON event per line on stdout */
 	bool bar_shown;
 	uint64_t last_draw_us;
 	jf_flash_event last; /* the last PROGRESS event, to redraw */

@@ -87,12 +87,20 @@ jf_driver *jf_exporter_first_flasher(const jf_exporter *e)
 	return NULL;
 }
 
+static void server_config(jf_server_config *out, const jf_driver *d)
+{
+	out->host = jf_driver_str(d, "host");
+	out->bind = jf_driver_str(d, "bind");
+	out->port = (uint16_t)jf_driver_int(d, "port", 0);
+	out->remove_created = jf_driver_bool(d, "remove_created_on_close", false);
+}
+
 int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!(f = jf_driver_resolve(f)) || f->kind != JF_DRIVER_FLASHER)
 		return jf_err_set(err, JF_EINVAL, "'%s' is not a flasher",
-				  f ? f->path : "(dangling ref)");
+		                  f ? f->path : "(dangling ref)");
 	out->flasher_bundle = jf_driver_str(f, "flasher_bundle");
 	out->cache_dir = jf_driver_str(f, "cache_dir");
 	out->tftp_dir = jf_driver_str(f, "tftp_dir");
@@ -120,11 +128,20 @@ int jf_flasher_config_get(jf_flasher_config *out, const jf_driver *f, jf_err *er
 	out->http = jf_driver_child(f, "http");
 	if (!out->flasher_bundle || !out->serial || !out->power || !out->tftp || !out->http)
 		return jf_err_set(err, JF_EINVAL, "%s: flasher config is incomplete", f->path);
+	out->tftp_blocksize = (unsigned)jf_driver_int(f, "tftp_blocksize", 0);
+	out->tftp_windowsize = (unsigned)jf_driver_int(f, "tftp_windowsize", 0);
+	out->uboot_timeout_s = (unsigned)jf_driver_int(f, "uboot_timeout", 0);
+	out->boot_timeout_s = (unsigned)jf_driver_int(f, "boot_timeout", 0);
+	out->board_ipaddr = jf_driver_str(f, "board_ipaddr");
+	out->board_netmask = jf_driver_str(f, "board_netmask");
+	out->board_gatewayip = jf_driver_str(f, "board_gatewayip");
+	server_config(&out->tftp_server, out->tftp);
+	server_config(&out->http_server, out->http);
 	return 0;
 }
 
 static void each_undriven(const jf_driver *d, void (*fn)(void *user, const jf_driver *d),
-			  void *user)
+                          void *user)
 {
 	if (d->ref)
 		return;
@@ -135,7 +152,7 @@ static void each_undriven(const jf_driver *d, void (*fn)(void *user, const jf_dr
 }
 
 void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, const jf_driver *d),
-				  void *user)
+                                  void *user)
 {
 	for (size_t i = 0; i < e->nexports; i++)
 		each_undriven(e->exports[i], fn, user);

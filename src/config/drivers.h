@@ -14,26 +14,27 @@ enum {
 typedef struct jf_param_spec {
 	const char *key;
 	jf_param_type type;
-	const char *def;     /* default as text, NULL for none */
+	const char *def; /* default as text, NULL for none */
 	unsigned flags;
-	const char *choices; /* "1|2|3|all": allowed values, NULL for any */
+	const char *choices; /* "1|2|3|all", or "8..65464" for an integer: allowed
+	                      * values, NULL for any */
 	const char *hint;    /* what to write, for "required" errors */
 } jf_param_spec;
 
 typedef struct jf_driver_spec {
-	const char *type;          /* exact type string */
+	const char *type; /* exact type string */
 	jf_driver_kind kind;
 	const jf_param_spec *params; /* terminated by a NULL key */
-	const char *preset_bundle; /* flasher subclasses: default flasher_bundle */
+	const char *preset_bundle;   /* flasher subclasses: default flasher_bundle */
 } jf_driver_spec;
 
 /* The spec for @type, or NULL. Flasher subclasses that jmpflash has no
  * preset for still match (as a flasher without a default bundle). */
-const jf_driver_spec *jf_driver_spec_find(const char *type);
-const jf_param_spec *jf_param_spec_find(const jf_driver_spec *spec, const char *key);
+const jf_driver_spec *jf_config__driver_spec_find(const char *type);
+const jf_param_spec *jf_config__param_spec_find(const jf_driver_spec *spec, const char *key);
 /* Keys every upstream driver accepts and jmpflash ignores. */
-bool jf_param_is_common(const char *key);
+bool jf_config__param_is_common(const char *key);
 /* The user-level directory to use instead of @key's default ("cache_dir"). */
-int jf_user_dir(char *buf, size_t size, const char *key);
+int jf_config__user_dir(char *buf, size_t size, const char *key);
 
 #endif

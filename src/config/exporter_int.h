@@ -15,12 +15,12 @@ typedef struct jf_exporter_loader {
 } jf_exporter_loader;
 
 /* A new empty param @key on @d; NULL when out of memory. */
-jf_param *jf_exporter__param_add(jf_driver *d, const char *key);
+jf_param *jf_config__exporter_param_add(jf_driver *d, const char *key);
 /* Add the default of every key of @spec that @d lacks; a required key
  * without a default is an error pointing at @at (else at @d). */
-int jf_exporter__apply_defaults(jf_exporter_loader *l, jf_driver *d, const jf_driver_spec *spec,
-				const jf_ynode *at);
+int jf_config__exporter_apply_defaults(jf_exporter_loader *l, jf_driver *d,
+                                       const jf_driver_spec *spec, const jf_ynode *at);
 /* Resolve refs, refuse cycles, check each flasher's children. */
-int jf_exporter__check_tree(jf_exporter_loader *l);
+int jf_config__exporter_check_tree(jf_exporter_loader *l);
 
 #endif

@@ -62,16 +62,12 @@ static int resolve_one(loader *l, jf_driver *d)
 	char names[256] = "";
 
 	if (!t) {
-		for (size_t i = 0; i < l->e->nexports; i++) {
-			size_t len = strlen(names);
-
-			snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
-				 l->e->exports[i]->name);
-		}
+		for (size_t i = 0; i < l->e->nexports; i++)
+			jf_names_add(names, sizeof(names), l->e->exports[i]->name);
 		return jf_err_set(l->err, JF_ECONFIG,
-				  "%s:%d:%d: %s: ref '%s' names no driver; the exports are: %s",
-				  l->doc.name, d->line, d->col, d->path, d->ref,
-				  names[0] ? names : "(none)");
+		                  "%s:%d:%d: %s: ref '%s' names no driver; the exports are: %s",
+		                  l->doc.name, d->line, d->col, d->path, d->ref,
+		                  names[0] ? names : "(none)");
 	}
 	d->target = t;
 	return 0;
@@ -102,15 +98,15 @@ static int check_cycles(loader *l, jf_driver *d)
 			t = t->target;
 			if (t == d || ++steps > 64)
 				return jf_err_set(l->err, JF_ECONFIG,
-						  "%s:%d:%d: %s: ref cycle: '%s' leads back to "
-						  "itself; point the ref at a real driver",
-						  l->doc.name, d->line, d->col, d->path, d->ref);
+				                  "%s:%d:%d: %s: ref cycle: '%s' leads back to "
+				                  "itself; point the ref at a real driver",
+				                  l->doc.name, d->line, d->col, d->path, d->ref);
 		}
 		if (t != d && contains(t, d))
 			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s: ref cycle: '%s' is a parent of "
-					  "this entry",
-					  l->doc.name, d->line, d->col, d->path, d->ref);
+			                  "%s:%d:%d: %s: ref cycle: '%s' is a parent of "
+			                  "this entry",
+			                  l->doc.name, d->line, d->col, d->path, d->ref);
 	}
 	for (size_t i = 0; i < d->nchildren; i++)
 		if ((error = check_cycles(l, d->children[i])) < 0)
@@ -119,9 +115,9 @@ static int check_cycles(loader *l, jf_driver *d)
 }
 
 static int add_auto_child(loader *l, jf_driver *f, const char *name, const char *type,
-			  const char *dir_key)
+                          const char *dir_key)
 {
-	const jf_driver_spec *spec = jf_driver_spec_find(type);
+	const jf_driver_spec *spec = jf_config__driver_spec_find(type);
 	jf_driver **c, *d;
 	jf_param *p;
 	size_t len;
@@ -143,11 +139,12 @@ static int add_auto_child(loader *l, jf_driver *f, const char *name, const char 
 	d->auto_created = true;
 	d->line = f->line;
 	d->col = f->col;
-	if (!(p = jf_exporter__param_add(d, "root_dir")) || !(p->str = strdup(jf_driver_str(f, dir_key))))
+	if (!(p = jf_config__exporter_param_add(d, "root_dir")) ||
+	    !(p->str = strdup(jf_driver_str(f, dir_key))))
 		return nomem(l);
 	p->type = JF_PARAM_STR;
 	p->defaulted = true;
-	return jf_exporter__apply_defaults(l, d, spec, NULL);
+	return jf_config__exporter_apply_defaults(l, d, spec, NULL);
 }
 
 static int check_flasher(loader *l, jf_driver *f)
@@ -155,19 +152,21 @@ static int check_flasher(loader *l, jf_driver *f)
 	static const struct {
 		const char *name;
 		jf_driver_role role;
-	} needs[] = {{"serial", JF_ROLE_SERIAL}, {"power", JF_ROLE_POWER},
-		     {"tftp", JF_ROLE_TFTP},     {"http", JF_ROLE_HTTP}};
+	} needs[] = {{"serial", JF_ROLE_SERIAL},
+	             {"power", JF_ROLE_POWER},
+	             {"tftp", JF_ROLE_TFTP},
+	             {"http", JF_ROLE_HTTP}};
 	int error;
 
 	jf_driver *uboot = jf_driver_child(f, "uboot");
 
 	if (uboot && uboot->kind != JF_DRIVER_UBOOT)
 		return jf_err_set(l->err, JF_ECONFIG,
-				  "%s:%d:%d: %s.uboot is '%s'; a flasher's uboot must be a %s: %s",
-				  l->doc.name, uboot->line, uboot->col, f->path,
-				  uboot->type ? uboot->type : jf_driver_kind_name(uboot->kind),
-				  jf_driver_role_name(JF_ROLE_UBOOT),
-				  jf_driver_role_types(JF_ROLE_UBOOT));
+		                  "%s:%d:%d: %s.uboot is '%s'; a flasher's uboot must be a %s: %s",
+		                  l->doc.name, uboot->line, uboot->col, f->path,
+		                  uboot->type ? uboot->type : jf_driver_kind_name(uboot->kind),
+		                  jf_driver_role_name(JF_ROLE_UBOOT),
+		                  jf_driver_role_types(JF_ROLE_UBOOT));
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
 		jf_driver *c = jf_driver_child(f, needs[i].name);
 		jf_driver_role role;
@@ -188,24 +187,25 @@ static int check_flasher(loader *l, jf_driver *f)
 		}
 		if (!c)
 			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s needs a '%s' child (a %s); add "
-					  "'children: {%s: {ref: NAME}}' naming an export",
-					  l->doc.name, f->line, f->col, f->path, needs[i].name,
-					  jf_driver_role_name(needs[i].role), needs[i].name);
+			                  "%s:%d:%d: %s needs a '%s' child (a %s); add "
+			                  "'children: {%s: {ref: NAME}}' naming an export",
+			                  l->doc.name, f->line, f->col, f->path, needs[i].name,
+			                  jf_driver_role_name(needs[i].role), needs[i].name);
 		role = jf_driver_kind_role(c->kind);
 		if (c->kind == JF_DRIVER_UNDRIVEN)
-			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s.%s is '%s', a type jmpflash does not drive; "
-					  "a flasher's %s must be a %s: %s",
-					  l->doc.name, c->line, c->col, f->path, needs[i].name, c->type,
-					  needs[i].name, jf_driver_role_name(needs[i].role),
-					  jf_driver_role_types(needs[i].role));
+			return jf_err_set(
+			    l->err, JF_ECONFIG,
+			    "%s:%d:%d: %s.%s is '%s', a type jmpflash does not drive; "
+			    "a flasher's %s must be a %s: %s",
+			    l->doc.name, c->line, c->col, f->path, needs[i].name, c->type,
+			    needs[i].name, jf_driver_role_name(needs[i].role),
+			    jf_driver_role_types(needs[i].role));
 		if (role != needs[i].role)
 			return jf_err_set(l->err, JF_ECONFIG,
-					  "%s:%d:%d: %s.%s must be a %s, but '%s' is a %s",
-					  l->doc.name, c->line, c->col, f->path, needs[i].name,
-					  jf_driver_role_name(needs[i].role), c->path,
-					  jf_driver_kind_name(c->kind));
+			                  "%s:%d:%d: %s.%s must be a %s, but '%s' is a %s",
+			                  l->doc.name, c->line, c->col, f->path, needs[i].name,
+			                  jf_driver_role_name(needs[i].role), c->path,
+			                  jf_driver_kind_name(c->kind));
 	}
 	return 0;
 }
@@ -219,12 +219,13 @@ static int check_flashers(loader *l, jf_driver *d)
 	if (d->kind == JF_DRIVER_FLASHER && (error = check_flasher(l, d)) < 0)
 		return error;
 	for (size_t i = 0; i < d->nchildren; i++)
-		if (!d->children[i]->auto_created && (error = check_flashers(l, d->children[i])) < 0)
+		if (!d->children[i]->auto_created &&
+		    (error = check_flashers(l, d->children[i])) < 0)
 			return error;
 	return 0;
 }
 
-int jf_exporter__check_tree(loader *l)
+int jf_config__exporter_check_tree(loader *l)
 {
 	jf_exporter *e = l->e;
 	int error;

@@ -13,17 +13,17 @@
 
 #define JF_YAML_MAX_SIZE (4u << 20) /* config files are small; refuse a disk image */
 
-int jf_yaml_line(const jf_ynode *n)
+int jf_config__yaml_line(const jf_ynode *n)
 {
 	return n ? (int)n->start_mark.line + 1 : 0;
 }
 
-int jf_yaml_col(const jf_ynode *n)
+int jf_config__yaml_col(const jf_ynode *n)
 {
 	return n ? (int)n->start_mark.column + 1 : 0;
 }
 
-int jf_yaml_error(jf_ydoc *d, jf_err *err, const jf_ynode *at, const char *fmt, ...)
+int jf_config__yaml_error(jf_ydoc *d, jf_err *err, const jf_ynode *at, const char *fmt, ...)
 {
 	char msg[JF_ERR_MSG_MAX];
 	va_list ap;
@@ -32,34 +32,38 @@ int jf_yaml_error(jf_ydoc *d, jf_err *err, const jf_ynode *at, const char *fmt, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (at)
-		return jf_err_set(err, JF_ECONFIG, "%s:%d:%d: %s", d->name, jf_yaml_line(at),
-				  jf_yaml_col(at), msg);
+		return jf_err_set(err, JF_ECONFIG, "%s:%d:%d: %s", d->name,
+		                  jf_config__yaml_line(at), jf_config__yaml_col(at), msg);
 	return jf_err_set(err, JF_ECONFIG, "%s: %s", d->name, msg);
 }
 
-jf_ynode *jf_yaml_node(jf_ydoc *d, int id)
+jf_ynode *jf_config__yaml_node(jf_ydoc *d, int id)
 {
 	return yaml_document_get_node(&d->doc, id);
 }
 
-jf_ynode *jf_yaml_root(jf_ydoc *d)
+jf_ynode *jf_config__yaml_root(jf_ydoc *d)
 {
 	return yaml_document_get_root_node(&d->doc);
 }
 
-const char *jf_yaml_kind_name(const jf_ynode *n)
+const char *jf_config__yaml_kind_name(const jf_ynode *n)
 {
 	if (!n)
 		return "nothing";
 	switch (n->type) {
-	case YAML_MAPPING_NODE: return "a mapping";
-	case YAML_SEQUENCE_NODE: return "a list";
-	case YAML_SCALAR_NODE: return jf_yaml_is_null(n) ? "null" : "a scalar";
-	default: return "nothing";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_SCALAR_NODE:
+		return jf_config__yaml_is_null(n) ? "null" : "a scalar";
+	default:
+		return "nothing";
 	}
 }
 
-bool jf_yaml_is_null(const jf_ynode *n)
+bool jf_config__yaml_is_null(const jf_ynode *n)
 {
 	const char *v = NULL;
 
@@ -72,60 +76,61 @@ bool jf_yaml_is_null(const jf_ynode *n)
 	       !strcmp(v, "NULL");
 }
 
-jf_ynode *jf_yaml_get(jf_ydoc *d, jf_ynode *map, const char *key)
+jf_ynode *jf_config__yaml_get(jf_ydoc *d, jf_ynode *map, const char *key)
 {
 	if (!map || map->type != YAML_MAPPING_NODE)
 		return NULL;
-	jf_yaml_foreach_pair(d, map, p)
-	{
-		jf_ynode *k = jf_yaml_node(d, p->key);
+	jf_config__yaml_foreach_pair (d, map, p) {
+		jf_ynode *k = jf_config__yaml_node(d, p->key);
 
 		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
-			return jf_yaml_node(d, p->value);
+			return jf_config__yaml_node(d, p->value);
 	}
 	return NULL;
 }
 
-int jf_yaml_scalar(jf_ydoc *d, jf_ynode *n, const char *what, const char **out, jf_err *err)
+int jf_config__yaml_scalar(jf_ydoc *d, jf_ynode *n, const char *what, const char **out, jf_err *err)
 {
 	if (!n || n->type != YAML_SCALAR_NODE)
-		return jf_yaml_error(d, err, n, "'%s' must be a single value, not %s", what,
-				     jf_yaml_kind_name(n));
+		return jf_config__yaml_error(d, err, n, "'%s' must be a single value, not %s", what,
+		                             jf_config__yaml_kind_name(n));
 	*out = (const char *)n->data.scalar.value;
 	return 0;
 }
 
-int jf_yaml_want_map(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err)
+int jf_config__yaml_want_map(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err)
 {
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return jf_yaml_error(d, err, n, "'%s' must be a mapping (key: value lines), not %s",
-				     what, jf_yaml_kind_name(n));
+		return jf_config__yaml_error(d, err, n,
+		                             "'%s' must be a mapping (key: value lines), not %s",
+		                             what, jf_config__yaml_kind_name(n));
 	return 0;
 }
 
-int jf_yaml_want_seq(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err)
+int jf_config__yaml_want_seq(jf_ydoc *d, jf_ynode *n, const char *what, jf_err *err)
 {
 	if (!n || n->type != YAML_SEQUENCE_NODE)
-		return jf_yaml_error(d, err, n, "'%s' must be a list ('- item' lines), not %s",
-				     what, jf_yaml_kind_name(n));
+		return jf_config__yaml_error(d, err, n,
+		                             "'%s' must be a list ('- item' lines), not %s", what,
+		                             jf_config__yaml_kind_name(n));
 	return 0;
 }
 
-int jf_yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what, bool required,
-		char **out, jf_err *err)
+int jf_config__yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what,
+                        bool required, char **out, jf_err *err)
 {
-	jf_ynode *n = jf_yaml_get(d, parent, key);
+	jf_ynode *n = jf_config__yaml_get(d, parent, key);
 	const char *v = NULL;
 	char *copy;
 	int error;
 
-	if (!n || jf_yaml_is_null(n)) {
+	if (!n || jf_config__yaml_is_null(n)) {
 		if (required)
-			return jf_yaml_error(d, err, n ? n : parent, "'%s' is required; add it",
-					     what);
+			return jf_config__yaml_error(d, err, n ? n : parent,
+			                             "'%s' is required; add it", what);
 		return 0;
 	}
-	if ((error = jf_yaml_scalar(d, n, what, &v, err)) < 0)
+	if ((error = jf_config__yaml_scalar(d, n, what, &v, err)) < 0)
 		return error;
 	if (!(copy = strdup(v)))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
@@ -134,22 +139,22 @@ int jf_yaml_str(jf_ydoc *d, jf_ynode *parent, const char *key, const char *what,
 	return 0;
 }
 
-int jf_yaml_check_header(jf_ydoc *d, const char *kind, const char *what, jf_err *err)
+int jf_config__yaml_check_header(jf_ydoc *d, const char *kind, const char *what, jf_err *err)
 {
 	static const char api[] = "jumpstarter.dev/v1alpha1";
-	jf_ynode *root = jf_yaml_root(d), *n;
+	jf_ynode *root = jf_config__yaml_root(d), *n;
 	const char *v = NULL, *hint = "";
 	int error;
 
-	if ((n = jf_yaml_get(d, root, "apiVersion")) && !jf_yaml_is_null(n)) {
-		if ((error = jf_yaml_scalar(d, n, "apiVersion", &v, err)) < 0)
+	if ((n = jf_config__yaml_get(d, root, "apiVersion")) && !jf_config__yaml_is_null(n)) {
+		if ((error = jf_config__yaml_scalar(d, n, "apiVersion", &v, err)) < 0)
 			return error;
 		if (strcmp(v, api))
-			return jf_yaml_error(d, err, n, "apiVersion '%s' is not supported; use %s",
-					     v, api);
+			return jf_config__yaml_error(
+			    d, err, n, "apiVersion '%s' is not supported; use %s", v, api);
 	}
-	if ((n = jf_yaml_get(d, root, "kind")) && !jf_yaml_is_null(n)) {
-		if ((error = jf_yaml_scalar(d, n, "kind", &v, err)) < 0)
+	if ((n = jf_config__yaml_get(d, root, "kind")) && !jf_config__yaml_is_null(n)) {
+		if ((error = jf_config__yaml_scalar(d, n, "kind", &v, err)) < 0)
 			return error;
 		if (!strcmp(v, kind))
 			return 0;
@@ -157,13 +162,13 @@ int jf_yaml_check_header(jf_ydoc *d, const char *kind, const char *what, jf_err 
 			hint = " (this is a bundle manifest: use 'jmpflash bundle inspect')";
 		else if (!strcmp(v, "ExporterConfig"))
 			hint = " (this is an exporter config: use 'jmpflash config check')";
-		return jf_yaml_error(d, err, n, "kind is '%s', but %s has kind: %s%s", v, what, kind,
-				     hint);
+		return jf_config__yaml_error(d, err, n, "kind is '%s', but %s has kind: %s%s", v,
+		                             what, kind, hint);
 	}
 	return 0;
 }
 
-int jf_yaml_parse_u64(const char *s, uint64_t *out)
+int jf_config__yaml_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 	int base = 10;
@@ -181,18 +186,18 @@ int jf_yaml_parse_u64(const char *s, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
-int jf_yaml_parse_int(const char *s, int64_t *out)
+int jf_config__yaml_parse_int(const char *s, int64_t *out)
 {
 	uint64_t v;
 	int neg = s && *s == '-';
 
-	if (jf_yaml_parse_u64(neg ? s + 1 : s, &v) < 0 || v > (uint64_t)INT64_MAX)
+	if (jf_config__yaml_parse_u64(neg ? s + 1 : s, &v) < 0 || v > (uint64_t)INT64_MAX)
 		return -1;
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 
-int jf_yaml_parse_bool(const char *s, bool *out)
+int jf_config__yaml_parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = {"true", "yes", "on", "y"};
 	static const char *const no[] = {"false", "no", "off", "n"};
@@ -206,7 +211,7 @@ int jf_yaml_parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-int jf_yaml_parse_double(const char *s, double *out)
+int jf_config__yaml_parse_double(const char *s, double *out)
 {
 	char *end;
 
@@ -223,23 +228,24 @@ static int check_duplicates(jf_ydoc *d, jf_err *err)
 	for (yaml_node_t *n = d->doc.nodes.start; n < d->doc.nodes.top; n++) {
 		if (n->type != YAML_MAPPING_NODE)
 			continue;
-		for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
-		     a++) {
-			jf_ynode *ka = jf_yaml_node(d, a->key);
+		for (yaml_node_pair_t *a = n->data.mapping.pairs.start;
+		     a < n->data.mapping.pairs.top; a++) {
+			jf_ynode *ka = jf_config__yaml_node(d, a->key);
 
 			if (!ka || ka->type != YAML_SCALAR_NODE)
 				continue;
 			for (yaml_node_pair_t *b = n->data.mapping.pairs.start; b < a; b++) {
-				jf_ynode *kb = jf_yaml_node(d, b->key);
+				jf_ynode *kb = jf_config__yaml_node(d, b->key);
 
 				if (kb && kb->type == YAML_SCALAR_NODE &&
 				    !strcmp((char *)ka->data.scalar.value,
-					    (char *)kb->data.scalar.value))
-					return jf_yaml_error(d, err, ka,
-							     "duplicate key '%s' (first at line %d); "
-							     "keep only one",
-							     (char *)ka->data.scalar.value,
-							     jf_yaml_line(kb));
+				            (char *)kb->data.scalar.value))
+					return jf_config__yaml_error(
+					    d, err, ka,
+					    "duplicate key '%s' (first at line %d); "
+					    "keep only one",
+					    (char *)ka->data.scalar.value,
+					    jf_config__yaml_line(kb));
 			}
 		}
 	}
@@ -256,20 +262,20 @@ static int parser_error(jf_ydoc *d, yaml_parser_t *p, const char *text, size_t l
 		return jf_err_set(err, JF_ENOMEM, "%s: out of memory", d->name);
 	if (at < len && text[at] == '\t')
 		return jf_err_set(err, JF_ECONFIG,
-				  "%s:%zu:%zu: tab character; YAML indents with spaces only, "
-				  "replace the tab with spaces",
-				  d->name, m.line + 1, m.column + 1);
+		                  "%s:%zu:%zu: tab character; YAML indents with spaces only, "
+		                  "replace the tab with spaces",
+		                  d->name, m.line + 1, m.column + 1);
 	if (p->error == YAML_READER_ERROR)
-		return jf_err_set(err, JF_ECONFIG,
-				  "%s: byte %zu: %s; this does not look like a YAML text file",
-				  d->name, p->problem_offset, p->problem ? p->problem : "bad input");
-	return jf_err_set(err, JF_ECONFIG, "%s:%zu:%zu: invalid YAML: %s%s%s", d->name,
-			  m.line + 1, m.column + 1, p->problem ? p->problem : "syntax error",
-			  p->context ? " " : "", p->context ? p->context : "");
+		return jf_err_set(
+		    err, JF_ECONFIG, "%s: byte %zu: %s; this does not look like a YAML text file",
+		    d->name, p->problem_offset, p->problem ? p->problem : "bad input");
+	return jf_err_set(err, JF_ECONFIG, "%s:%zu:%zu: invalid YAML: %s%s%s", d->name, m.line + 1,
+	                  m.column + 1, p->problem ? p->problem : "syntax error",
+	                  p->context ? " " : "", p->context ? p->context : "");
 }
 
-int jf_yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t len,
-			jf_err *err)
+int jf_config__yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t len,
+                                jf_err *err)
 {
 	yaml_parser_t parser;
 	const char *nul;
@@ -279,9 +285,10 @@ int jf_yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t l
 	if (!(d->name = strdup(name ? name : "<string>")))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	if ((nul = memchr(text, '\0', len)))
-		return jf_err_set(err, JF_ECONFIG,
-				  "%s: byte %zu is a NUL byte; this is binary data, not a YAML file",
-				  d->name, (size_t)(nul - text));
+		return jf_err_set(
+		    err, JF_ECONFIG,
+		    "%s: byte %zu is a NUL byte; this is binary data, not a YAML file", d->name,
+		    (size_t)(nul - text));
 	if (!yaml_parser_initialize(&parser))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -292,19 +299,20 @@ int jf_yaml_load_string(jf_ydoc *d, const char *name, const char *text, size_t l
 	}
 	yaml_parser_delete(&parser);
 	d->loaded = true;
-	if (!jf_yaml_root(d))
+	if (!jf_config__yaml_root(d))
 		return jf_err_set(err, JF_ECONFIG, "%s: the file is empty; it needs YAML content",
-				  d->name);
+		                  d->name);
 	if ((error = check_duplicates(d, err)) < 0)
 		return error;
-	if (jf_yaml_root(d)->type != YAML_MAPPING_NODE)
-		return jf_yaml_error(d, err, jf_yaml_root(d),
-				     "the top level must be a mapping (key: value lines), not %s",
-				     jf_yaml_kind_name(jf_yaml_root(d)));
+	if (jf_config__yaml_root(d)->type != YAML_MAPPING_NODE)
+		return jf_config__yaml_error(
+		    d, err, jf_config__yaml_root(d),
+		    "the top level must be a mapping (key: value lines), not %s",
+		    jf_config__yaml_kind_name(jf_config__yaml_root(d)));
 	return 0;
 }
 
-int jf_yaml_load_file(jf_ydoc *d, const char *path, jf_err *err)
+int jf_config__yaml_load_file(jf_ydoc *d, const char *path, jf_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
@@ -314,18 +322,19 @@ int jf_yaml_load_file(jf_ydoc *d, const char *path, jf_err *err)
 	memset(d, 0, sizeof(*d));
 	if (!f)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot open '%s'", path);
+		                  "cannot open '%s'", path);
 	do {
 		if (len == cap) {
 			char *p;
 
 			cap = cap ? cap * 2 : 8192;
 			if (cap > JF_YAML_MAX_SIZE + 1 || !(p = realloc(text, cap))) {
-				error = cap > JF_YAML_MAX_SIZE + 1
-						? jf_err_set(err, JF_ECONFIG,
-							     "%s: larger than %u MiB; not a config file",
-							     path, JF_YAML_MAX_SIZE >> 20)
-						: jf_err_set(err, JF_ENOMEM, "out of memory");
+				error =
+				    cap > JF_YAML_MAX_SIZE + 1
+				        ? jf_err_set(err, JF_ECONFIG,
+				                     "%s: larger than %u MiB; not a config file",
+				                     path, JF_YAML_MAX_SIZE >> 20)
+				        : jf_err_set(err, JF_ENOMEM, "out of memory");
 				goto done;
 			}
 			text = p;
@@ -337,7 +346,7 @@ int jf_yaml_load_file(jf_ydoc *d, const char *path, jf_err *err)
 		error = jf_err_sys(err, JF_EIO, errno, "cannot read '%s'", path);
 		goto done;
 	}
-	error = jf_yaml_load_string(d, path, text ? text : "", len, err);
+	error = jf_config__yaml_load_string(d, path, text ? text : "", len, err);
 done:
 	fclose(f);
 	free(text);
@@ -346,8 +355,8 @@ done:
 
 static bool secret_key(const char *k)
 {
-	static const char *const words[] = {"password", "passwd", "token", "secret", "key",
-					    "community", "credential"};
+	static const char *const words[] = {"password", "passwd",    "token",     "secret",
+	                                    "key",      "community", "credential"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcasestr(k, words[i]))
@@ -358,8 +367,8 @@ static bool secret_key(const char *k)
 /* A plain scalar when that reads back the same, else double-quoted. */
 static void flow_scalar(jf_buf *b, const char *v)
 {
-	bool plain = *v && !strpbrk(v, ",:{}[]#&*!|>'\"%@`\n\r\t") && v[0] != '-' &&
-		     v[0] != '?' && v[0] != ' ' && v[strlen(v) - 1] != ' ';
+	bool plain = *v && !strpbrk(v, ",:{}[]#&*!|>'\"%@`\n\r\t") && v[0] != '-' && v[0] != '?' &&
+	             v[0] != ' ' && v[strlen(v) - 1] != ' ';
 
 	if (plain) {
 		jf_buf_puts(b, v);
@@ -394,28 +403,26 @@ static void flow_node(jf_ydoc *d, jf_buf *b, jf_ynode *n, bool hide, int depth)
 		return;
 	case YAML_SEQUENCE_NODE:
 		jf_buf_puts(b, "[");
-		jf_yaml_foreach_item(d, n, it)
-		{
+		jf_config__yaml_foreach_item (d, n, it) {
 			jf_buf_puts(b, first ? "" : ", ");
-			flow_node(d, b, jf_yaml_node(d, *it), hide, depth + 1);
+			flow_node(d, b, jf_config__yaml_node(d, *it), hide, depth + 1);
 			first = false;
 		}
 		jf_buf_puts(b, "]");
 		return;
 	case YAML_MAPPING_NODE:
 		jf_buf_puts(b, "{");
-		jf_yaml_foreach_pair(d, n, pair)
-		{
-			jf_ynode *k = jf_yaml_node(d, pair->key);
+		jf_config__yaml_foreach_pair (d, n, pair) {
+			jf_ynode *k = jf_config__yaml_node(d, pair->key);
 			const char *key = k && k->type == YAML_SCALAR_NODE
-						  ? (const char *)k->data.scalar.value
-						  : "?";
+			                      ? (const char *)k->data.scalar.value
+			                      : "?";
 
 			jf_buf_puts(b, first ? "" : ", ");
 			flow_scalar(b, key);
 			jf_buf_puts(b, ": ");
-			flow_node(d, b, jf_yaml_node(d, pair->value), hide || secret_key(key),
-				  depth + 1);
+			flow_node(d, b, jf_config__yaml_node(d, pair->value),
+			          hide || secret_key(key), depth + 1);
 			first = false;
 		}
 		jf_buf_puts(b, "}");
@@ -425,7 +432,7 @@ static void flow_node(jf_ydoc *d, jf_buf *b, jf_ynode *n, bool hide, int depth)
 	}
 }
 
-int jf_yaml_flow(jf_ydoc *d, jf_ynode *n, char **out)
+int jf_config__yaml_flow(jf_ydoc *d, jf_ynode *n, char **out)
 {
 	jf_buf b = JF_BUF_INIT;
 
@@ -439,7 +446,7 @@ int jf_yaml_flow(jf_ydoc *d, jf_ynode *n, char **out)
 	return *out ? 0 : JF_ENOMEM;
 }
 
-void jf_yaml_dispose(jf_ydoc *d)
+void jf_config__yaml_dispose(jf_ydoc *d)
 {
 	if (d->loaded)
 		yaml_document_delete(&d->doc);

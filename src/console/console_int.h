@@ -64,15 +64,15 @@ int jf_console__set_baud_other(int fd, unsigned baud);
 int jf_console__get_baud(int fd, unsigned *baud);
 
 /* telnet.c */
-void jf_telnet__init(jf_telnet *t);
+void jf_console__telnet_init(jf_telnet *t);
 /* Decode @n bytes in place; returns payload length. Replies to send (option
  * refusals) are appended to @reply. */
-size_t jf_telnet__decode(jf_telnet *t, unsigned char *data, size_t n, jf_buf *reply);
+size_t jf_console__telnet_decode(jf_telnet *t, unsigned char *data, size_t n, jf_buf *reply);
 /* Append @data to @out with IAC doubled. */
-int jf_telnet__escape(jf_buf *out, const void *data, size_t n);
+int jf_console__telnet_escape(jf_buf *out, const void *data, size_t n);
 /* Our opening offer and the COM-PORT settings for @baud. */
-int jf_telnet__offer(jf_telnet *t, jf_buf *out);
-int jf_telnet__com_port_settings(jf_buf *out, unsigned baud, bool rtscts);
+int jf_console__telnet_offer(jf_telnet *t, jf_buf *out);
+int jf_console__telnet_com_port_settings(jf_buf *out, unsigned baud, bool rtscts);
 
 /* transcript.c */
 int jf_console__transcript_open(jf_console *c, jf_err *err);

@@ -213,8 +213,8 @@ static int rfc2217_negotiate(jf_console *c, jf_err *err)
 	bool settings_sent = false;
 	int error;
 
-	jf_telnet__init(&c->tn);
-	if ((error = jf_telnet__offer(&c->tn, &out)) < 0)
+	jf_console__telnet_init(&c->tn);
+	if ((error = jf_console__telnet_offer(&c->tn, &out)) < 0)
 		goto done;
 	while (!c->tn.baud_acked) {
 		long n;
@@ -238,8 +238,8 @@ static int rfc2217_negotiate(jf_console *c, jf_err *err)
 			goto done;
 		}
 		if (c->tn.com_port > 0 && !settings_sent) {
-			if ((error = jf_telnet__com_port_settings(&out, c->baudrate, c->rtscts)) <
-			    0)
+			if ((error = jf_console__telnet_com_port_settings(&out, c->baudrate,
+			                                                  c->rtscts)) < 0)
 				goto done;
 			settings_sent = true;
 			continue;
@@ -383,7 +383,7 @@ long jf_console__ep_read(jf_console *c, void *buf, size_t cap, jf_deadline d, jf
 		if (n > 0 && c->kind == JF_EP_RFC2217) {
 			jf_buf reply = JF_BUF_INIT;
 
-			n = (ssize_t)jf_telnet__decode(&c->tn, buf, (size_t)n, &reply);
+			n = (ssize_t)jf_console__telnet_decode(&c->tn, buf, (size_t)n, &reply);
 			if (reply.len && write(c->fd, reply.ptr, reply.len) < 0) {
 				/* a refusal that cannot be sent: the read side will see why */
 			}
@@ -426,7 +426,7 @@ int jf_console__ep_write(jf_console *c, const void *data, size_t len, jf_deadlin
 	int error = 0;
 
 	if (c->kind == JF_EP_RFC2217 && len) {
-		if ((error = jf_telnet__escape(&enc, data, len)) < 0)
+		if ((error = jf_console__telnet_escape(&enc, data, len)) < 0)
 			goto done;
 		p = enc.ptr;
 		len = enc.len;

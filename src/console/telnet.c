@@ -37,7 +37,7 @@ static void bit_set(unsigned char *set, unsigned char opt)
 	set[opt / 8] |= (unsigned char)(1u << (opt % 8));
 }
 
-void jf_telnet__init(jf_telnet *t)
+void jf_console__telnet_init(jf_telnet *t)
 {
 	memset(t, 0, sizeof(*t));
 }
@@ -49,7 +49,7 @@ static void put3(jf_buf *out, unsigned char a, unsigned char b, unsigned char c)
 	jf_buf_put(out, m, 3);
 }
 
-int jf_telnet__offer(jf_telnet *t, jf_buf *out)
+int jf_console__telnet_offer(jf_telnet *t, jf_buf *out)
 {
 	static const unsigned char wills[] = {OPT_BINARY, OPT_SGA, OPT_COM_PORT};
 	static const unsigned char dos[] = {OPT_BINARY, OPT_SGA};
@@ -71,7 +71,8 @@ static int subneg(jf_buf *out, unsigned char cmd, const unsigned char *val, size
 	int error;
 
 	put3(out, IAC, SB, OPT_COM_PORT);
-	if ((error = jf_buf_put(out, &cmd, 1)) < 0 || (error = jf_telnet__escape(out, val, n)) < 0)
+	if ((error = jf_buf_put(out, &cmd, 1)) < 0 ||
+	    (error = jf_console__telnet_escape(out, val, n)) < 0)
 		return error;
 	{
 		unsigned char end[2] = {IAC, SE};
@@ -80,7 +81,7 @@ static int subneg(jf_buf *out, unsigned char cmd, const unsigned char *val, size
 	}
 }
 
-int jf_telnet__com_port_settings(jf_buf *out, unsigned baud, bool rtscts)
+int jf_console__telnet_com_port_settings(jf_buf *out, unsigned baud, bool rtscts)
 {
 	unsigned char b[4] = {(unsigned char)(baud >> 24), (unsigned char)(baud >> 16),
 	                      (unsigned char)(baud >> 8), (unsigned char)baud};
@@ -95,7 +96,7 @@ int jf_telnet__com_port_settings(jf_buf *out, unsigned baud, bool rtscts)
 	return subneg(out, CP_SET_CONTROL, &control, 1);
 }
 
-int jf_telnet__escape(jf_buf *out, const void *data, size_t n)
+int jf_console__telnet_escape(jf_buf *out, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	size_t start = 0;
@@ -159,7 +160,7 @@ static void negotiate(jf_telnet *t, unsigned char cmd, unsigned char opt, jf_buf
 	}
 }
 
-size_t jf_telnet__decode(jf_telnet *t, unsigned char *data, size_t n, jf_buf *reply)
+size_t jf_console__telnet_decode(jf_telnet *t, unsigned char *data, size_t n, jf_buf *reply)
 {
 	size_t o = 0;
 

@@ -109,3 +109,11 @@ void jf_buf_free(jf_buf *b)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }
+
+void jf_names_add(char *list, size_t size, const char *item)
+{
+	size_t len = strnlen(list, size);
+
+	if (len + 1 < size)
+		snprintf(list + len, size - len, "%s%s", len ? ", " : "", item);
+}

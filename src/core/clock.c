@@ -27,6 +27,11 @@ uint64_t jf_clock_wall_ms(void)
 	return ts_us(CLOCK_REALTIME) / 1000u;
 }
 
+jf_deadline jf_deadline_in_s(unsigned s)
+{
+	return jf_deadline_in((uint64_t)s * 1000u);
+}
+
 jf_deadline jf_deadline_in(uint64_t ms)
 {
 	uint64_t now = jf_clock_mono_ms();
@@ -76,8 +81,8 @@ void jf_format_duration(char *buf, unsigned long size, uint64_t secs)
 {
 	if (secs >= 3600)
 		snprintf(buf, size, "%llu:%02llu:%02llu", (unsigned long long)(secs / 3600),
-			 (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
+		         (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
 	else
 		snprintf(buf, size, "%llu:%02llu", (unsigned long long)(secs / 60),
-			 (unsigned long long)(secs % 60));
+		         (unsigned long long)(secs % 60));
 }

@@ -74,20 +74,34 @@ void jf_err_clear(jf_err *err)
 const char *jf_strerror(int code)
 {
 	switch (code) {
-	case JF_OK: return "success";
-	case JF_EINVAL: return "invalid argument or input";
-	case JF_ENOMEM: return "out of memory";
-	case JF_EIO: return "input/output error";
-	case JF_ENOTFOUND: return "not found";
-	case JF_ECONFIG: return "invalid configuration";
-	case JF_ETIMEOUT: return "timed out";
-	case JF_EPROTO: return "protocol error";
-	case JF_EPERM: return "not permitted";
-	case JF_EINTEGRITY: return "integrity check failed";
-	case JF_EUNREACHABLE: return "unreachable";
-	case JF_ECANCELED: return "canceled";
-	case JF_ENOTIMPL: return "not implemented yet";
-	case JF_EEXISTS: return "already exists";
+	case JF_OK:
+		return "success";
+	case JF_EINVAL:
+		return "invalid argument or input";
+	case JF_ENOMEM:
+		return "out of memory";
+	case JF_EIO:
+		return "input/output error";
+	case JF_ENOTFOUND:
+		return "not found";
+	case JF_ECONFIG:
+		return "invalid configuration";
+	case JF_ETIMEOUT:
+		return "timed out";
+	case JF_EPROTO:
+		return "protocol error";
+	case JF_EPERM:
+		return "not permitted";
+	case JF_EINTEGRITY:
+		return "integrity check failed";
+	case JF_EUNREACHABLE:
+		return "unreachable";
+	case JF_ECANCELED:
+		return "canceled";
+	case JF_ENOTIMPL:
+		return "not implemented yet";
+	case JF_EEXISTS:
+		return "already exists";
 	}
 	return "unknown error";
 }

@@ -57,9 +57,9 @@ static int lock_path(char *out, size_t size, const char *dir, const char *key, j
 		return jf_err_set(err, JF_ENOMEM, "cannot hash the lock name");
 	for (const char *p = key; *p && n < sizeof(clean) - 1; p++)
 		clean[n++] = (strchr("._-", *p) || (*p >= '0' && *p <= '9') ||
-			      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
-				     ? *p
-				     : '_';
+		              ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+		                 ? *p
+		                 : '_';
 	clean[n] = '\0';
 	if (snprintf(out, size, "%s/%s-%.12s.lock", dir, clean, hex) >= (int)size)
 		return jf_err_set(err, JF_EINVAL, "lock directory path too long: %s", dir);
@@ -115,20 +115,20 @@ static int wait_turn(int fd, const jf_lock_opts *o, const char *what, jf_err *er
 		if (jf_deadline_expired(d) || o->wait_ms == 0) {
 			holder(fd, who, sizeof(who));
 			if (o->wait_ms == 0)
-				return jf_err_set(err, JF_EEXISTS, "%s is in use by %s", what,
-						  who);
+				return jf_err_set(err, JF_EEXISTS, "%s is in use by %s", what, who);
 			return jf_err_set(err, JF_ETIMEOUT,
-					  "%s is still in use by %s after waiting %d s", what, who,
-					  o->wait_ms / 1000);
+			                  "%s is still in use by %s after waiting %d s", what, who,
+			                  o->wait_ms / 1000);
 		}
 		if (poll(&p, o->cancel_fd >= 0 ? 1 : 0,
-			 jf_deadline_left_ms(d) < RETRY_MS ? (int)jf_deadline_left_ms(d) : RETRY_MS) > 0)
+		         jf_deadline_left_ms(d) < RETRY_MS ? (int)jf_deadline_left_ms(d)
+		                                           : RETRY_MS) > 0)
 			return jf_err_set(err, JF_ECANCELED, "canceled while waiting for %s", what);
 	}
 }
 
 int jf_lock_acquire(jf_lock **out, const char *key, const char *what, const jf_lock_opts *opts,
-		    jf_err *err)
+                    jf_err *err)
 {
 	jf_lock_opts o = opts ? *opts : (jf_lock_opts)JF_LOCK_OPTS_INIT;
 	char dir[256], path[512];
@@ -147,9 +147,9 @@ int jf_lock_acquire(jf_lock **out, const char *key, const char *what, const jf_l
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return jf_err_sys(err, JF_EIO, errno,
-				  "cannot open lock file %s for %s (set JMPFLASH_LOCK_DIR to a "
-				  "writable directory)",
-				  path, what);
+		                  "cannot open lock file %s for %s (set JMPFLASH_LOCK_DIR to a "
+		                  "writable directory)",
+		                  path, what);
 	if ((error = wait_turn(fd, &o, what, err)) < 0) {
 		close(fd);
 		return error;

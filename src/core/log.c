@@ -58,7 +58,7 @@ int jf_log_secret(jf_log *log, const char *secret)
 }
 
 void jf_log_vprintf(jf_log *log, jf_log_level level, const char *component, const char *fmt,
-		    va_list ap)
+                    va_list ap)
 {
 	jf_buf clean = JF_BUF_INIT;
 	jf_log_line line;
@@ -103,5 +103,5 @@ void jf_log_format(char *buf, size_t size, const jf_log_line *line)
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, size, "%s.%03uZ %-5s %s: %s", stamp, (unsigned)(line->unix_ms % 1000),
-		 jf_log_level_name(line->level), line->component, line->message);
+	         jf_log_level_name(line->level), line->component, line->message);
 }

@@ -46,7 +46,8 @@ int jf_proc_spawn(jf_proc *p, const char *const argv[], const jf_proc_opts *opts
 	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
 	for (int i = 0; i < 3; i++)
 		if ((pipes & flags[i]) && pipe2(fds[i], O_CLOEXEC) < 0) {
-			error = jf_err_sys(err, JF_EIO, errno, "cannot create a pipe for '%s'", argv[0]);
+			error = jf_err_sys(err, JF_EIO, errno, "cannot create a pipe for '%s'",
+			                   argv[0]);
 			goto done;
 		}
 
@@ -74,15 +75,15 @@ int jf_proc_spawn(jf_proc *p, const char *const argv[], const jf_proc_opts *opts
 	}
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETSIGMASK);
+	                                    POSIX_SPAWN_SETSIGMASK);
 	rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, (char *const *)argv,
-			  opts && opts->envp ? opts->envp : environ);
+	                  opts && opts->envp ? opts->envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
 		p->pid = -1;
-		error = jf_err_sys(err, rc == ENOENT ? JF_ENOTFOUND : JF_EIO, rc,
-				   "cannot run '%s'", argv[0]);
+		error = jf_err_sys(err, rc == ENOENT ? JF_ENOTFOUND : JF_EIO, rc, "cannot run '%s'",
+		                   argv[0]);
 		goto done;
 	}
 	p->pidfd = pidfd_open_(p->pid);
@@ -127,7 +128,8 @@ int jf_proc_wait(jf_proc *p, jf_deadline d, jf_err *err)
 		int ms = jf_deadline_poll_ms(d);
 
 		if (jf_deadline_expired(d))
-			return jf_err_set(err, JF_ETIMEOUT, "process %d still running", (int)p->pid);
+			return jf_err_set(err, JF_ETIMEOUT, "process %d still running",
+			                  (int)p->pid);
 		if (p->pidfd < 0) {
 			/* No pidfd (old kernel): check again in 10 ms. */
 			pfd.fd = -1;
@@ -192,10 +194,10 @@ static int drain(int *fd, jf_buf *b, size_t max)
 }
 
 int jf_proc_run(jf_proc_result *r, const char *const argv[], const char *input,
-		unsigned long timeout_ms, size_t max_output, jf_err *err)
+                unsigned long timeout_ms, size_t max_output, jf_err *err)
 {
 	jf_proc_opts opts = {JF_PROC_PIPE_OUT | JF_PROC_PIPE_ERR | (input ? JF_PROC_PIPE_IN : 0),
-			     NULL, NULL};
+	                     NULL, NULL};
 	jf_deadline d = timeout_ms ? jf_deadline_in(timeout_ms) : jf_deadline_never();
 	size_t in_left = input ? strlen(input) : 0;
 	jf_proc p;
@@ -210,8 +212,8 @@ int jf_proc_run(jf_proc_result *r, const char *const argv[], const char *input,
 			close_fd(&p.in_fd);
 	}
 	while (p.out_fd >= 0 || p.err_fd >= 0 || p.in_fd >= 0) {
-		struct pollfd pfd[3] = {{p.out_fd, POLLIN, 0}, {p.err_fd, POLLIN, 0},
-					{p.in_fd, POLLOUT, 0}};
+		struct pollfd pfd[3] = {
+		    {p.out_fd, POLLIN, 0}, {p.err_fd, POLLIN, 0}, {p.in_fd, POLLOUT, 0}};
 		int n;
 
 		if (jf_deadline_expired(d)) {

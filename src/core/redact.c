@@ -210,7 +210,7 @@ static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len
 			keep = 0;
 			vlen = m;
 		} else if ((keep = match_auth_header(s + i, len - i, &vlen)) ||
-			   (keep = match_url_userinfo(s + i, len - i, &vlen))) {
+		           (keep = match_url_userinfo(s + i, len - i, &vlen))) {
 			;
 		} else {
 			i++;

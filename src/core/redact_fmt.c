@@ -31,10 +31,10 @@ static size_t one(const jf_redact *r, jf_buf *out, const char *fmt, va_list *ap)
 	for (size_t i = 0; i < n; i++)
 		if (fmt[i] == '*' && nstar < 2)
 			star[nstar++] = va_arg(*ap, int);
-#define ARG(T)                                                                          \
-	(nstar == 2   ? jf_buf_printf(&raw, spec, star[0], star[1], va_arg(*ap, T))        \
-	 : nstar == 1 ? jf_buf_printf(&raw, spec, star[0], va_arg(*ap, T))                 \
-		      : jf_buf_printf(&raw, spec, va_arg(*ap, T)))
+#define ARG(T)                                                                                     \
+	(nstar == 2   ? jf_buf_printf(&raw, spec, star[0], star[1], va_arg(*ap, T))                \
+	 : nstar == 1 ? jf_buf_printf(&raw, spec, star[0], va_arg(*ap, T))                         \
+	              : jf_buf_printf(&raw, spec, va_arg(*ap, T)))
 	if (conv == '%')
 		error = jf_buf_puts(&raw, "%");
 	else if (conv == 's')
@@ -58,7 +58,7 @@ static size_t one(const jf_redact *r, jf_buf *out, const char *fmt, va_list *ap)
 #undef ARG
 	if (!error && raw.ptr)
 		error = conv == 's' ? jf_redact_str(r, out, raw.ptr, raw.len)
-				    : jf_buf_put(out, raw.ptr, raw.len);
+		                    : jf_buf_put(out, raw.ptr, raw.len);
 	jf_buf_free(&raw);
 	return error < 0 ? 0 : n + 1;
 }
@@ -88,7 +88,8 @@ int jf_redact_vformat(const jf_redact *r, jf_buf *out, const char *fmt, va_list 
 	/* The patterns (an Authorization header's value, a URL's password) need
 	 * the whole line: "Authorization: Bearer %s" has its label in the format. */
 	if (!error)
-		error = line.ptr ? jf_redact_str(NULL, out, line.ptr, line.len) : jf_buf_puts(out, "");
+		error =
+		    line.ptr ? jf_redact_str(NULL, out, line.ptr, line.len) : jf_buf_puts(out, "");
 	jf_buf_free(&line);
 	return error;
 }

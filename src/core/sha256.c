@@ -78,7 +78,7 @@ int jf_sha256_file(char *hex, const char *path, jf_err *err)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot open '%s'", path);
+		                  "cannot open '%s'", path);
 	if ((error = jf_sha256_init(&h)) < 0) {
 		close(fd);
 		return jf_err_set(err, error, "cannot start sha256");

@@ -11,10 +11,9 @@ static const struct {
 	jf_url_scheme scheme;
 	int port;
 } schemes[] = {
-	{"file", JF_URL_FILE, 0},      {"http", JF_URL_HTTP, 80},
-	{"https", JF_URL_HTTPS, 443},  {"oci", JF_URL_OCI, 0},
-	{"socket", JF_URL_SOCKET, 0},  {"rfc2217", JF_URL_RFC2217, 0},
-	{"tftp", JF_URL_TFTP, 69},
+    {"file", JF_URL_FILE, 0},  {"http", JF_URL_HTTP, 80},    {"https", JF_URL_HTTPS, 443},
+    {"oci", JF_URL_OCI, 0},    {"socket", JF_URL_SOCKET, 0}, {"rfc2217", JF_URL_RFC2217, 0},
+    {"tftp", JF_URL_TFTP, 69},
 };
 
 const char *jf_url_scheme_name(jf_url_scheme s)
@@ -94,7 +93,7 @@ static void describe(char *buf, size_t size, const char *text)
 	at = memchr(sep + 3, '@', (size_t)(end - (sep + 3)));
 	if (at)
 		snprintf(buf, size, "'%.*s://***@%.*s'", (int)(sep - text), text,
-			 (int)(end - at - 1), at + 1);
+		         (int)(end - at - 1), at + 1);
 	else
 		snprintf(buf, size, "'%.*s'", (int)(end - text), text);
 }
@@ -200,8 +199,10 @@ int jf_url_parse(jf_url *u, const char *text, jf_err *err)
 	if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "unknown scheme '%.*s' (use http, https, oci, socket, "
-					     "rfc2217, tftp or file)", (int)(slen > 16 ? 16 : slen), text);
+		snprintf(what, sizeof(what),
+		         "unknown scheme '%.*s' (use http, https, oci, socket, "
+		         "rfc2217, tftp or file)",
+		         (int)(slen > 16 ? 16 : slen), text);
 		return bad(err, text, what);
 	}
 	u->scheme = schemes[i].scheme;
@@ -262,6 +263,6 @@ int jf_url_format(char *buf, size_t size, const jf_url *u)
 	if (u->port && (u->port_given || u->port != jf_url_default_port(u->scheme)))
 		snprintf(port, sizeof(port), ":%d", u->port);
 	return snprintf(buf, size, "%s://%s%s%s%s%s%s%s%s", name, v6 ? "[" : "", u->host,
-			v6 ? "]" : "", port, u->scheme == JF_URL_OCI ? "/" : "", u->path,
-			u->query ? "?" : "", u->query ? u->query : "");
+	                v6 ? "]" : "", port, u->scheme == JF_URL_OCI ? "/" : "", u->path,
+	                u->query ? "?" : "", u->query ? u->query : "");
 }

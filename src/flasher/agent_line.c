@@ -58,11 +58,11 @@ static int field(jf_agent_line *o, const char *k, size_t klen, const char *v, si
 	struct {
 		const char *name;
 		uint64_t *dst;
-	} nums[] = {{"written", &o->written},   {"total", &o->total},
-		    {"downloaded", &o->downloaded}, {"rate", &o->rate},
-		    {"bytes", &o->bytes},       {"zeroed", &o->zeroed},
-		    {"verified", &o->verified}, {"write_ms", &o->write_ms},
-		    {"verify_ms", &o->verify_ms}, {"verify_busy_ms", &o->verify_busy_ms}};
+	} nums[] = {{"written", &o->written},       {"total", &o->total},
+	            {"downloaded", &o->downloaded}, {"rate", &o->rate},
+	            {"bytes", &o->bytes},           {"zeroed", &o->zeroed},
+	            {"verified", &o->verified},     {"write_ms", &o->write_ms},
+	            {"verify_ms", &o->verify_ms},   {"verify_busy_ms", &o->verify_busy_ms}};
 
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		if (key(k, klen, nums[i].name))
@@ -94,7 +94,7 @@ static jf_agent_line_kind none(jf_agent_line *o)
 	return JF_AGENT_LINE_NONE;
 }
 
-jf_agent_line_kind jf_agent_line_parse(jf_agent_line *o, const char *line, size_t len)
+jf_agent_line_kind jf_flasher__agent_line_parse(jf_agent_line *o, const char *line, size_t len)
 {
 	static const char pre[] = "jf-agent ";
 	const char *p, *end = line + len;

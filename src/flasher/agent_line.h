@@ -18,16 +18,16 @@ typedef enum jf_agent_line_kind {
 
 typedef struct jf_agent_line {
 	jf_agent_line_kind kind;
-	uint64_t written, total, downloaded, rate; /* progress */
+	uint64_t written, total, downloaded, rate;                             /* progress */
 	uint64_t bytes, zeroed, verified, write_ms, verify_ms, verify_busy_ms; /* ok */
-	unsigned resumes;                          /* ok; retry: n */
-	char sha256[65];                           /* ok: "" when the agent had none */
+	unsigned resumes;                                                      /* ok; retry: n */
+	char sha256[65]; /* ok: "" when the agent had none */
 	char compression[8];
-	int exit_code;                             /* error */
-	char msg[256];                             /* error, retry: printable ASCII only */
+	int exit_code; /* error */
+	char msg[256]; /* error, retry: printable ASCII only */
 } jf_agent_line;
 
 /* Parse one line (@len bytes, without the newline; may hold NULs). */
-jf_agent_line_kind jf_agent_line_parse(jf_agent_line *out, const char *line, size_t len);
+jf_agent_line_kind jf_flasher__agent_line_parse(jf_agent_line *out, const char *line, size_t len);
 
 #endif

@@ -59,7 +59,7 @@ int jf_flasher__boot_uboot(jf_flasher *f, jf_err *err)
 		return error;
 
 	jf_flasher__event(f, JF_EV_STEP_START, "uboot", 0, NULL);
-	error = jf_uboot__reach_prompt(f, err);
+	error = jf_flasher__uboot_reach_prompt(f, err);
 	return jf_flasher__step_end(f, "uboot", error, err);
 }
 
@@ -70,13 +70,15 @@ int jf_flasher__boot_shell(jf_flasher *f, jf_err *err)
 	if ((error = jf_flasher__boot_uboot(f, err)) < 0)
 		return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "tftp", 0, NULL);
-	if ((error = jf_uboot__network(f, err)) < 0 || (error = jf_uboot__load(f, err)) < 0)
+	if ((error = jf_flasher__uboot_network(f, err)) < 0 ||
+	    (error = jf_flasher__uboot_load(f, err)) < 0)
 		return jf_flasher__step_end(f, "tftp", error, err);
 	jf_flasher__step_end(f, "tftp", 0, err);
 
 	jf_flasher__event(f, JF_EV_STEP_START, "boot", 0, NULL);
-	if ((error = jf_uboot__boot(f, err)) < 0 || (error = jf_shell__login(f, err)) < 0 ||
-	    (error = jf_shell__network(f, err)) < 0)
+	if ((error = jf_flasher__uboot_boot(f, err)) < 0 ||
+	    (error = jf_flasher__shell_login(f, err)) < 0 ||
+	    (error = jf_flasher__shell_network(f, err)) < 0)
 		return jf_flasher__step_end(f, "boot", error, err);
 	return jf_flasher__step_end(f, "boot", 0, err);
 }

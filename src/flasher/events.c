@@ -10,7 +10,7 @@ static double elapsed(const jf_flasher *f)
 }
 
 void jf_flasher__event(jf_flasher *f, jf_flash_event_kind kind, const char *step, int result,
-		       const char *message)
+                       const char *message)
 {
 	jf_flash_event ev = {kind, step, result, message, 0, 0, 0, elapsed(f), f->attempt};
 
@@ -20,8 +20,8 @@ void jf_flasher__event(jf_flasher *f, jf_flash_event_kind kind, const char *step
 
 void jf_flasher__progress(jf_flasher *f, uint64_t done, uint64_t total, double rate)
 {
-	jf_flash_event ev = {JF_EV_PROGRESS, "write", 0, NULL, done, total, rate, elapsed(f),
-			     f->attempt};
+	jf_flash_event ev = {JF_EV_PROGRESS, "write", 0,          NULL,      done,
+	                     total,          rate,    elapsed(f), f->attempt};
 
 	if (f->opts.on_event)
 		f->opts.on_event(f->opts.user, &ev);

@@ -33,13 +33,13 @@ static const jf_driver *find_flasher(const jf_exporter *e, const char *name, jf_
 		return jf_err_set(err, JF_ECONFIG, "%s has no export '%s'", e->path, name), NULL;
 	if (d->kind != JF_DRIVER_FLASHER)
 		return jf_err_set(err, JF_ECONFIG, "export '%s' is a %s, not a flasher", name,
-				  jf_driver_kind_name(d->kind)),
+		                  jf_driver_kind_name(d->kind)),
 		       NULL;
 	return d;
 }
 
 int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flasher_opts *opts,
-		   jf_log *log, jf_err *err)
+                   jf_log *log, jf_err *err)
 {
 	jf_flasher *f;
 	int error;
@@ -58,26 +58,15 @@ int jf_flasher_new(jf_flasher **out, const jf_exporter *exporter, const jf_flash
 	    (error = jf_power_open(&f->power, f->cfg.power, log, err)) < 0 ||
 	    (error = jf_console_opts_from_driver(&f->con_opts, f->cfg.serial, err)) < 0)
 		goto fail;
-	if (jf_driver_int(f->driver, "tftp_blocksize", 1468) < 8 ||
-	    jf_driver_int(f->driver, "tftp_blocksize", 1468) > 65464 ||
-	    jf_driver_int(f->driver, "tftp_windowsize", 16) < 1 ||
-	    jf_driver_int(f->driver, "tftp_windowsize", 16) > 65535) {
-		error = jf_err_set(err, JF_ECONFIG,
-				   "%s: tftp_blocksize must be 8..65464 and tftp_windowsize "
-				   "1..65535 (RFC 2348, RFC 7440)",
-				   f->driver->path);
-		goto fail;
-	}
-	/* --uboot-timeout / --boot-timeout, else the config's (with its defaults) */
+	/* --uboot-timeout / --boot-timeout, else the config's (range-checked
+	 * when it was loaded) */
 	if (!f->opts.uboot_timeout_s)
-		f->opts.uboot_timeout_s = (unsigned)jf_driver_int(f->driver, "uboot_timeout", 0);
+		f->opts.uboot_timeout_s = f->cfg.uboot_timeout_s;
 	if (!f->opts.boot_timeout_s)
-		f->opts.boot_timeout_s = (unsigned)jf_driver_int(f->driver, "boot_timeout", 0);
-	if (f->opts.uboot_timeout_s < 1 || f->opts.uboot_timeout_s > 86400 ||
-	    f->opts.boot_timeout_s < 1 || f->opts.boot_timeout_s > 86400) {
-		error = jf_err_set(err, JF_ECONFIG,
-				   "%s: uboot_timeout and boot_timeout are seconds from 1 to 86400",
-				   f->driver->path);
+		f->opts.boot_timeout_s = f->cfg.boot_timeout_s;
+	if (f->opts.uboot_timeout_s > 86400 || f->opts.boot_timeout_s > 86400) {
+		error = jf_err_set(err, JF_EINVAL,
+		                   "the U-Boot and boot timeouts are seconds from 1 to 86400");
 		goto fail;
 	}
 	/* QEMU's console socket appears only once it runs: power first, and wait
@@ -155,7 +144,7 @@ int jf_use_dtb(jf_flasher *f, const char *path, jf_err *err)
 static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 {
 	struct pollfd p = {f->opts.cancel_fd, POLLIN, 0};
-	jf_deadline d = jf_deadline_in((uint64_t)secs * 1000u);
+	jf_deadline d = jf_deadline_in_s(secs);
 
 	while (!jf_deadline_expired(d)) {
 		int n = poll(&p, f->opts.cancel_fd >= 0 ? 1 : 0, jf_deadline_poll_ms(d));
@@ -169,16 +158,16 @@ static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 /* Write one part with the method asked for; the agent falls back to the
  * shell method when the board cannot run it. */
 static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, jf_write_job *job,
-		     jf_err *err)
+                     jf_err *err)
 {
 	jf_agent_job aj = {s->bmap_url, s->bmap_optional, o->fls_binary_url, o->agent_dir};
 	int error;
 
 	if (o->method != JF_METHOD_AGENT)
-		return jf_write__shell(f, job, err);
-	if ((error = jf_write__agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
+		return jf_flasher__write_shell(f, job, err);
+	if ((error = jf_flasher__write_agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
 		return error;
-	if ((error = jf_source__for_shell(f, s, err)) < 0)
+	if ((error = jf_flasher__source_for_shell(f, s, err)) < 0)
 		return error;
 	job->url = s->url;
 	job->decompress = s->decompress;
@@ -186,12 +175,12 @@ static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, 
 		job->raw_size = s->info.raw_size;
 		job->raw_sha256 = s->info.raw_sha256;
 	}
-	return jf_write__shell(f, job, err);
+	return jf_flasher__write_shell(f, job, err);
 }
 
 /* One boot and the writes of every part, for one attempt. */
 static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
-		   const jf_target *targets, size_t n, jf_err *err)
+                   const jf_target *targets, size_t n, jf_err *err)
 {
 	char dev[16][256];
 	int error;
@@ -200,20 +189,22 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 		return error;
 	/* upstream's order: the targets are resolved, then preflash_commands run */
 	for (size_t i = 0; i < n; i++)
-		if ((error = jf_target__resolve(f, &targets[i], dev[i], sizeof(dev[i]), err)) < 0)
+		if ((error = jf_flasher__target_resolve(f, &targets[i], dev[i], sizeof(dev[i]),
+		                                        err)) < 0)
 			return error;
 	jf_flasher__event(f, JF_EV_STEP_START, "target", 0, NULL);
 	for (size_t i = 0; i < f->manifest.npreflash; i++) {
 		jf_info(f->log, JF_COMPONENT, "Running preflash command: %s",
-			f->manifest.preflash_commands[i]);
-		if ((error = jf_shell__run(f, f->manifest.preflash_commands[i], 300, NULL, err)) < 0)
+		        f->manifest.preflash_commands[i]);
+		if ((error = jf_flasher__shell_run(f, f->manifest.preflash_commands[i], 300, NULL,
+		                                   err)) < 0)
 			return jf_flasher__step_end(f, "target", error, err);
 	}
 	jf_flasher__step_end(f, "target", 0, err);
 	for (size_t i = 0; i < n; i++) {
 		jf_write_job job = {0};
 
-		if ((error = jf_source__ready(f, &src[i], err)) < 0)
+		if ((error = jf_flasher__source_ready(f, &src[i], err)) < 0)
 			return error;
 		job.url = src[i].url;
 		job.decompress = src[i].decompress;
@@ -235,16 +226,18 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 
 /* Check everything that can be checked before the board is touched. */
 static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const char **images,
-		size_t *n, jf_err *err)
+                size_t *n, jf_err *err)
 {
 	int error;
 
 	if (o->bmap && o->method != JF_METHOD_AGENT)
-		return jf_err_set(err, JF_EINVAL, "--bmap needs --method agent (the shell method "
-						  "writes the whole image)");
-	if (o->nparts && (o->image || o->partition))
 		return jf_err_set(err, JF_EINVAL,
-				  "give either an image (with --partition) or -t PART:FILE, not both");
+		                  "--bmap needs --method agent (the shell method "
+		                  "writes the whole image)");
+	if (o->nparts && (o->image || o->partition))
+		return jf_err_set(
+		    err, JF_EINVAL,
+		    "give either an image (with --partition) or -t PART:FILE, not both");
 	if (!o->nparts && !o->image)
 		return jf_err_set(err, JF_EINVAL, "no image to flash");
 	if (o->nparts > 16)
@@ -254,8 +247,9 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 		const char *part = o->nparts ? o->parts[i].partition : o->partition;
 
 		images[i] = o->nparts ? o->parts[i].image : o->image;
-		if ((error = jf_target_pick(&targets[i], &f->manifest, f->cfg.default_target,
-					    o->target, part, err)) < 0)
+		if ((error = jf_flasher__target_pick(&targets[i], &f->manifest,
+		                                     f->cfg.default_target, o->target, part, err)) <
+		    0)
 			return error;
 	}
 	for (size_t i = 0; o->headers && o->headers[i]; i++)
@@ -282,7 +276,7 @@ static void reboot(jf_flasher *f, bool keep_on)
 	}
 	if (jf_power_keep(f->power, &ignored) < 0)
 		jf_warn(f->log, JF_COMPONENT, "the board stops when jmpflash exits: %s",
-			ignored.msg);
+		        ignored.msg);
 	else
 		jf_info(f->log, JF_COMPONENT, "Leaving the board powered on (--no-power-off)");
 }
@@ -299,19 +293,22 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	f->t0_us = jf_clock_mono_us();
 	f->attempt = 1;
 	memset(src, 0, sizeof(src));
-	if ((error = jf_flasher__setup(f, err)) < 0 || (error = plan(f, o, targets, images, &n, err)) < 0)
+	if ((error = jf_flasher__setup(f, err)) < 0 ||
+	    (error = plan(f, o, targets, images, &n, err)) < 0)
 		goto done;
 	for (; prepared < n; prepared++)
-		if ((error = jf_source__prepare(f, &src[prepared], o, images[prepared], err)) < 0)
+		if ((error = jf_flasher__source_prepare(f, &src[prepared], o, images[prepared],
+		                                        err)) < 0)
 			goto done;
 	for (;; f->attempt++) {
 		error = attempt(f, o, src, targets, n, err);
 		if (!error || jf_flasher__canceled(f) || !jf_flash_retryable(error) ||
 		    (int)f->attempt > retries)
 			break;
-		jf_warn(f->log, JF_COMPONENT, "Attempt %u failed: %s; power cycling and retrying in "
-					      "%u s",
-			f->attempt, err->msg, 1u << (f->attempt < 5 ? f->attempt : 5));
+		jf_warn(f->log, JF_COMPONENT,
+		        "Attempt %u failed: %s; power cycling and retrying in "
+		        "%u s",
+		        f->attempt, err->msg, 1u << (f->attempt < 5 ? f->attempt : 5));
 		jf_flasher__event(f, JF_EV_RETRY, "flash", error, err->msg);
 		if ((error = backoff(f, 1u << (f->attempt < 5 ? f->attempt : 5), err)) < 0)
 			break;
@@ -334,7 +331,7 @@ done:
 		jf_flasher__event(f, JF_EV_STEP_END, "power-off", 0, NULL);
 	}
 	for (size_t i = 0; i < prepared + (prepared < n && error < 0); i++)
-		jf_source__dispose(f, &src[i]);
+		jf_flasher__source_dispose(f, &src[i]);
 	jf_flasher__teardown(f);
 	jf_flasher__event(f, JF_EV_RESULT, "flash", error, error < 0 ? err->msg : NULL);
 	return error;

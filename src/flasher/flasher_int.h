@@ -14,11 +14,11 @@
 
 /* A file U-Boot loads over TFTP. */
 typedef struct jf_boot_file {
-	char *override;  /* use_kernel & co: a local file */
-	char *name;      /* served name (basename) under the TFTP root */
+	char *override; /* use_kernel & co: a local file */
+	char *name;     /* served name (basename) under the TFTP root */
 	uint64_t size;
 	const char *address; /* manifest's, as written */
-	bool staged;     /* we put it in the TFTP root (and remove it at the end) */
+	bool staged;         /* we put it in the TFTP root (and remove it at the end) */
 } jf_boot_file;
 
 /* The network details U-Boot's dhcp gave. */
@@ -56,16 +56,16 @@ struct jf_flasher {
 	char *http_stage;  /* shared_server: http_dir/board_dir (cfg.http_dir points here) */
 
 	/* the board's shell */
-	char prompt[48];   /* unique prompt set after login */
+	char prompt[48]; /* unique prompt set after login */
 	jf_dhcp_info dhcp;
 
-	uint64_t t0_us;    /* start of the current operation */
+	uint64_t t0_us; /* start of the current operation */
 	unsigned attempt;
 };
 
 /* events.c */
 void jf_flasher__event(jf_flasher *f, jf_flash_event_kind kind, const char *step, int result,
-		       const char *message);
+                       const char *message);
 void jf_flasher__progress(jf_flasher *f, uint64_t done, uint64_t total, double rate);
 int jf_flasher__step_end(jf_flasher *f, const char *step, int error, jf_err *err);
 bool jf_flasher__canceled(jf_flasher *f);
@@ -78,25 +78,39 @@ void jf_flasher__teardown(jf_flasher *f);
 int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err *err);
 
 /* uboot.c */
-int jf_uboot__reach_prompt(jf_flasher *f, jf_err *err);
-int jf_uboot__cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
-int jf_uboot__network(jf_flasher *f, jf_err *err);
-int jf_uboot__load(jf_flasher *f, jf_err *err);
-int jf_uboot__boot(jf_flasher *f, jf_err *err);
+/* What U-Boot prints when something failed, the code it means and what to
+ * tell the user; @boot: also seen after the boot command (shell.c waits
+ * for the login prompt with these). */
+typedef struct jf_flasher__uboot_error {
+	const char *text;
+	int code;
+	const char *says;
+	bool boot;
+} jf_flasher__uboot_error;
+extern const jf_flasher__uboot_error jf_flasher__uboot_errors[];
+extern const size_t jf_flasher__uboot_nerrors;
+
+int jf_flasher__uboot_reach_prompt(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_cmd(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out,
+                          jf_err *err);
+int jf_flasher__uboot_network(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_load(jf_flasher *f, jf_err *err);
+int jf_flasher__uboot_boot(jf_flasher *f, jf_err *err);
 
 /* shell.c */
-int jf_shell__login(jf_flasher *f, jf_err *err);
+int jf_flasher__shell_login(jf_flasher *f, jf_err *err);
 /* Run @cmd on the board's shell; a non-zero exit status is an error that
  * carries the command's output. @out (may be NULL) gets stdout+stderr. */
-int jf_shell__run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out, jf_err *err);
+int jf_flasher__shell_run(jf_flasher *f, const char *cmd, unsigned timeout_s, jf_buf *out,
+                          jf_err *err);
 /* As upstream: make sure the flasher shell has an address (udhcpc when it
  * has no default route) and the right time (for TLS). */
-int jf_shell__network(jf_flasher *f, jf_err *err);
+int jf_flasher__shell_network(jf_flasher *f, jf_err *err);
 /* The last non-empty line of @text (*len bytes, 0 when none), skipping
  * lines that contain @skip (may be NULL): what a failing command said. */
-const char *jf_shell__last_line(const char *text, const char *skip, size_t *len);
+const char *jf_flasher__shell_last_line(const char *text, const char *skip, size_t *len);
 /* Quote @s for the board's shell ('...'). */
-int jf_shell__quote(jf_buf *out, const char *s);
+int jf_flasher__shell_quote(jf_buf *out, const char *s);
 
 /* boot.c: power on/cycle, reach U-Boot, network, load, boot, log in */
 int jf_flasher__boot_uboot(jf_flasher *f, jf_err *err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "flasher_int.h"
+#include "jmpflash/netaddr.h"
 #include "jmpflash/fs.h"
 #include "jmpflash/image.h"
 
@@ -36,8 +37,8 @@ static int stage(jf_flasher *f, jf_boot_file *bf, const char *bundle_rel, jf_err
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	free(bf->name);
 	/* shared_server: U-Boot asks for BOARD/Image, never another board's files */
-	if (asprintf(&bf->name, "%s%s%s", f->board_dir ? f->board_dir : "",
-		     f->board_dir ? "/" : "", base) < 0) {
+	if (asprintf(&bf->name, "%s%s%s", f->board_dir ? f->board_dir : "", f->board_dir ? "/" : "",
+	             base) < 0) {
 		bf->name = NULL;
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
@@ -67,9 +68,10 @@ static int load_bundle(jf_flasher *f, jf_err *err)
 		return jf_err_wrap(err, "flasher bundle %s", source);
 	f->have_bundle = true;
 	if (!jf_bundle_path_ok(f->cfg.manifest))
-		return jf_err_set(err, JF_ECONFIG, "manifest '%s' must be a relative path inside "
-						   "the bundle",
-				  f->cfg.manifest);
+		return jf_err_set(err, JF_ECONFIG,
+		                  "manifest '%s' must be a relative path inside "
+		                  "the bundle",
+		                  f->cfg.manifest);
 	if (snprintf(path, sizeof(path), "%s/%s", f->bundle_info.dir, f->cfg.manifest) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "bundle path too long");
@@ -87,64 +89,32 @@ static int choose_variant(jf_flasher *f, jf_err *err)
 
 	if (!m->has_dtb) {
 		if (want)
-			return jf_err_set(err, JF_ECONFIG,
-					  "variant '%s' was asked for, but bundle manifest %s has no "
-					  "dtb section",
-					  want, m->path);
+			return jf_err_set(
+			    err, JF_ECONFIG,
+			    "variant '%s' was asked for, but bundle manifest %s has no "
+			    "dtb section",
+			    want, m->path);
 		return 0;
 	}
 	if (jf_manifest_variant_get(m, want)) {
 		f->variant = jf_manifest_variant_get(m, want)->name;
 		return 0;
 	}
-	for (size_t i = 0; i < m->nvariants; i++) {
-		size_t len = strlen(names);
-
-		snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", m->variants[i].name);
-	}
-	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s", want,
-			  names);
-}
-
-/* True when @host is a numeric address of this machine: then the servers
- * listen there only, and another board's servers can use the same ports
- * on another address. A name or a foreign address (QEMU's 10.0.2.2) keeps
- * the servers on all addresses. */
-static bool addr_is_local(const char *host)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	bool ok;
-	int fd;
-
-	memset(&ss, 0, sizeof(ss));
-	if (!host || !*host)
-		return false;
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		len = sizeof(struct sockaddr_in6);
-	} else {
-		return false;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	ok = bind(fd, (struct sockaddr *)&ss, len) == 0; /* port 0: any free one */
-	close(fd);
-	return ok;
+	for (size_t i = 0; i < m->nvariants; i++)
+		jf_names_add(names, sizeof(names), m->variants[i].name);
+	return jf_err_set(err, JF_ECONFIG, "DTB variant '%s' is not in the bundle; it has: %s",
+	                  want, names);
 }
 
 /* Where a server child listens: its `bind` ("all": every address), else
- * its `host` when that is this machine's, else every address (NULL). */
-static const char *bind_addr(const jf_driver *child)
+ * its `host` when that is this machine's (so another board's servers can
+ * use the same ports on another address), else every address (NULL). A
+ * name or a foreign address (QEMU's 10.0.2.2) keeps all addresses. */
+static const char *bind_addr(const jf_server_config *c)
 {
-	const char *bind = jf_driver_str(child, "bind"), *host = jf_driver_str(child, "host");
-
-	if (bind)
-		return strcmp(bind, "all") ? bind : NULL;
-	return addr_is_local(host) ? host : NULL;
+	if (c->bind)
+		return strcmp(c->bind, "all") ? c->bind : NULL;
+	return jf_addr_is_local(c->host) ? c->host : NULL;
 }
 
 /* shared_server: no servers of our own; the board's subdirectory of both
@@ -152,9 +122,9 @@ static const char *bind_addr(const jf_driver *child)
  * reaches the shared HTTP server at. */
 static int use_shared_server(jf_flasher *f, jf_err *err)
 {
-	const char *name = f->cfg.board_dir ? f->cfg.board_dir
-			   : f->exporter->name ? f->exporter->name
-					       : f->driver->name;
+	const char *name = f->cfg.board_dir    ? f->cfg.board_dir
+	                   : f->exporter->name ? f->exporter->name
+	                                       : f->driver->name;
 	char tdir[PATH_MAX];
 	int error;
 
@@ -162,16 +132,17 @@ static int use_shared_server(jf_flasher *f, jf_err *err)
 		goto mkdirs;
 	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-		    strlen(name))
+	        strlen(name))
+		return jf_err_set(
+		    err, JF_ECONFIG,
+		    "%s: board_dir '%s' must be one directory name of letters, digits, "
+		    "'.', '_' and '-'",
+		    f->driver->path, name);
+	if (!f->cfg.http_server.host)
 		return jf_err_set(err, JF_ECONFIG,
-				  "%s: board_dir '%s' must be one directory name of letters, digits, "
-				  "'.', '_' and '-'",
-				  f->driver->path, name);
-	if (!jf_driver_str(f->cfg.http, "host"))
-		return jf_err_set(err, JF_ECONFIG,
-				  "%s: shared_server needs the http child's host: the address the "
-				  "board reaches the shared jmpflash serve at",
-				  f->driver->path);
+		                  "%s: shared_server needs the http child's host: the address the "
+		                  "board reaches the shared jmpflash serve at",
+		                  f->driver->path);
 	if (!(f->board_dir = strdup(name)) ||
 	    asprintf(&f->http_stage, "%s/%s", f->cfg.http_dir, name) < 0) {
 		f->http_stage = NULL;
@@ -179,7 +150,7 @@ static int use_shared_server(jf_flasher *f, jf_err *err)
 	}
 	f->cfg.http_dir = f->http_stage; /* images are staged and served from here */
 	jf_info(f->log, JF_COMPONENT, "Using the shared server: staging under %s/%s/ and %s/",
-		f->cfg.tftp_dir, name, f->http_stage);
+	        f->cfg.tftp_dir, name, f->http_stage);
 mkdirs: /* again for each operation: teardown removed them */
 	snprintf(tdir, sizeof(tdir), "%s/%s", f->cfg.tftp_dir, f->board_dir);
 	if ((error = jf_mkdirs(tdir, err)) < 0 || (error = jf_mkdirs(f->http_stage, err)) < 0)
@@ -193,12 +164,11 @@ int jf_flasher__served_url(jf_flasher *f, const char *served, char **out, jf_err
 
 	if (f->http)
 		return jf_http_server_url(out, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					  served, err);
+		                          served, err);
 	if (snprintf(path, sizeof(path), "%s/%s", f->board_dir ? f->board_dir : "", served) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "served path too long");
-	return jf_http_url(out, jf_driver_str(f->cfg.http, "host"),
-			   (uint16_t)jf_driver_int(f->cfg.http, "port", 8080), path, err);
+	return jf_http_url(out, f->cfg.http_server.host, f->cfg.http_server.port, path, err);
 }
 
 static int start_servers(jf_flasher *f, jf_err *err)
@@ -208,23 +178,23 @@ static int start_servers(jf_flasher *f, jf_err *err)
 	const char *host;
 	int error;
 
-	host = jf_driver_str(f->cfg.tftp, "host");
+	host = f->cfg.tftp_server.host;
 	snprintf(f->serverip, sizeof(f->serverip), "%s", host ? host : "");
 	if (f->cfg.shared_server)
 		return 0;
 	if (!f->tftp) {
 		t.root = f->cfg.tftp_dir;
-		t.bind = bind_addr(f->cfg.tftp);
-		t.port = (uint16_t)jf_driver_int(f->cfg.tftp, "port", 69);
+		t.bind = bind_addr(&f->cfg.tftp_server);
+		t.port = f->cfg.tftp_server.port;
 		t.log = f->log;
 		if ((error = jf_tftp_server_start(&f->tftp, &t, err)) < 0)
 			return jf_err_wrap(err, "TFTP server");
 	}
 	if (!f->http) {
 		h.root = f->cfg.http_dir;
-		h.port = (uint16_t)jf_driver_int(f->cfg.http, "port", 8080);
-		h.host = jf_driver_str(f->cfg.http, "host");
-		h.bind = bind_addr(f->cfg.http);
+		h.port = f->cfg.http_server.port;
+		h.host = f->cfg.http_server.host;
+		h.bind = bind_addr(&f->cfg.http_server);
 		h.log = f->log;
 		if ((error = jf_http_server_start(&f->http, &h, err)) < 0)
 			return jf_err_wrap(err, "HTTP server");
@@ -246,20 +216,21 @@ int jf_flasher__setup(jf_flasher *f, jf_err *err)
 	f->kernel.address = f->manifest.kernel.address_s;
 	f->initram.address = f->manifest.has_initram ? f->manifest.initram.address_s : NULL;
 	f->dtb.address = f->manifest.has_dtb ? f->manifest.dtb.address_s : NULL;
-	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 || (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
+	if ((error = jf_mkdirs(f->cfg.tftp_dir, err)) < 0 ||
+	    (error = jf_mkdirs(f->cfg.http_dir, err)) < 0 ||
 	    (f->cfg.shared_server && (error = use_shared_server(f, err)) < 0) ||
 	    (error = stage(f, &f->kernel, f->manifest.kernel.file, err)) < 0 ||
 	    (error = stage(f, &f->initram,
-			   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
+	                   f->manifest.has_initram ? f->manifest.initram.file : NULL, err)) < 0 ||
 	    (error = stage(f, &f->dtb, v ? v->file : NULL, err)) < 0)
 		return jf_flasher__step_end(f, "bundle", error, err);
 	if ((f->initram.override && !f->initram.address) || (f->dtb.override && !f->dtb.address))
 		return jf_flasher__step_end(
-			f, "bundle",
-			jf_err_set(err, JF_ECONFIG,
-				   "the bundle manifest gives no load address for the %s override",
-				   f->initram.override && !f->initram.address ? "initramfs" : "DTB"),
-			err);
+		    f, "bundle",
+		    jf_err_set(err, JF_ECONFIG,
+		               "the bundle manifest gives no load address for the %s override",
+		               f->initram.override && !f->initram.address ? "initramfs" : "DTB"),
+		    err);
 	jf_flasher__step_end(f, "bundle", 0, err);
 	return start_servers(f, err);
 }
@@ -268,7 +239,7 @@ static void unstage(jf_flasher *f, jf_boot_file *bf)
 {
 	char path[PATH_MAX];
 
-	if (bf->staged && jf_driver_bool(f->cfg.tftp, "remove_created_on_close", true) &&
+	if (bf->staged && f->cfg.tftp_server.remove_created &&
 	    snprintf(path, sizeof(path), "%s/%s", f->cfg.tftp_dir, bf->name) < (int)sizeof(path))
 		unlink(path);
 	bf->staged = false;

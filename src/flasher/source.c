@@ -24,14 +24,14 @@ static bool is_url(const char *s)
 /* What a board must run on a URL it downloads itself: known only from the
  * name, since the host never sees the bytes. */
 static int decompress_by_name(jf_flash_source *s, const char *url, bool agent, const char **cmd,
-			      jf_err *err)
+                              jf_err *err)
 {
 	size_t n = strcspn(url, "?#");
 	static const struct {
 		const char *ext;
 		const char *cmd;
-	} exts[] = {{".gz", "zcat"}, {".gzip", "zcat"}, {".xz", "xzcat"}, {".bz2", "bzcat"},
-		    {".zst", NULL},  {".lz4", NULL}};
+	} exts[] = {{".gz", "zcat"},   {".gzip", "zcat"}, {".xz", "xzcat"},
+	            {".bz2", "bzcat"}, {".zst", NULL},    {".lz4", NULL}};
 
 	*cmd = NULL;
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
@@ -41,10 +41,11 @@ static int decompress_by_name(jf_flash_source *s, const char *url, bool agent, c
 			if (!exts[i].cmd && agent)
 				s->agent_only = true; /* the agent decodes it */
 			else if (!exts[i].cmd)
-				return jf_err_set(err, JF_EINVAL,
-						  "the board cannot decompress %s images itself; add "
-						  "--force-exporter-http so the host does",
-						  exts[i].ext + 1);
+				return jf_err_set(
+				    err, JF_EINVAL,
+				    "the board cannot decompress %s images itself; add "
+				    "--force-exporter-http so the host does",
+				    exts[i].ext + 1);
 			*cmd = exts[i].cmd;
 		}
 	}
@@ -59,8 +60,7 @@ static void *hash_main(void *arg)
 	return NULL;
 }
 
-static int read_checksum(jf_flash_source *s, const jf_flash_opts *o, const char *image,
-			 jf_err *err)
+static int read_checksum(jf_flash_source *s, const jf_flash_opts *o, const char *image, jf_err *err)
 {
 	char text[4096];
 	ssize_t n;
@@ -72,7 +72,7 @@ static int read_checksum(jf_flash_source *s, const jf_flash_opts *o, const char 
 		return 0;
 	if ((fd = open(o->checksum_file, O_RDONLY | O_CLOEXEC)) < 0)
 		return jf_err_sys(err, JF_ENOTFOUND, errno, "cannot open checksum file '%s'",
-				  o->checksum_file);
+		                  o->checksum_file);
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
 	if (n < 0)
@@ -83,8 +83,7 @@ static int read_checksum(jf_flash_source *s, const jf_flash_opts *o, const char 
 	return 0;
 }
 
-static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
-			 jf_err *err)
+static int fetch_to_host(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o, jf_err *err)
 {
 	jf_image_fetch_opts fo = JF_IMAGE_FETCH_OPTS_INIT;
 	char path[PATH_MAX];
@@ -128,7 +127,7 @@ static int pull_oci(jf_flasher *f, jf_flash_source *s, const char *ref, jf_err *
 }
 
 static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
-			const char *image, jf_err *err);
+                        const char *image, jf_err *err);
 
 /* The agent writes (not the shell method, nor the user's fls). */
 static bool agent_writes(const jf_flash_opts *o)
@@ -143,9 +142,10 @@ static int host_decompress(jf_flasher *f, jf_flash_source *s, jf_compression com
 	char path[PATH_MAX];
 	int error;
 
-	jf_info(f->log, JF_COMPONENT, "Decompressing %s image on the exporter (the board "
-				      "cannot)",
-		jf_compression_name(comp));
+	jf_info(f->log, JF_COMPONENT,
+	        "Decompressing %s image on the exporter (the board "
+	        "cannot)",
+	        jf_compression_name(comp));
 	if (snprintf(path, sizeof(path), "%s/.jf-raw-%d.img", f->cfg.http_dir, (int)getpid()) >=
 	    (int)sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "http_dir path too long");
@@ -162,8 +162,8 @@ static int host_decompress(jf_flasher *f, jf_flash_source *s, jf_compression com
 
 /* The bmap for the agent: --bmap FILE, IMAGE.bmap beside a local image
  * (both staged for the board), or URL.bmap beside a URL (optional). */
-static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
-		     const char *image, jf_err *err)
+static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o, const char *image,
+                     jf_err *err)
 {
 	char path[PATH_MAX];
 	const char *bmap = o->bmap;
@@ -176,7 +176,8 @@ static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 		if (snprintf(path, sizeof(path), "%s.bmap", image) >= (int)sizeof(path))
 			return 0;
 		s->bmap_optional = true;
-		return (s->bmap_url = strdup(path)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
+		return (s->bmap_url = strdup(path)) ? 0
+		                                    : jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
 	if (!bmap) {
 		if (snprintf(path, sizeof(path), "%s.bmap", image) >= (int)sizeof(path) ||
@@ -190,7 +191,7 @@ static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
 	return jf_image_stage(&s->bmap_served, bmap, f->cfg.http_dir, err);
 }
 
-int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	jf_compression comp = s->info.compression;
 	int error;
@@ -198,10 +199,11 @@ int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	if (!s->agent_only)
 		return 0;
 	if (s->direct)
-		return jf_err_set(err, JF_EINVAL, "the board cannot decompress '%s' itself and "
-						  "the agent cannot run; add --force-exporter-http "
-						  "so the host does",
-				  s->given);
+		return jf_err_set(err, JF_EINVAL,
+		                  "the board cannot decompress '%s' itself and "
+		                  "the agent cannot run; add --force-exporter-http "
+		                  "so the host does",
+		                  s->given);
 	if ((error = host_decompress(f, s, comp, err)) < 0)
 		return error;
 	if (s->served)
@@ -213,11 +215,11 @@ int jf_source__for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	s->decompress = NULL;
 	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
 		return error;
-	return jf_source__ready(f, s, err);
+	return jf_flasher__source_ready(f, s, err);
 }
 
-int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
-		       const char *image, jf_err *err)
+int jf_flasher__source_prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
+                               const char *image, jf_err *err)
 {
 	int error;
 
@@ -228,7 +230,8 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 		return error;
 	if (is_url(image) && !o->force_exporter_http) {
 		s->direct = true;
-		if ((error = decompress_by_name(s, image, agent_writes(o), &s->decompress, err)) < 0 ||
+		if ((error = decompress_by_name(s, image, agent_writes(o), &s->decompress, err)) <
+		        0 ||
 		    (agent_writes(o) && (error = find_bmap(f, s, o, image, err)) < 0))
 			return error;
 		return (s->url = strdup(image)) ? 0 : jf_err_set(err, JF_ENOMEM, "out of memory");
@@ -236,7 +239,7 @@ int jf_source__prepare(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o
 	return prepare_file(f, s, o, image, err);
 }
 
-int jf_source__via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	char *url = s->url;
 	const char *decompress = s->decompress;
@@ -267,7 +270,7 @@ int jf_source__via_host(jf_flasher *f, jf_flash_source *s, jf_err *err)
 /* A local file, an oci:// artifact or a URL the host downloads: checked,
  * staged in the HTTP root, hashed in the background. */
 static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o,
-			const char *image, jf_err *err)
+                        const char *image, jf_err *err)
 {
 	jf_image_info quick;
 	jf_compression comp;
@@ -293,13 +296,13 @@ static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *
 			return error;
 		if (strcmp(quick.sha256, s->file_sha256))
 			return jf_err_set(err, JF_EINTEGRITY,
-					  "image '%s' has sha256 %s, not the expected %s; refusing "
-					  "to flash it",
-					  image, quick.sha256, s->file_sha256);
+			                  "image '%s' has sha256 %s, not the expected %s; refusing "
+			                  "to flash it",
+			                  image, quick.sha256, s->file_sha256);
 	}
 	if ((fd = open(s->local, O_RDONLY | O_CLOEXEC)) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot open image '%s'", s->local);
+		                  "cannot open image '%s'", s->local);
 	n = read(fd, head, sizeof(head));
 	close(fd);
 	comp = jf_image_detect(head, n > 0 ? (size_t)n : 0);
@@ -327,22 +330,22 @@ static int prepare_file(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *
 	}
 	s->decompress = s->agent_only ? NULL : jf_compression_board_cmd(comp);
 	jf_info(f->log, JF_COMPONENT, "Writing image from storage: %s (%s)", image,
-		jf_compression_name(comp));
+	        jf_compression_name(comp));
 	if ((error = jf_image_stage(&s->served, s->local, f->cfg.http_dir, err)) < 0)
 		return error;
 	return 0;
 }
 
-int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	int error;
 
 	if (s->direct && !strncasecmp(s->given, "https://", 8) &&
-	    (error = jf_source__board_tls(f, s, err)) < 0)
+	    (error = jf_flasher__source_board_tls(f, s, err)) < 0)
 		return error;
 	if (s->hashing) {
 		jf_info(f->log, JF_COMPONENT,
-			"Waiting until the http image preparation in storage is completed");
+		        "Waiting until the http image preparation in storage is completed");
 		pthread_join(s->hasher, NULL);
 		s->hashing = false;
 		if (s->hash_error < 0) {
@@ -351,16 +354,14 @@ int jf_source__ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 		}
 	}
 	if (s->bmap_served && !s->bmap_url &&
-	    (error = jf_http_server_url(&s->bmap_url, f->http,
-					f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL, s->bmap_served,
-					err)) < 0)
+	    (error = jf_flasher__served_url(f, s->bmap_served, &s->bmap_url, err)) < 0)
 		return error;
 	if (!s->direct && !s->url)
 		return jf_flasher__served_url(f, s->served, &s->url, err);
 	return 0;
 }
 
-void jf_source__dispose(jf_flasher *f, jf_flash_source *s)
+void jf_flasher__source_dispose(jf_flasher *f, jf_flash_source *s)
 {
 	if (s->hashing)
 		pthread_join(s->hasher, NULL); /* it stops early on the cancel fd */

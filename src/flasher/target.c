@@ -12,17 +12,14 @@ static int unknown_target(const jf_manifest *m, const char *name, jf_err *err)
 {
 	char names[256] = "";
 
-	for (size_t i = 0; i < m->ntargets; i++) {
-		size_t len = strlen(names);
-
-		snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", m->targets[i].name);
-	}
+	for (size_t i = 0; i < m->ntargets; i++)
+		jf_names_add(names, sizeof(names), m->targets[i].name);
 	return jf_err_set(err, JF_ECONFIG, "target '%s' is not in the bundle's targets (%s)", name,
-			  names);
+	                  names);
 }
 
-int jf_target_pick(jf_target *out, const jf_manifest *m, const char *config_default,
-		   const char *target, const char *partition, jf_err *err)
+int jf_flasher__target_pick(jf_target *out, const jf_manifest *m, const char *config_default,
+                            const char *target, const char *partition, jf_err *err)
 {
 	const char *name;
 
@@ -38,14 +35,15 @@ int jf_target_pick(jf_target *out, const jf_manifest *m, const char *config_defa
 		return unknown_target(m, name, err);
 	if (partition && (!*partition || strpbrk(partition, "/'\"\\ \t\n$`")))
 		return jf_err_set(err, JF_EINVAL,
-				  "partition label '%s' has characters a label cannot have", partition);
+		                  "partition label '%s' has characters a label cannot have",
+		                  partition);
 	out->name = name;
 	out->device = jf_manifest_target_device(m, name);
 	out->partlabel = partition;
 	return 0;
 }
 
-int jf_target_sysfs_address(const char *device, const char **address)
+int jf_flasher__target_sysfs_address(const char *device, const char **address)
 {
 	static const char prefix[] = "/sys/class/block#";
 
@@ -55,29 +53,30 @@ int jf_target_sysfs_address(const char *device, const char **address)
 	return 1;
 }
 
-int jf_target_find_disk_cmd(jf_buf *out, const char *address)
+int jf_flasher__target_find_disk_cmd(jf_buf *out, const char *address)
 {
 	/* whole disks only: a partition has a "partition" attribute */
-	return jf_buf_printf(out,
-			     "for d in /sys/class/block/*; do [ -e $d/partition ] && continue; "
-			     "case $(readlink -f $d) in *'%s'*) echo jf-dev=${d##*/};; esac; done; true",
-			     address);
+	return jf_buf_printf(
+	    out,
+	    "for d in /sys/class/block/*; do [ -e $d/partition ] && continue; "
+	    "case $(readlink -f $d) in *'%s'*) echo jf-dev=${d##*/};; esac; done; true",
+	    address);
 }
 
-int jf_target_find_part_cmd(jf_buf *out, const char *disk, const char *label)
+int jf_flasher__target_find_part_cmd(jf_buf *out, const char *disk, const char *label)
 {
 	/* no udev on a flasher initramfs: the kernel's uevent names GPT
 	 * partitions (PARTNAME) */
 	return jf_buf_printf(out,
-			     "if [ -e /dev/disk/by-partlabel/%s ]; then echo "
-			     "jf-dev=$(basename $(readlink -f /dev/disk/by-partlabel/%s)); else "
-			     "for p in /sys/class/block/%s*; do grep -qx PARTNAME=%s $p/uevent "
-			     "2>/dev/null && echo jf-dev=${p##*/}; done; fi; true",
-			     label, label, disk, label);
+	                     "if [ -e /dev/disk/by-partlabel/%s ]; then echo "
+	                     "jf-dev=$(basename $(readlink -f /dev/disk/by-partlabel/%s)); else "
+	                     "for p in /sys/class/block/%s*; do grep -qx PARTNAME=%s $p/uevent "
+	                     "2>/dev/null && echo jf-dev=${p##*/}; done; fi; true",
+	                     label, label, disk, label);
 }
 
 /* The first "jf-dev=NAME" in @text as "/dev/NAME". */
-int jf_target_parse_dev(char *dev, size_t size, const char *text)
+int jf_flasher__target_parse_dev(char *dev, size_t size, const char *text)
 {
 	const char *p = text ? strstr(text, "jf-dev=") : NULL;
 	size_t len;
@@ -92,20 +91,21 @@ int jf_target_parse_dev(char *dev, size_t size, const char *text)
 }
 
 /* Resolve @t to a device path on the board. */
-int jf_target__resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size, jf_err *err)
+int jf_flasher__target_resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size,
+                               jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT, out = JF_BUF_INIT;
 	const char *addr, *disk;
 	int error = 0;
 
-	if (jf_target_sysfs_address(t->device, &addr)) {
-		if ((error = jf_target_find_disk_cmd(&cmd, addr)) < 0 ||
-		    (error = jf_shell__run(f, cmd.ptr, 30, &out, err)) < 0)
+	if (jf_flasher__target_sysfs_address(t->device, &addr)) {
+		if ((error = jf_flasher__target_find_disk_cmd(&cmd, addr)) < 0 ||
+		    (error = jf_flasher__shell_run(f, cmd.ptr, 30, &out, err)) < 0)
 			goto done;
-		if (jf_target_parse_dev(dev, size, out.ptr) < 0) {
+		if (jf_flasher__target_parse_dev(dev, size, out.ptr) < 0) {
 			error = jf_err_set(err, JF_ENOTFOUND,
-					   "target '%s': the board has no block device at %s", t->name,
-					   addr);
+			                   "target '%s': the board has no block device at %s",
+			                   t->name, addr);
 			goto done;
 		}
 	} else if (snprintf(dev, size, "%s", t->device) >= (int)size) {
@@ -118,12 +118,13 @@ int jf_target__resolve(jf_flasher *f, const jf_target *t, char *dev, size_t size
 	disk = strrchr(dev, '/') + 1;
 	jf_buf_clear(&cmd);
 	jf_buf_clear(&out);
-	if ((error = jf_target_find_part_cmd(&cmd, disk, t->partlabel)) < 0 ||
-	    (error = jf_shell__run(f, cmd.ptr, 30, &out, err)) < 0)
+	if ((error = jf_flasher__target_find_part_cmd(&cmd, disk, t->partlabel)) < 0 ||
+	    (error = jf_flasher__shell_run(f, cmd.ptr, 30, &out, err)) < 0)
 		goto done;
-	if (jf_target_parse_dev(dev, size, out.ptr) < 0) {
-		error = jf_err_set(err, JF_ENOTFOUND, "no partition labelled '%s' on %s (target %s)",
-				   t->partlabel, disk, t->name);
+	if (jf_flasher__target_parse_dev(dev, size, out.ptr) < 0) {
+		error =
+		    jf_err_set(err, JF_ENOTFOUND, "no partition labelled '%s' on %s (target %s)",
+		               t->partlabel, disk, t->name);
 		goto done;
 	}
 	jf_info(f->log, JF_COMPONENT, "Using partition %s: %s", t->partlabel, dev);

@@ -22,14 +22,15 @@ static int probe(jf_flasher *f, board_dl *out, jf_err *err)
 	jf_buf b = JF_BUF_INIT;
 	int error;
 
-	error = jf_shell__run(f,
-			      "if command -v curl >/dev/null 2>&1; then echo jf-dl=curl; "
-			      "elif wget --help 2>&1 | grep -q ca-certificate; then echo jf-dl=gnu; "
-			      "else echo jf-dl=busybox; fi",
-			      30, &b, err);
+	error = jf_flasher__shell_run(
+	    f,
+	    "if command -v curl >/dev/null 2>&1; then echo jf-dl=curl; "
+	    "elif wget --help 2>&1 | grep -q ca-certificate; then echo jf-dl=gnu; "
+	    "else echo jf-dl=busybox; fi",
+	    30, &b, err);
 	*out = !error && b.ptr && strstr(b.ptr, "jf-dl=curl")  ? DL_CURL
 	       : !error && b.ptr && strstr(b.ptr, "jf-dl=gnu") ? DL_GNU_WGET
-							       : DL_BUSYBOX;
+	                                                       : DL_BUSYBOX;
 	jf_buf_free(&b);
 	return error;
 }
@@ -43,20 +44,20 @@ static int ca_to_board(jf_flasher *f, jf_flash_source *s, const char *cacert, jf
 
 	if ((!s->ca_served &&
 	     (error = jf_image_stage(&s->ca_served, cacert, f->cfg.http_dir, err)) < 0) ||
-	    (error = jf_http_server_url(&url, f->http, f->dhcp.ipaddr[0] ? f->dhcp.ipaddr : NULL,
-					s->ca_served, err)) < 0)
+	    (error = jf_flasher__served_url(f, s->ca_served, &url, err)) < 0)
 		return jf_err_wrap(err, "serving the CA file '%s' to the board", cacert);
 	jf_info(f->log, JF_COMPONENT, "Serving the CA file %s to the board: %s", cacert, url);
-	if (jf_buf_puts(&cmd, "wget -q -O " BOARD_CA " ") < 0 || jf_shell__quote(&cmd, url) < 0)
+	if (jf_buf_puts(&cmd, "wget -q -O " BOARD_CA " ") < 0 ||
+	    jf_flasher__shell_quote(&cmd, url) < 0)
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 	else
-		error = jf_shell__run(f, cmd.ptr, 60, NULL, err);
+		error = jf_flasher__shell_run(f, cmd.ptr, 60, NULL, err);
 	jf_buf_free(&cmd);
 	free(url);
 	return error < 0 ? jf_err_wrap(err, "the board fetching the CA file") : 0;
 }
 
-int jf_source__board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
+int jf_flasher__source_board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
 	const jf_flash_opts *o = s->opts;
 	const char *cacert = o->cacert ? o->cacert : f->cfg.cacert;
@@ -78,21 +79,21 @@ int jf_source__board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 			return 0;
 	} else if (dl == DL_BUSYBOX) {
 		why = cacert ? "the board has only busybox wget, which cannot check certificates "
-			       "against --cacert"
-			     : "the board has only busybox wget, which does not check TLS "
-			       "certificates";
+		               "against --cacert"
+		             : "the board has only busybox wget, which does not check TLS "
+		               "certificates";
 	} else if (cacert) {
 		if ((error = ca_to_board(f, s, cacert, err)) < 0)
 			return error;
 		s->fetch = strdup(dl == DL_CURL ? "curl -fSsL --cacert " BOARD_CA
-						: "wget -q -O - --ca-certificate=" BOARD_CA);
+		                                : "wget -q -O - --ca-certificate=" BOARD_CA);
 	} else {
 		s->fetch = strdup(dl == DL_CURL ? "curl -fSsL" : "wget -q -O -");
 	}
 	if (why) {
 		jf_info(f->log, JF_COMPONENT, "The exporter downloads %s for the board: %s",
-			s->given, why);
-		return jf_source__via_host(f, s, err);
+		        s->given, why);
+		return jf_flasher__source_via_host(f, s, err);
 	}
 	if (!s->fetch)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");

@@ -14,10 +14,10 @@
 
 static int quoted(jf_buf *b, const char *s)
 {
-	return jf_shell__quote(b, s);
+	return jf_flasher__shell_quote(b, s);
 }
 
-int jf_write_script(jf_buf *out, const jf_write_job *job)
+int jf_flasher__write_script(jf_buf *out, const jf_write_job *job)
 {
 	bool hash_stream = !job->raw_sha256, hash_file = job->file_sha256 != NULL;
 	/* O_DIRECT needs whole sectors; an odd or unknown size is written
@@ -27,13 +27,14 @@ int jf_write_script(jf_buf *out, const jf_write_job *job)
 
 	/* (not /tmp/jf.err: it is this script's stderr, already open) */
 	error |= jf_buf_puts(out, "rm -f /tmp/jf.rc /tmp/jf.dd /tmp/jf.sum /tmp/jf.csum /tmp/jf.n "
-				  "/tmp/jf.f1 /tmp/jf.f2 /tmp/jf.f3\nset -o pipefail\n");
+	                          "/tmp/jf.f1 /tmp/jf.f2 /tmp/jf.f3\nset -o pipefail\n");
 	if (hash_stream)
 		/* busybox dd does not print a byte count: count the stream too */
 		error |= jf_buf_puts(out, "mkfifo /tmp/jf.f1 /tmp/jf.f3; sha256sum </tmp/jf.f1 "
-					  ">/tmp/jf.sum & wc -c </tmp/jf.f3 >/tmp/jf.n &\n");
+		                          ">/tmp/jf.sum & wc -c </tmp/jf.f3 >/tmp/jf.n &\n");
 	if (hash_file)
-		error |= jf_buf_puts(out, "mkfifo /tmp/jf.f2; sha256sum </tmp/jf.f2 >/tmp/jf.csum &\n");
+		error |=
+		    jf_buf_puts(out, "mkfifo /tmp/jf.f2; sha256sum </tmp/jf.f2 >/tmp/jf.csum &\n");
 	error |= jf_buf_puts(out, job->fetch ? job->fetch : "wget -q -O -");
 	for (size_t i = 0; job->headers && job->headers[i]; i++) {
 		error |= jf_buf_puts(out, " --header ");
@@ -58,38 +59,39 @@ int jf_write_script(jf_buf *out, const jf_write_job *job)
 	error |= jf_buf_puts(out, " | dd of=");
 	error |= quoted(out, job->device);
 	error |= jf_buf_printf(out, " bs=1M iflag=fullblock %s 2>/tmp/jf.dd\n",
-			       direct ? "oflag=direct" : "conv=fsync");
+	                       direct ? "oflag=direct" : "conv=fsync");
 	error |= jf_buf_puts(out, "echo $? >/tmp/jf.rc\n");
 	return error ? JF_ENOMEM : 0;
 }
 
-int jf_write_classify(const char *text, const char **says)
+int jf_flasher__write_classify(const char *text, const char **says)
 {
 	static const struct {
 		const char *text;
 		int code;
 		const char *says;
 	} known[] = {
-		/* The download first: a cut transfer also makes the decompressor
-		 * complain, but the image is fine and another try may work. */
-		{"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
-		{"short read", JF_EPROTO, "the image download was cut off"},
-		{"Connection reset", JF_EPROTO, "the image download was cut off"},
-		{"error getting response", JF_EPROTO, "the image server did not answer"},
-		{"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
-		{"403", JF_EPERM, "the image URL answered 403 Forbidden"},
-		{"401", JF_EPERM, "the image URL needs credentials (401)"},
-		{"corrupted data", JF_EINTEGRITY, "the image is corrupt"},
-		{"unexpected end", JF_EINTEGRITY, "the image is truncated"},
-		{"truncated", JF_EINTEGRITY, "the image is truncated"},
-		{"invalid magic", JF_EINTEGRITY, "the image is not in the format its name says"},
-		{"bad magic", JF_EINTEGRITY, "the image is not in the format its name says"},
-		{"crc error", JF_EINTEGRITY, "the image is corrupt (CRC error)"},
-		{"No space left", JF_EINVAL, "the image is larger than the target device"},
-		{"can't connect", JF_EPROTO, "the board cannot reach the image server"},
-		{"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
-		{"certificate", JF_EPERM, "the board refused the server's TLS certificate (give "
-					  "--cacert FILE, or -k to skip the check)"},
+	    /* The download first: a cut transfer also makes the decompressor
+	     * complain, but the image is fine and another try may work. */
+	    {"connection closed prematurely", JF_EPROTO, "the image download was cut off"},
+	    {"short read", JF_EPROTO, "the image download was cut off"},
+	    {"Connection reset", JF_EPROTO, "the image download was cut off"},
+	    {"error getting response", JF_EPROTO, "the image server did not answer"},
+	    {"404", JF_ENOTFOUND, "the image URL answered 404 Not Found"},
+	    {"403", JF_EPERM, "the image URL answered 403 Forbidden"},
+	    {"401", JF_EPERM, "the image URL needs credentials (401)"},
+	    {"corrupted data", JF_EINTEGRITY, "the image is corrupt"},
+	    {"unexpected end", JF_EINTEGRITY, "the image is truncated"},
+	    {"truncated", JF_EINTEGRITY, "the image is truncated"},
+	    {"invalid magic", JF_EINTEGRITY, "the image is not in the format its name says"},
+	    {"bad magic", JF_EINTEGRITY, "the image is not in the format its name says"},
+	    {"crc error", JF_EINTEGRITY, "the image is corrupt (CRC error)"},
+	    {"No space left", JF_EINVAL, "the image is larger than the target device"},
+	    {"can't connect", JF_EPROTO, "the board cannot reach the image server"},
+	    {"Connection refused", JF_EPROTO, "the board cannot reach the image server"},
+	    {"certificate", JF_EPERM,
+	     "the board refused the server's TLS certificate (give "
+	     "--cacert FILE, or -k to skip the check)"},
 	};
 
 	for (size_t i = 0; text && i < sizeof(known) / sizeof(known[0]); i++)
@@ -106,7 +108,7 @@ int jf_write_classify(const char *text, const char **says)
  * records, which must match a size the host knows; otherwise the board
  * counted the stream (/tmp/jf.n). */
 static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long long *written,
-			 jf_err *err)
+                         jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
 	unsigned long long full = 0, partial = 0;
@@ -114,12 +116,12 @@ static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long l
 	int error;
 
 	if (!job->raw_size) {
-		if ((error = jf_shell__run(f, "cat /tmp/jf.n", 30, &out, err)) == 0)
+		if ((error = jf_flasher__shell_run(f, "cat /tmp/jf.n", 30, &out, err)) == 0)
 			*written = strtoull(out.ptr ? out.ptr : "", NULL, 10);
 		jf_buf_free(&out);
 		return error;
 	}
-	if ((error = jf_shell__run(f, "cat /tmp/jf.dd", 30, &out, err)) < 0)
+	if ((error = jf_flasher__shell_run(f, "cat /tmp/jf.dd", 30, &out, err)) < 0)
 		goto done;
 	p = out.ptr ? strstr(out.ptr, " records out") : NULL;
 	while (p && p > out.ptr && p[-1] != '\n')
@@ -128,10 +130,11 @@ static int count_written(jf_flasher *f, const jf_write_job *job, unsigned long l
 		error = jf_err_set(err, JF_EPROTO, "cannot read dd's record counts");
 		goto done;
 	}
-	if (full != job->raw_size / (1024 * 1024) || partial != (job->raw_size % (1024 * 1024) != 0))
+	if (full != job->raw_size / (1024 * 1024) ||
+	    partial != (job->raw_size % (1024 * 1024) != 0))
 		error = jf_err_set(err, JF_EINTEGRITY,
-				   "dd wrote %llu+%llu MiB records, but the image has %llu bytes",
-				   full, partial, (unsigned long long)job->raw_size);
+		                   "dd wrote %llu+%llu MiB records, but the image has %llu bytes",
+		                   full, partial, (unsigned long long)job->raw_size);
 	*written = job->raw_size;
 done:
 	jf_buf_free(&out);
@@ -140,11 +143,11 @@ done:
 
 /* Put @script in /tmp/jf-w.sh on the board, a few short lines at a time
  * (a long line could overflow the shell's line editor). */
-int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
+int jf_flasher__write_upload(jf_flasher *f, const char *script, jf_err *err)
 {
 	jf_buf cmd = JF_BUF_INIT;
 	const char *p = script;
-	int error = jf_shell__run(f, ": >/tmp/jf-w.sh", 10, NULL, err);
+	int error = jf_flasher__shell_run(f, ": >/tmp/jf-w.sh", 10, NULL, err);
 
 	while (!error && *p) {
 		size_t len = strcspn(p, "\n");
@@ -161,7 +164,7 @@ int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
 		    (error = quoted(&cmd, line)) < 0 ||
 		    (error = jf_buf_puts(&cmd, " >>/tmp/jf-w.sh")) < 0)
 			break;
-		error = jf_shell__run(f, cmd.ptr, 10, NULL, err);
+		error = jf_flasher__shell_run(f, cmd.ptr, 10, NULL, err);
 		p += len + (p[len] == '\n');
 	}
 	jf_buf_free(&cmd);
@@ -172,10 +175,10 @@ int jf_write__upload(jf_flasher *f, const char *script, jf_err *err)
 static int follow(jf_flasher *f, const jf_write_job *job, int *status, jf_err *err)
 {
 	static const char monitor[] =
-		"rm -f /tmp/jf.rc; sh /tmp/jf-w.sh </dev/null >/dev/null 2>/tmp/jf.err & "
-		"while [ ! -s /tmp/jf.rc ]; do for q in $(pidof dd); do "
-		"sed -n 's/^pos:[^0-9]*/jf-pos=/p' /proc/$q/fdinfo/1 2>/dev/null; break; done; "
-		"sleep 1; done; echo jf-done=$(cat /tmp/jf.rc)";
+	    "rm -f /tmp/jf.rc; sh /tmp/jf-w.sh </dev/null >/dev/null 2>/tmp/jf.err & "
+	    "while [ ! -s /tmp/jf.rc ]; do for q in $(pidof dd); do "
+	    "sed -n 's/^pos:[^0-9]*/jf-pos=/p' /proc/$q/fdinfo/1 2>/dev/null; break; done; "
+	    "sleep 1; done; echo jf-done=$(cat /tmp/jf.rc)";
 	jf_pattern pats[] = {JF_RE("jf-pos=([0-9]+)\r?\n"), JF_RE("jf-done=([0-9]+)\r?\n")};
 	jf_pattern prompt = JF_LIT(f->prompt);
 	uint64_t t0 = jf_clock_mono_us(), last_log = t0, last_change = t0, last_t = t0;
@@ -211,24 +214,24 @@ static int follow(jf_flasher *f, const jf_write_job *job, int *status, jf_err *e
 
 			if (dt > 0)
 				rate = rate ? 0.7 * rate + 0.3 * (double)(pos - last_pos) / dt
-					    : (double)(pos - last_pos) / dt;
+				            : (double)(pos - last_pos) / dt;
 			last_pos = pos;
 			last_t = now;
 			last_change = now;
 		} else if (now - last_change > 300 * 1000000ull) {
 			return jf_err_set(err, JF_ETIMEOUT,
-					  "writing the image stalled at %.2f MB for 5 minutes",
-					  (double)pos / MIB);
+			                  "writing the image stalled at %.2f MB for 5 minutes",
+			                  (double)pos / MIB);
 		}
 		jf_flasher__progress(f, pos, job->raw_size, rate);
 		if (now - last_log >= 5 * 1000000ull) {
 			jf_info(f->log, JF_COMPONENT, "Flash progress: %.2f MB, Speed: %.2f MB/s",
-				(double)pos / MIB, rate / MIB);
+			        (double)pos / MIB, rate / MIB);
 			last_log = now;
 		}
 	}
 	return jf_console_expect(f->con, &prompt, 1, jf_deadline_in(30000), NULL, err) < 0 ? JF_EIO
-											     : 0;
+	                                                                                   : 0;
 }
 
 /* The 64 hex digits in @text (sha256sum output), into @hex. */
@@ -252,7 +255,7 @@ static int parse_sum(char *hex, const char *text)
 static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout_s, jf_err *err)
 {
 	jf_buf out = JF_BUF_INIT;
-	int error = jf_shell__run(f, cmd, timeout_s, &out, err);
+	int error = jf_flasher__shell_run(f, cmd, timeout_s, &out, err);
 
 	if (!error && parse_sum(hex, out.ptr) < 0)
 		error = jf_err_set(err, JF_EPROTO, "'%s' printed no sha256", cmd);
@@ -260,24 +263,23 @@ static int board_sum(jf_flasher *f, const char *cmd, char *hex, unsigned timeout
 	return error;
 }
 
-int jf_write__verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
+int jf_flasher__write_verify(jf_flasher *f, const jf_write_job *job, uint64_t written, jf_err *err)
 {
 	char cmd[512], got[65], want[65];
 	int error;
 
 	jf_flasher__event(f, JF_EV_STEP_START, "verify", 0, NULL);
-	jf_info(f->log, JF_COMPONENT, "Verifying %llu bytes on %s",
-		(unsigned long long)written, job->device);
-	if (job->file_sha256 &&
-	    ((error = board_sum(f, "cat /tmp/jf.csum", got, 30, err)) < 0 ||
-	     strcmp(got, job->file_sha256)))
+	jf_info(f->log, JF_COMPONENT, "Verifying %llu bytes on %s", (unsigned long long)written,
+	        job->device);
+	if (job->file_sha256 && ((error = board_sum(f, "cat /tmp/jf.csum", got, 30, err)) < 0 ||
+	                         strcmp(got, job->file_sha256)))
 		return jf_flasher__step_end(
-			f, "verify",
-			error ? error
-			      : jf_err_set(err, JF_EINTEGRITY,
-					   "the downloaded image has sha256 %s, not the expected %s",
-					   got, job->file_sha256),
-			err);
+		    f, "verify",
+		    error ? error
+		          : jf_err_set(err, JF_EINTEGRITY,
+		                       "the downloaded image has sha256 %s, not the expected %s",
+		                       got, job->file_sha256),
+		    err);
 	if (job->raw_sha256)
 		snprintf(want, sizeof(want), "%s", job->raw_sha256);
 	else if ((error = board_sum(f, "cat /tmp/jf.sum", want, 30, err)) < 0)
@@ -285,21 +287,24 @@ int jf_write__verify(jf_flasher *f, const jf_write_job *job, uint64_t written, j
 	/* Large direct reads: through the page cache in head's small reads the
 	 * board hashed 2 MB/s, with dd bs=1M iflag=direct 24 MB/s (QEMU). */
 	if (written % (1024 * 1024) == 0)
-		snprintf(cmd, sizeof(cmd), "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
-					   "sha256sum",
-			 job->device, (unsigned long long)(written / (1024 * 1024)));
+		snprintf(cmd, sizeof(cmd),
+		         "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
+		         "sha256sum",
+		         job->device, (unsigned long long)(written / (1024 * 1024)));
 	else
-		snprintf(cmd, sizeof(cmd), "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
-					   "head -c %llu | sha256sum",
-			 job->device, (unsigned long long)(written / (1024 * 1024) + 1),
-			 (unsigned long long)written);
+		snprintf(cmd, sizeof(cmd),
+		         "dd if=%s bs=1M count=%llu iflag=direct 2>/dev/null | "
+		         "head -c %llu | sha256sum",
+		         job->device, (unsigned long long)(written / (1024 * 1024) + 1),
+		         (unsigned long long)written);
 	if ((error = board_sum(f, cmd, got, 3600, err)) < 0)
 		return jf_flasher__step_end(f, "verify", error, err);
 	if (strcmp(got, want))
-		error = jf_err_set(err, JF_EINTEGRITY,
-				   "verify failed: %s reads back with sha256 %s, but the image's is "
-				   "%s",
-				   job->device, got, want);
+		error =
+		    jf_err_set(err, JF_EINTEGRITY,
+		               "verify failed: %s reads back with sha256 %s, but the image's is "
+		               "%s",
+		               job->device, got, want);
 	return jf_flasher__step_end(f, "verify", error, err);
 }
 
@@ -318,13 +323,13 @@ static int check_fits(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = jf_buf_printf(&path, "/sys/class/block/%s/size", name + 1)) < 0 ||
 	    (error = jf_buf_puts(&cmd, "cat ")) < 0 || (error = quoted(&cmd, path.ptr)) < 0)
 		goto done;
-	if (jf_shell__run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
+	if (jf_flasher__shell_run(f, cmd.ptr, 10, &out, NULL) == 0 && out.ptr &&
 	    sscanf(out.ptr + strspn(out.ptr, "\r\n "), "%llu", &sectors) == 1 &&
 	    sectors <= UINT64_MAX / 512 && job->raw_size > sectors * 512)
 		error = jf_err_set(err, JF_EINVAL,
-				   "the image is %llu bytes, but %s holds only %llu: it is larger "
-				   "than the target device; nothing was written",
-				   (unsigned long long)job->raw_size, job->device, sectors * 512);
+		                   "the image is %llu bytes, but %s holds only %llu: it is larger "
+		                   "than the target device; nothing was written",
+		                   (unsigned long long)job->raw_size, job->device, sectors * 512);
 done:
 	jf_buf_free(&path);
 	jf_buf_free(&cmd);
@@ -332,7 +337,7 @@ done:
 	return error;
 }
 
-int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
+int jf_flasher__write_shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 {
 	jf_buf script = JF_BUF_INIT, out = JF_BUF_INIT;
 	unsigned long long written = 0;
@@ -343,20 +348,21 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 
 	jf_flasher__event(f, JF_EV_STEP_START, "write", 0, NULL);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s", job->device, job->url);
-	if ((error = check_fits(f, job, err)) < 0 || (error = jf_write_script(&script, job)) < 0 ||
-	    (error = jf_write__upload(f, script.ptr, err)) < 0 ||
+	if ((error = check_fits(f, job, err)) < 0 ||
+	    (error = jf_flasher__write_script(&script, job)) < 0 ||
+	    (error = jf_flasher__write_upload(f, script.ptr, err)) < 0 ||
 	    (error = follow(f, job, &status, err)) < 0)
 		goto fail;
 	if (status != 0) {
 		const char *last;
 		size_t len;
 
-		jf_shell__run(f, "cat /tmp/jf.err /tmp/jf.dd 2>/dev/null", 30, &out, NULL);
-		error = jf_write_classify(out.ptr, &says);
+		jf_flasher__shell_run(f, "cat /tmp/jf.err /tmp/jf.dd 2>/dev/null", 30, &out, NULL);
+		error = jf_flasher__write_classify(out.ptr, &says);
 		/* what the failing tool said, not dd's record counts */
-		last = jf_shell__last_line(out.ptr ? out.ptr : "", " records ", &len);
+		last = jf_flasher__shell_last_line(out.ptr ? out.ptr : "", " records ", &len);
 		error = jf_err_set(err, error, "writing the image failed: %s%s%.*s", says,
-				   len ? " (board: " : "", (int)len, last);
+		                   len ? " (board: " : "", (int)len, last);
 		if (len)
 			strncat(err->msg, ")", sizeof(err->msg) - strlen(err->msg) - 1);
 		goto fail;
@@ -364,13 +370,13 @@ int jf_write__shell(jf_flasher *f, const jf_write_job *job, jf_err *err)
 	if ((error = count_written(f, job, &written, err)) < 0)
 		goto fail;
 	jf_flasher__progress(f, written, job->raw_size ? job->raw_size : written,
-			     (double)written / ((double)(jf_clock_mono_us() - t_write) / 1e6));
+	                     (double)written / ((double)(jf_clock_mono_us() - t_write) / 1e6));
 	jf_info(f->log, JF_COMPONENT, "Flushing buffers");
 	jf_buf_clear(&out);
-	if ((error = jf_shell__run(f, "sync", 600, NULL, err)) < 0)
+	if ((error = jf_flasher__shell_run(f, "sync", 600, NULL, err)) < 0)
 		goto fail;
 	jf_flasher__step_end(f, "write", 0, err);
-	error = jf_write__verify(f, job, written, err);
+	error = jf_flasher__write_verify(f, job, written, err);
 	goto done;
 fail:
 	jf_flasher__step_end(f, "write", error, err);

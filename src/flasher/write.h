@@ -17,16 +17,16 @@ typedef struct jf_write_job {
 	const char *file_sha256;    /* expected sha256 of the download as is; NULL: none */
 	const char *device;         /* "/dev/vda", "/dev/vdb2" */
 	const char *fetch;          /* downloader writing to stdout ("curl -fsSL --cacert F");
-				     * NULL: busybox's "wget -q -O -" */
+	                             * NULL: busybox's "wget -q -O -" */
 } jf_write_job;
 
 /* The script the board runs in the background (pure: unit tested). */
-int jf_write_script(jf_buf *out, const jf_write_job *job);
+int jf_flasher__write_script(jf_buf *out, const jf_write_job *job);
 /* Classify the pipeline's error output: a code and what to tell the user. */
-int jf_write_classify(const char *stderr_text, const char **says);
+int jf_flasher__write_classify(const char *stderr_text, const char **says);
 
 struct jf_flasher;
 /* Write, flush, verify. Progress goes to the flasher's events and log. */
-int jf_write__shell(struct jf_flasher *f, const jf_write_job *job, jf_err *err);
+int jf_flasher__write_shell(struct jf_flasher *f, const jf_write_job *job, jf_err *err);
 
 #endif

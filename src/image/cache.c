@@ -20,8 +20,8 @@
 static int key_of(char *buf, size_t size, const struct stat *st)
 {
 	int n = snprintf(buf, size, "%ju:%ju:%jd:%jd%09ld", (uintmax_t)st->st_dev,
-			 (uintmax_t)st->st_ino, (intmax_t)st->st_size,
-			 (intmax_t)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec);
+	                 (uintmax_t)st->st_ino, (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec,
+	                 (long)st->st_mtim.tv_nsec);
 
 	return n > 0 && (size_t)n < size ? 0 : JF_EINVAL;
 }
@@ -53,7 +53,7 @@ static bool hex_ok(const char *s)
 }
 
 int jf_image__cache_get(jf_image_info *out, const char *cache_dir, const struct stat *st,
-			bool want_raw)
+                        bool want_raw)
 {
 	char path[4096], key[128];
 	const char *k = NULL, *comp = NULL, *sha = NULL, *raw_sha = NULL;
@@ -63,12 +63,12 @@ int jf_image__cache_get(jf_image_info *out, const char *cache_dir, const struct 
 	int error = JF_ENOTFOUND;
 
 	memset(&info, 0, sizeof(info));
-	if (entry_path(path, sizeof(path), cache_dir, st) < 0 ||
-	    key_of(key, sizeof(key), st) < 0 || !(j = json_load_file(path, 0, NULL)))
+	if (entry_path(path, sizeof(path), cache_dir, st) < 0 || key_of(key, sizeof(key), st) < 0 ||
+	    !(j = json_load_file(path, 0, NULL)))
 		goto done;
 	if (json_integer_value(json_object_get(j, "version")) != CACHE_VERSION ||
-	    json_unpack(j, "{s:s, s:s, s:I, s:s}", "key", &k, "compression", &comp, "size",
-			&size, "sha256", &sha) < 0 ||
+	    json_unpack(j, "{s:s, s:s, s:I, s:s}", "key", &k, "compression", &comp, "size", &size,
+	                "sha256", &sha) < 0 ||
 	    strcmp(k, key) || comp_parse(&info.compression, comp) < 0 ||
 	    size != (json_int_t)st->st_size || !hex_ok(sha))
 		goto done;
@@ -90,7 +90,7 @@ done:
 }
 
 int jf_image__cache_put(const char *cache_dir, const char *path, const struct stat *st,
-			const jf_image_info *info, jf_err *err)
+                        const jf_image_info *info, jf_err *err)
 {
 	char file[4096], dir[4096], key[128];
 	char *tmp = NULL;
@@ -98,14 +98,14 @@ int jf_image__cache_put(const char *cache_dir, const char *path, const struct st
 	int fd = -1, error, n;
 
 	n = snprintf(dir, sizeof(dir), "%s/images", cache_dir);
-	if (n < 0 || (size_t)n >= sizeof(dir) || entry_path(file, sizeof(file), cache_dir, st) < 0 ||
-	    key_of(key, sizeof(key), st) < 0)
+	if (n < 0 || (size_t)n >= sizeof(dir) ||
+	    entry_path(file, sizeof(file), cache_dir, st) < 0 || key_of(key, sizeof(key), st) < 0)
 		return jf_err_set(err, JF_EINVAL, "cache directory name too long");
 	if ((error = jf_mkdirs(dir, err)) < 0)
 		return error;
 	j = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "version", CACHE_VERSION, "key", key,
-		      "path", path, "compression", jf_compression_name(info->compression),
-		      "size", (json_int_t)info->size, "sha256", info->sha256);
+	              "path", path, "compression", jf_compression_name(info->compression), "size",
+	              (json_int_t)info->size, "sha256", info->sha256);
 	if (j && info->has_raw &&
 	    (json_object_set_new(j, "raw_size", json_integer((json_int_t)info->raw_size)) < 0 ||
 	     json_object_set_new(j, "raw_sha256", json_string(info->raw_sha256)) < 0)) {

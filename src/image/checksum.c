@@ -46,15 +46,18 @@ static int parse_bsd(entry *e, const char *s, size_t len, unsigned line, jf_err 
 	if (!open || !close || (size_t)(s + len - close) < 4 || memcmp(close, ") = ", 4))
 		return 1;
 	if (open - s != 7 || memcmp(s, "SHA256 ", 7))
-		return jf_err_set(err, JF_EINVAL, "checksum line %u is not a SHA256 digest "
-						  "('%.*s'): only SHA256 is supported",
-				  line, (int)(open - s), s);
+		return jf_err_set(err, JF_EINVAL,
+		                  "checksum line %u is not a SHA256 digest "
+		                  "('%.*s'): only SHA256 is supported",
+		                  line, (int)(open - s), s);
 	if (close - open - 1 <= 0)
 		return 1;
 	e->hash = close + 4;
 	if ((size_t)(s + len - e->hash) != HEXLEN || hex_run(e->hash, HEXLEN) != HEXLEN)
-		return jf_err_set(err, JF_EINVAL, "checksum line %u: the SHA256 value is not 64 hex "
-						  "digits", line);
+		return jf_err_set(err, JF_EINVAL,
+		                  "checksum line %u: the SHA256 value is not 64 hex "
+		                  "digits",
+		                  line);
 	base_of(open + 1, (size_t)(close - open - 1), &e->name, &e->name_len);
 	return 0;
 }
@@ -87,13 +90,16 @@ static int parse_line(entry *e, const char *s, size_t len, unsigned line, jf_err
 	if ((rc = parse_gnu(e, s, len)) <= 0)
 		return rc;
 	if (hex_run(s, len) == len)
-		return jf_err_set(err, JF_EINVAL, "checksum line %u is a %zu-digit digest: a sha256 "
-						  "has 64 hex digits", line, len);
+		return jf_err_set(err, JF_EINVAL,
+		                  "checksum line %u is a %zu-digit digest: a sha256 "
+		                  "has 64 hex digits",
+		                  line, len);
 	if ((rc = parse_bsd(e, s, len, line, err)) <= 0)
 		return rc;
-	return jf_err_set(err, JF_EINVAL, "checksum line %u ('%.40s%s') is neither 'HASH  FILE' "
-					  "(sha256sum) nor 'SHA256 (FILE) = HASH'",
-			  line, s, len > 40 ? "..." : "");
+	return jf_err_set(err, JF_EINVAL,
+	                  "checksum line %u ('%.40s%s') is neither 'HASH  FILE' "
+	                  "(sha256sum) nor 'SHA256 (FILE) = HASH'",
+	                  line, s, len > 40 ? "..." : "");
 }
 
 static void hint_base(const char *hint, const char **base, size_t *blen)
@@ -111,30 +117,33 @@ static int pick(const entry **out, const entry *es, size_t n, const char *hint, 
 
 	*out = NULL;
 	if (!hint)
-		return jf_err_set(err, JF_EINVAL, "the checksum file lists %zu files and no image "
-						  "name says which one to use",
-				  n);
+		return jf_err_set(err, JF_EINVAL,
+		                  "the checksum file lists %zu files and no image "
+		                  "name says which one to use",
+		                  n);
 	hint_base(hint, &base, &blen);
 	for (size_t i = 0; i < n; i++) {
 		if (es[i].name_len != blen || memcmp(es[i].name, base, blen))
 			continue;
 		if (*out && strncasecmp((*out)->hash, es[i].hash, HEXLEN))
-			return jf_err_set(err, JF_EINVAL, "the checksum file lists '%.*s' twice "
-							  "with different sha256",
-					  (int)blen, base);
+			return jf_err_set(err, JF_EINVAL,
+			                  "the checksum file lists '%.*s' twice "
+			                  "with different sha256",
+			                  (int)blen, base);
 		*out = &es[i];
 	}
 	if (!*out)
-		return jf_err_set(err, JF_EINVAL, "the checksum file has no line for '%.*s' "
-						  "(it lists %zu files)",
-				  (int)blen, base, n);
+		return jf_err_set(err, JF_EINVAL,
+		                  "the checksum file has no line for '%.*s' "
+		                  "(it lists %zu files)",
+		                  (int)blen, base, n);
 	return 0;
 }
 
 #define MAX_ENTRIES 256
 
-int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text,
-		      const char *filename_hint, jf_err *err)
+int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text, const char *filename_hint,
+                      jf_err *err)
 {
 	entry es[MAX_ENTRIES];
 	const entry *e = NULL;
@@ -157,15 +166,16 @@ int jf_checksum_parse(char out[JF_SHA256_HEX_LEN + 1], const char *text,
 		if (s == end || *s == '#')
 			continue;
 		if (n == MAX_ENTRIES)
-			return jf_err_set(err, JF_EINVAL, "the checksum file has more than %d lines",
-					  MAX_ENTRIES);
+			return jf_err_set(err, JF_EINVAL,
+			                  "the checksum file has more than %d lines", MAX_ENTRIES);
 		if ((error = parse_line(&es[n], s, (size_t)(end - s), line, err)) < 0)
 			return error;
 		n++;
 	}
 	if (!n)
-		return jf_err_set(err, JF_EINVAL, "no sha256 found: expected 64 hex digits, "
-						  "sha256sum output or 'SHA256 (FILE) = HASH'");
+		return jf_err_set(err, JF_EINVAL,
+		                  "no sha256 found: expected 64 hex digits, "
+		                  "sha256sum output or 'SHA256 (FILE) = HASH'");
 	if (n == 1)
 		e = &es[0];
 	else if ((error = pick(&e, es, n, filename_hint, err)) < 0)

@@ -48,7 +48,7 @@ static int truncated(jf_err *err, const char *what)
 static int garbage(jf_err *err, const char *what)
 {
 	return jf_err_set(err, JF_EINTEGRITY, "%s: unexpected data after the end of the stream",
-			  what);
+	                  what);
 }
 
 static int emit(jf_image__dec *d, size_t n, jf_image__sink sink, void *user)
@@ -63,10 +63,10 @@ static lzma_ret xz_init(lzma_stream *x)
 {
 #if LZMA_VERSION >= 50040000
 	lzma_mt mt = {
-		.flags = LZMA_CONCATENATED,
-		.threads = lzma_cputhreads() ? lzma_cputhreads() : 1,
-		.memlimit_threading = 256u << 20, /* above it: one thread */
-		.memlimit_stop = UINT64_MAX,
+	    .flags = LZMA_CONCATENATED,
+	    .threads = lzma_cputhreads() ? lzma_cputhreads() : 1,
+	    .memlimit_threading = 256u << 20, /* above it: one thread */
+	    .memlimit_stop = UINT64_MAX,
 	};
 
 	if (mt.threads > 8)
@@ -86,7 +86,7 @@ int jf_image__dec_new(jf_image__dec **out, jf_compression c, jf_err *err)
 	if (!d || !(d->out = malloc(OUT_CAP))) {
 		free(d);
 		return jf_err_set(err, JF_ENOMEM, "out of memory for a %s decoder",
-				  jf_compression_name(c));
+		                  jf_compression_name(c));
 	}
 	d->c = c;
 	d->x = (lzma_stream)LZMA_STREAM_INIT;
@@ -114,7 +114,7 @@ int jf_image__dec_new(jf_image__dec **out, jf_compression c, jf_err *err)
 	if (!ok) {
 		jf_image__dec_free(d);
 		return jf_err_set(err, JF_ENOMEM, "cannot start a %s decoder",
-				  jf_compression_name(c));
+		                  jf_compression_name(c));
 	}
 	*out = d;
 	return 0;
@@ -153,7 +153,7 @@ void jf_image__dec_free(jf_image__dec *d)
  * padding), reject garbage, or restart for the next stream. Returns 1 when
  * the input is used up. */
 static int next_stream(jf_image__dec *d, const unsigned char *p, size_t len, size_t *pos,
-		       jf_err *err)
+                       jf_err *err)
 {
 	const char *what = jf_compression_name(d->c);
 
@@ -183,7 +183,7 @@ static int next_stream(jf_image__dec *d, const unsigned char *p, size_t len, siz
 }
 
 static int gzip_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_image__sink sink,
-		     void *user, jf_err *err)
+                     void *user, jf_err *err)
 {
 	size_t pos = 0;
 	int rc, error;
@@ -213,8 +213,8 @@ static int gzip_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_im
 	return 0;
 }
 
-static int bzip2_feed(jf_image__dec *d, const unsigned char *p, size_t len,
-		      jf_image__sink sink, void *user, jf_err *err)
+static int bzip2_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_image__sink sink,
+                      void *user, jf_err *err)
 {
 	size_t pos = 0;
 	int rc, error;
@@ -236,8 +236,8 @@ static int bzip2_feed(jf_image__dec *d, const unsigned char *p, size_t len,
 			}
 			if (rc != BZ_OK)
 				return corrupt(err, "bzip2",
-					       rc == BZ_DATA_ERROR_MAGIC ? "not bzip2 data"
-									 : "invalid data (CRC)");
+				               rc == BZ_DATA_ERROR_MAGIC ? "not bzip2 data"
+				                                         : "invalid data (CRC)");
 			if (d->b.avail_out != 0)
 				break;
 		}
@@ -263,7 +263,7 @@ static const char *lzma_why(lzma_ret rc)
 }
 
 static int xz_code(jf_image__dec *d, const void *p, size_t len, lzma_action act,
-		   jf_image__sink sink, void *user, jf_err *err)
+                   jf_image__sink sink, void *user, jf_err *err)
 {
 	lzma_ret rc;
 	int error;
@@ -279,15 +279,16 @@ static int xz_code(jf_image__dec *d, const void *p, size_t len, lzma_action act,
 		if (rc == LZMA_STREAM_END)
 			return 0;
 		if (rc != LZMA_OK && !(rc == LZMA_BUF_ERROR && act == LZMA_RUN))
-			return rc == LZMA_MEM_ERROR ? jf_err_set(err, JF_ENOMEM, "xz: out of memory")
-						    : corrupt(err, "xz", lzma_why(rc));
+			return rc == LZMA_MEM_ERROR
+			           ? jf_err_set(err, JF_ENOMEM, "xz: out of memory")
+			           : corrupt(err, "xz", lzma_why(rc));
 		if (act == LZMA_RUN && d->x.avail_out != 0)
 			return 0; /* all input taken, all output flushed */
 	}
 }
 
-static int zstd_feed(jf_image__dec *d, const void *p, size_t len, jf_image__sink sink,
-		     void *user, jf_err *err)
+static int zstd_feed(jf_image__dec *d, const void *p, size_t len, jf_image__sink sink, void *user,
+                     jf_err *err)
 {
 	ZSTD_inBuffer in = {p, len, 0};
 	ZSTD_outBuffer o;
@@ -308,7 +309,7 @@ static int zstd_feed(jf_image__dec *d, const void *p, size_t len, jf_image__sink
 }
 
 static int lz4_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_image__sink sink,
-		    void *user, jf_err *err)
+                    void *user, jf_err *err)
 {
 	size_t pos = 0;
 	int error;
@@ -316,8 +317,9 @@ static int lz4_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_ima
 	if (!d->started && len >= 4) {
 		d->started = true;
 		if (!memcmp(p, "\x02\x21\x4c\x18", 4))
-			return jf_err_set(err, JF_EINVAL, "lz4: the legacy format (lz4 -l) is "
-							  "not supported; recompress without -l");
+			return jf_err_set(err, JF_EINVAL,
+			                  "lz4: the legacy format (lz4 -l) is "
+			                  "not supported; recompress without -l");
 	}
 	for (;;) {
 		size_t dst = OUT_CAP, src = len - pos;
@@ -337,7 +339,7 @@ static int lz4_feed(jf_image__dec *d, const unsigned char *p, size_t len, jf_ima
 }
 
 int jf_image__dec_feed(jf_image__dec *d, const void *in, size_t len, jf_image__sink sink,
-		       void *user, jf_err *err)
+                       void *user, jf_err *err)
 {
 	if (!len)
 		return 0;

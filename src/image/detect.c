@@ -10,11 +10,13 @@ jf_compression jf_image_detect(const void *head, size_t len)
 		size_t len;
 		const char *magic;
 	} magics[] = {
-		{JF_COMP_XZ, 6, "\xfd" "7zXZ\0"},
-		{JF_COMP_GZIP, 2, "\x1f\x8b"},
-		{JF_COMP_ZSTD, 4, "\x28\xb5\x2f\xfd"},
-		{JF_COMP_LZ4, 4, "\x04\x22\x4d\x18"},
-		{JF_COMP_LZ4, 4, "\x02\x21\x4c\x18"}, /* legacy: decoding says so */
+	    {JF_COMP_XZ, 6,
+	     "\xfd"
+	     "7zXZ\0"},
+	    {JF_COMP_GZIP, 2, "\x1f\x8b"},
+	    {JF_COMP_ZSTD, 4, "\x28\xb5\x2f\xfd"},
+	    {JF_COMP_LZ4, 4, "\x04\x22\x4d\x18"},
+	    {JF_COMP_LZ4, 4, "\x02\x21\x4c\x18"}, /* legacy: decoding says so */
 	};
 	const unsigned char *p = head;
 

@@ -38,18 +38,21 @@ int jf_image_header_check(const char *h, jf_err *err)
 		return jf_err_set(err, JF_EINVAL, "invalid header: expected 'Key: Value'");
 	for (const char *k = h; k < colon; k++)
 		if (!tchar(*k))
-			return jf_err_set(err, JF_EINVAL, "invalid header: the name before ':' "
-							  "must be an HTTP token (letters, digits, '-')");
+			return jf_err_set(err, JF_EINVAL,
+			                  "invalid header: the name before ':' "
+			                  "must be an HTTP token (letters, digits, '-')");
 	if (colon == h)
 		return jf_err_set(err, JF_EINVAL, "invalid header: empty name before ':'");
 	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 		;
 	if (!*v)
 		return jf_err_set(err, JF_EINVAL, "invalid header '%.*s': empty value",
-				  (int)(colon - h), h);
+		                  (int)(colon - h), h);
 	if (strpbrk(v, "\r\n"))
-		return jf_err_set(err, JF_EINVAL, "invalid header '%.*s': the value contains a "
-						  "line break", (int)(colon - h), h);
+		return jf_err_set(err, JF_EINVAL,
+		                  "invalid header '%.*s': the value contains a "
+		                  "line break",
+		                  (int)(colon - h), h);
 	return 0;
 }
 
@@ -75,7 +78,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 }
 
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+                       curl_off_t ulnow)
 {
 	dl *d = user;
 
@@ -83,7 +86,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 	(void)ulnow;
 	if (d->o->progress && dlnow > 0)
 		d->o->progress(d->o->progress_user, (uint64_t)dlnow,
-			       dltotal > 0 ? (uint64_t)dltotal : 0);
+		               dltotal > 0 ? (uint64_t)dltotal : 0);
 	return jf_image__canceled(d->o->cancel_fd);
 }
 
@@ -100,7 +103,8 @@ static int headers(struct curl_slist **list, const jf_image_fetch_opts *o, jf_er
 
 	*list = NULL;
 	if (o->bearer && (!*o->bearer || strpbrk(o->bearer, "\r\n")))
-		return jf_err_set(err, JF_EINVAL, "invalid bearer token: empty or with a line break");
+		return jf_err_set(err, JF_EINVAL,
+		                  "invalid bearer token: empty or with a line break");
 	if (secret(o->log, o->bearer) < 0)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	for (size_t i = 0; o->headers && o->headers[i]; i++) {
@@ -121,16 +125,18 @@ static int headers(struct curl_slist **list, const jf_image_fetch_opts *o, jf_er
 static int http_fail(long status, const char *shown, jf_err *err)
 {
 	if (status == 404 || status == 410)
-		return jf_err_set(err, JF_ENOTFOUND, "image %s not found (HTTP %ld)", shown, status);
+		return jf_err_set(err, JF_ENOTFOUND, "image %s not found (HTTP %ld)", shown,
+		                  status);
 	if (status == 401 || status == 403)
-		return jf_err_set(err, JF_EPERM, "image %s: access refused (HTTP %ld); check "
-						 "--bearer and --header", shown, status);
-	return jf_err_set(err, JF_EPROTO, "image %s: the server answered HTTP %ld", shown,
-			  status);
+		return jf_err_set(err, JF_EPERM,
+		                  "image %s: access refused (HTTP %ld); check "
+		                  "--bearer and --header",
+		                  shown, status);
+	return jf_err_set(err, JF_EPROTO, "image %s: the server answered HTTP %ld", shown, status);
 }
 
-static int curl_fail(CURLcode rc, const dl *d, const char *why, const char *shown,
-		     const char *dst, jf_err *err)
+static int curl_fail(CURLcode rc, const dl *d, const char *why, const char *shown, const char *dst,
+                     jf_err *err)
 {
 	const char *msg = *why ? why : curl_easy_strerror(rc);
 
@@ -139,7 +145,7 @@ static int curl_fail(CURLcode rc, const dl *d, const char *why, const char *show
 		return jf_err_set(err, JF_ECANCELED, "download of %s canceled", shown);
 	case CURLE_WRITE_ERROR:
 		return jf_err_sys(err, JF_EIO, d->werrno ? d->werrno : EIO, "cannot write '%s'",
-				  dst);
+		                  dst);
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
@@ -150,8 +156,10 @@ static int curl_fail(CURLcode rc, const dl *d, const char *why, const char *show
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CONNECT_ERROR:
 		/* a refusal, not trouble a retry could fix */
-		return jf_err_set(err, JF_EPERM, "cannot download %s: %s (use --cacert FILE, or "
-						 "--insecure-tls to skip verification)", shown, msg);
+		return jf_err_set(err, JF_EPERM,
+		                  "cannot download %s: %s (use --cacert FILE, or "
+		                  "--insecure-tls to skip verification)",
+		                  shown, msg);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_TOO_MANY_REDIRECTS:
 		return jf_err_set(err, JF_EPROTO, "cannot download %s: %s", shown, msg);
@@ -179,7 +187,7 @@ static void setup(CURL *c, dl *d, struct curl_slist *hdrs, char *why)
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
+	                 (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 30000));
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)(stall < 1000 ? 1 : stall / 1000));
 	if (o->bearer) {
@@ -205,7 +213,7 @@ static int check_url(char *shown, size_t size, const char *url, jf_log *log, jf_
 	jf_url_format(shown, size, &u);
 	if (u.scheme != JF_URL_HTTP && u.scheme != JF_URL_HTTPS)
 		error = jf_err_set(err, JF_EINVAL, "cannot download %s: only http and https URLs",
-				   shown);
+		                   shown);
 	else if (secret(log, u.password) < 0)
 		error = jf_err_set(err, JF_ENOMEM, "out of memory");
 	jf_url_dispose(&u);
@@ -213,7 +221,7 @@ static int check_url(char *shown, size_t size, const char *url, jf_log *log, jf_
 }
 
 int jf_image_fetch(jf_image_info *out, const char *url, const char *dst_path,
-		   const jf_image_fetch_opts *opts, jf_err *err)
+                   const jf_image_fetch_opts *opts, jf_err *err)
 {
 	static const jf_image_fetch_opts defaults = JF_IMAGE_FETCH_OPTS_INIT;
 	char shown[2048], why[CURL_ERROR_SIZE] = "";

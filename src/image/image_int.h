@@ -21,7 +21,7 @@ int jf_image__dec_new(jf_image__dec **out, jf_compression c, jf_err *err);
  * stream, JF_EINTEGRITY with a short reason in @err ("xz: ...") that the
  * caller prefixes with the file's name. */
 int jf_image__dec_feed(jf_image__dec *d, const void *in, size_t len, jf_image__sink sink,
-		       void *user, jf_err *err);
+                       void *user, jf_err *err);
 /* The input has ended: JF_EINTEGRITY when the last stream is incomplete.
  * May still hand output to @sink (buffered bytes). */
 int jf_image__dec_finish(jf_image__dec *d, jf_image__sink sink, void *user, jf_err *err);
@@ -32,9 +32,9 @@ void jf_image__dec_free(jf_image__dec *d);
 /* Read @fd (the file @path, described by @st) to the end: hash it, decode
  * it when @decode, and give the raw bytes to @sink (may be NULL) as well
  * as hashing them. Fills @out (not from_cache). */
-int jf_image__pump(jf_image_info *out, int fd, const char *path, const struct stat *st,
-		   bool decode, const jf_image_inspect_opts *opts, jf_image__sink sink,
-		   void *sink_user, jf_err *err);
+int jf_image__pump(jf_image_info *out, int fd, const char *path, const struct stat *st, bool decode,
+                   const jf_image_inspect_opts *opts, jf_image__sink sink, void *sink_user,
+                   jf_err *err);
 
 /* True when @fd (>= 0) is readable now: the caller asked to stop. */
 bool jf_image__canceled(int fd);
@@ -44,10 +44,10 @@ bool jf_image__canceled(int fd);
 /* Look @st up in @cache_dir: 0 and @out filled on a hit that has what is
  * needed (raw when @want_raw), JF_ENOTFOUND on any miss. */
 int jf_image__cache_get(jf_image_info *out, const char *cache_dir, const struct stat *st,
-			bool want_raw);
+                        bool want_raw);
 /* Remember @info for the file @st (atomic temp + rename). */
 int jf_image__cache_put(const char *cache_dir, const char *path, const struct stat *st,
-			const jf_image_info *info, jf_err *err);
+                        const jf_image_info *info, jf_err *err);
 
 /* ---- files (stage.c) ---- */
 

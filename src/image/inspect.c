@@ -24,7 +24,7 @@ static int open_image(int *fd, struct stat *st, const char *path, jf_err *err)
 	 * regular-file check; it changes nothing for regular files. */
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot open image '%s'", path);
+		                  "cannot open image '%s'", path);
 	if (fstat(*fd, st) < 0)
 		error = jf_err_sys(err, JF_EIO, errno, "cannot stat image '%s'", path);
 	else if (!S_ISREG(st->st_mode))
@@ -38,17 +38,17 @@ static int open_image(int *fd, struct stat *st, const char *path, jf_err *err)
 }
 
 static void remember(const jf_image_inspect_opts *o, const char *path, const struct stat *st,
-		     const jf_image_info *info)
+                     const jf_image_info *info)
 {
 	jf_err cerr = JF_ERR_INIT;
 
 	if (o->cache_dir && jf_image__cache_put(o->cache_dir, path, st, info, &cerr) < 0)
 		jf_warn(o->log, "image", "cannot remember the checksum of '%s': %s", path,
-			cerr.msg);
+		        cerr.msg);
 }
 
 int jf_image_inspect(jf_image_info *out, const char *path, const jf_image_inspect_opts *opts,
-		     jf_err *err)
+                     jf_err *err)
 {
 	const jf_image_inspect_opts *o = opts ? opts : &default_opts;
 	struct stat st;
@@ -107,7 +107,7 @@ static int write_sink(void *user, const void *data, size_t len)
 }
 
 int jf_image_decompress_to(jf_image_info *out, const char *src, const char *dst_path,
-			   const jf_image_inspect_opts *opts, jf_err *err)
+                           const jf_image_inspect_opts *opts, jf_err *err)
 {
 	const jf_image_inspect_opts *o = opts ? opts : &default_opts;
 	struct stat st;

@@ -62,7 +62,7 @@ static ssize_t read_chunk(int fd, unsigned char *buf, size_t cap)
 /* The file must be what it was when we started: a changed image would give
  * hashes of no file that exists. */
 static int check_unchanged(int fd, const char *path, const struct stat *st, uint64_t done,
-			   jf_err *err)
+                           jf_err *err)
 {
 	struct stat now;
 
@@ -70,13 +70,15 @@ static int check_unchanged(int fd, const char *path, const struct stat *st, uint
 		return jf_err_sys(err, JF_EIO, errno, "cannot stat '%s'", path);
 	if (now.st_size != st->st_size || now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
 	    now.st_mtim.tv_nsec != st->st_mtim.tv_nsec || done != (uint64_t)st->st_size)
-		return jf_err_set(err, JF_EIO, "image '%s' changed while it was being read; "
-					       "try again once nothing writes to it", path);
+		return jf_err_set(err, JF_EIO,
+		                  "image '%s' changed while it was being read; "
+		                  "try again once nothing writes to it",
+		                  path);
 	return 0;
 }
 
-static int feed(jf_image__dec *dec, pump *p, const unsigned char *buf, size_t n,
-		const char *path, jf_err *err)
+static int feed(jf_image__dec *dec, pump *p, const unsigned char *buf, size_t n, const char *path,
+                jf_err *err)
 {
 	int error;
 
@@ -99,9 +101,9 @@ static int finish(jf_image__dec *dec, pump *p, const char *path, jf_err *err)
 	return error;
 }
 
-int jf_image__pump(jf_image_info *out, int fd, const char *path, const struct stat *st,
-		   bool decode, const jf_image_inspect_opts *opts, jf_image__sink sink,
-		   void *sink_user, jf_err *err)
+int jf_image__pump(jf_image_info *out, int fd, const char *path, const struct stat *st, bool decode,
+                   const jf_image_inspect_opts *opts, jf_image__sink sink, void *sink_user,
+                   jf_err *err)
 {
 	unsigned char *buf = malloc(READ_CHUNK);
 	jf_image__dec *dec = NULL;

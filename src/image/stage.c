@@ -13,7 +13,7 @@
 #include "image_int.h"
 
 #define NAME_MAX_KEEP 160 /* of the original base name, from its end */
-#define COPY_CHUNK (1u << 20)
+#define COPY_CHUNK    (1u << 20)
 
 int jf_image__write_all(int fd, const void *data, size_t len)
 {
@@ -54,7 +54,7 @@ int jf_image__tmpfile(char **tmp, const char *path, jf_err *err)
 		free(*tmp);
 		*tmp = NULL;
 		return jf_err_sys(err, e == ENOENT ? JF_ENOTFOUND : JF_EIO, e,
-				  "cannot create a temp file beside '%s'", path);
+		                  "cannot create a temp file beside '%s'", path);
 	}
 	return fd;
 }
@@ -185,7 +185,7 @@ static int place(char **tmp, const char *path, const char *dst, jf_err *err)
 		return 1;
 	if (*tmp || (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EOPNOTSUPP))
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot stage '%s' as '%s'", path, dst);
+		                  "cannot stage '%s' as '%s'", path, dst);
 	if ((error = copy_in(tmp, path, dst, err)) < 0)
 		return error;
 	return place(tmp, path, dst, err);
@@ -201,16 +201,18 @@ int jf_image_stage(char **served, const char *path, const char *http_root, jf_er
 	*served = NULL;
 	if (stat(path, &st) < 0)
 		return jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				  "cannot stage image '%s'", path);
+		                  "cannot stage image '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return jf_err_set(err, JF_EINVAL, "cannot stage '%s': not a regular file", path);
 	if (stat(http_root, &st) < 0 || !S_ISDIR(st.st_mode))
-		return jf_err_set(err, JF_ENOTFOUND, "HTTP root '%s' is not a directory", http_root);
+		return jf_err_set(err, JF_ENOTFOUND, "HTTP root '%s' is not a directory",
+		                  http_root);
 	for (int tries = 0; tries < 16; tries++) {
 		if (served_name(name, sizeof(name), path) < 0 ||
 		    (n = snprintf(dst, sizeof(dst), "%s/%s", http_root, name)) < 0 ||
 		    (size_t)n >= sizeof(dst)) {
-			error = jf_err_set(err, JF_EINVAL, "cannot name a staged copy of '%s'", path);
+			error =
+			    jf_err_set(err, JF_EINVAL, "cannot name a staged copy of '%s'", path);
 			goto done;
 		}
 		if ((error = place(&tmp, path, dst, err)) <= 0)
@@ -235,9 +237,10 @@ int jf_image_unstage(const char *served_name, const char *http_root, jf_err *err
 	int n;
 
 	if (!name_safe(served_name))
-		return jf_err_set(err, JF_EINVAL, "refusing to remove '%s' from '%s': not a staged "
-						  "name", served_name ? served_name : "(null)",
-				  http_root);
+		return jf_err_set(err, JF_EINVAL,
+		                  "refusing to remove '%s' from '%s': not a staged "
+		                  "name",
+		                  served_name ? served_name : "(null)", http_root);
 	n = snprintf(path, sizeof(path), "%s/%s", http_root, served_name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return jf_err_set(err, JF_EINVAL, "path too long in '%s'", http_root);

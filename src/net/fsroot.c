@@ -55,7 +55,7 @@ static int open_error(int e, const char *path, jf_err *err)
 		return jf_err_set(err, JF_ENOTFOUND, "'%s' not found", path);
 	if (e == EXDEV || e == ELOOP)
 		return jf_err_set(err, JF_EPERM, "'%s' resolves outside the served root, refused",
-				  path);
+		                  path);
 	if (e == EACCES || e == EPERM)
 		return jf_err_sys(err, JF_EPERM, e, "cannot open '%s'", path);
 	return jf_err_sys(err, JF_EIO, e, "cannot open '%s'", path);
@@ -115,19 +115,20 @@ int jf_net__upload_begin(jf_net_upload *up, int rootfd, const char *path, jf_err
 	if (fstatat(up->dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
 		jf_net__upload_abort(up);
 		return jf_err_set(err, JF_EPERM, "'%s' exists and is not a regular file, refused",
-				  path);
+		                  path);
 	}
 	for (int i = 0; i < 100 && up->fd < 0; i++) {
 		/* Unique per process and attempt; O_EXCL settles any race. */
-		int n = snprintf(up->tmp, sizeof(up->tmp), ".%s.%ld.%llx.part", base, (long)getpid(),
-				 (unsigned long long)(jf_clock_mono_us() + (uint64_t)i));
+		int n =
+		    snprintf(up->tmp, sizeof(up->tmp), ".%s.%ld.%llx.part", base, (long)getpid(),
+		             (unsigned long long)(jf_clock_mono_us() + (uint64_t)i));
 
 		if (n < 0 || (size_t)n >= sizeof(up->tmp))
 			break;
 		up->fd = openat(up->dirfd, up->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (up->fd < 0 && errno != EEXIST) {
 			error = jf_err_sys(err, JF_EIO, errno, "cannot create a temp file for '%s'",
-					   path);
+			                   path);
 			up->tmp[0] = '\0';
 			jf_net__upload_abort(up);
 			return error;
@@ -156,8 +157,8 @@ int jf_net__upload_commit(jf_net_upload *up, jf_err *err)
 	}
 	up->fd = -1;
 	if (renameat(up->dirfd, up->tmp, up->dirfd, up->base) < 0) {
-		error = jf_err_sys(err, JF_EIO, errno, "cannot rename the upload onto '%s'",
-				   up->base);
+		error =
+		    jf_err_sys(err, JF_EIO, errno, "cannot rename the upload onto '%s'", up->base);
 		goto done;
 	}
 	up->tmp[0] = '\0';

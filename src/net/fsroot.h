@@ -31,13 +31,19 @@ int jf_net__open_dir(int rootfd, const char *path, jf_err *err);
 
 /* An upload in progress: a temp file next to its final name. */
 typedef struct jf_net_upload {
-	int dirfd;       /* the target's directory, confined */
-	int fd;          /* the temp file, O_WRONLY */
-	char tmp[300];   /* temp name in dirfd */
-	char base[256];  /* final name in dirfd */
+	int dirfd;      /* the target's directory, confined */
+	int fd;         /* the temp file, O_WRONLY */
+	char tmp[300];  /* temp name in dirfd */
+	char base[256]; /* final name in dirfd */
 } jf_net_upload;
 
-#define JF_NET_UPLOAD_INIT {-1, -1, {0}, {0}}
+#define JF_NET_UPLOAD_INIT                                                                         \
+	{                                                                                          \
+		-1, -1, {0},                                                                       \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* Create a temp file for @path under @rootfd. The parent directory must
  * exist under the root; the final name must not be a directory. */

@@ -23,6 +23,7 @@
 #include "jmpflash/buf.h"
 #include "jmpflash/clock.h"
 #include "jmpflash/http.h"
+#include "jmpflash/netaddr.h"
 
 struct jf_http_server {
 	jf_http_opts o;
@@ -46,7 +47,7 @@ typedef struct jf_http_req {
 } jf_http_req;
 
 static enum MHD_Result queue(struct MHD_Connection *c, jf_http_req *r, unsigned status,
-			     struct MHD_Response *resp)
+                             struct MHD_Response *resp)
 {
 	enum MHD_Result ret;
 
@@ -59,10 +60,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, jf_http_req *r, unsigned 
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, jf_http_req *r, unsigned status,
-				  const char *text)
+                                  const char *text)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 
 	if (resp) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
@@ -80,7 +81,7 @@ static unsigned status_for(int error)
 {
 	return error == JF_ENOTFOUND ? MHD_HTTP_NOT_FOUND
 	       : error == JF_EPERM   ? MHD_HTTP_FORBIDDEN
-				     : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	                             : MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* The request path without its leading '/', as a root-relative name. */
@@ -92,12 +93,12 @@ static const char *rel_path(const char *url)
 static void validators(char *etag, size_t esize, char *lm, size_t lsize, const struct stat *st)
 {
 	if (snprintf(etag, esize, "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino,
-		     (unsigned long long)st->st_size,
-		     (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
-			     (unsigned long long)st->st_mtim.tv_nsec) < 0 &&
+	             (unsigned long long)st->st_size,
+	             (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+	                 (unsigned long long)st->st_mtim.tv_nsec) < 0 &&
 	    esize)
 		etag[0] = '\0';
-	jf_http__format_date(lm, lsize, st->st_mtim.tv_sec);
+	jf_net__http_format_date(lm, lsize, st->st_mtim.tv_sec);
 }
 
 /* 304 when If-None-Match matches, or (without it) If-Modified-Since is not
@@ -109,12 +110,12 @@ static bool not_modified(struct MHD_Connection *c, const char *etag, const struc
 	time_t t;
 
 	if (inm)
-		return jf_http__etag_match(inm, etag);
-	return ims && jf_http__parse_date(ims, &t) && st->st_mtim.tv_sec <= t;
+		return jf_net__http_etag_match(inm, etag);
+	return ims && jf_net__http_parse_date(ims, &t) && st->st_mtim.tv_sec <= t;
 }
 
 static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connection *c,
-				  jf_http_req *r)
+                                  jf_http_req *r)
 {
 	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
 	const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
@@ -128,9 +129,9 @@ static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connectio
 
 	if ((error = jf_net__open_read(&fd, &st, s->rootfd, rel_path(r->path), &err)) < 0) {
 		jf_warn(s->o.log, "http", "refused %s %s from %s: %s", r->method, r->path, r->peer,
-			err.msg);
+		        err.msg);
 		return reply_text(c, r, status_for(error),
-				  error == JF_ENOTFOUND ? "not found\n" : "forbidden\n");
+		                  error == JF_ENOTFOUND ? "not found\n" : "forbidden\n");
 	}
 	validators(etag, sizeof(etag), lm, sizeof(lm), &st);
 	if (not_modified(c, etag, &st)) {
@@ -144,7 +145,7 @@ static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connectio
 	}
 	/* If-Range with a stale validator: the whole (new) file instead */
 	if (range && (!if_range || !strcmp(if_range, etag) || !strcmp(if_range, lm)))
-		kind = jf_http__parse_range(range, (uint64_t)st.st_size, &first, &last);
+		kind = jf_net__http_parse_range(range, (uint64_t)st.st_size, &first, &last);
 	if (kind == JF_RANGE_UNSATISFIABLE) {
 		close(fd);
 		if (snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)st.st_size) < 0)
@@ -175,7 +176,7 @@ static enum MHD_Result serve_file(struct jf_http_server *s, struct MHD_Connectio
 	if (kind == JF_RANGE_OK) {
 		status = MHD_HTTP_PARTIAL_CONTENT;
 		if (snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)first,
-			     (unsigned long long)last, (unsigned long long)st.st_size) < 0)
+		             (unsigned long long)last, (unsigned long long)st.st_size) < 0)
 			cr[0] = '\0';
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
@@ -221,16 +222,21 @@ static unsigned put_begin(struct jf_http_server *s, struct MHD_Connection *c, jf
 static const char *put_text(unsigned status)
 {
 	switch (status) {
-	case MHD_HTTP_FORBIDDEN: return "forbidden\n";
-	case MHD_HTTP_UNAUTHORIZED: return "a bearer token is required\n";
-	case MHD_HTTP_CONTENT_TOO_LARGE: return "upload larger than the server allows\n";
-	case MHD_HTTP_NOT_FOUND: return "not found\n";
-	default: return "upload failed\n";
+	case MHD_HTTP_FORBIDDEN:
+		return "forbidden\n";
+	case MHD_HTTP_UNAUTHORIZED:
+		return "a bearer token is required\n";
+	case MHD_HTTP_CONTENT_TOO_LARGE:
+		return "upload larger than the server allows\n";
+	case MHD_HTTP_NOT_FOUND:
+		return "not found\n";
+	default:
+		return "upload failed\n";
 	}
 }
 
-static enum MHD_Result put_body(struct jf_http_server *s, struct MHD_Connection *c,
-				jf_http_req *r, const char *data, size_t *size)
+static enum MHD_Result put_body(struct jf_http_server *s, struct MHD_Connection *c, jf_http_req *r,
+                                const char *data, size_t *size)
 {
 	jf_err err = JF_ERR_INIT;
 
@@ -267,8 +273,8 @@ static enum MHD_Result put_body(struct jf_http_server *s, struct MHD_Connection 
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *data,
-			      size_t *size, void **con_cls)
+                              const char *method, const char *version, const char *data,
+                              size_t *size, void **con_cls)
 {
 	struct jf_http_server *s = cls;
 	jf_http_req *r = *con_cls;
@@ -277,7 +283,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	if (!r) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 		if (!(r = calloc(1, sizeof(*r))))
 			return MHD_NO;
@@ -294,7 +300,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD))
 			return MHD_YES;
 		if (strcmp(method, MHD_HTTP_METHOD_PUT))
-			return reply_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+			return reply_text(c, r, MHD_HTTP_METHOD_NOT_ALLOWED,
+			                  "method not allowed\n");
 		r->put = true;
 		if ((refusal = put_begin(s, c, r)) != 0)
 			return reply_text(c, r, refusal, put_text(refusal));
@@ -308,7 +315,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
+                      enum MHD_RequestTerminationCode toe)
 {
 	struct jf_http_server *s = cls;
 	jf_http_req *r = *con_cls;
@@ -321,11 +328,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	jf_net__upload_abort(&r->up); /* no-op after a commit; removes a partial upload */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		jf_info(s->o.log, "http", "%s %s %s %u %llu bytes %.3f s (%.1f MB/s)", r->peer,
-			r->method, r->path, r->status, (unsigned long long)r->bytes, secs,
-			secs > 0 ? (double)r->bytes / secs / 1e6 : 0.0);
+		        r->method, r->path, r->status, (unsigned long long)r->bytes, secs,
+		        secs > 0 ? (double)r->bytes / secs / 1e6 : 0.0);
 	else
 		jf_warn(s->o.log, "http", "%s %s %s %u aborted after %.3f s%s", r->peer, r->method,
-			r->path, r->status, secs, r->put ? " (partial upload removed)" : "");
+		        r->path, r->status, secs, r->put ? " (partial upload removed)" : "");
 	free(r);
 	*con_cls = NULL;
 }
@@ -333,15 +340,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static int bind_error(int e, const char *where, uint16_t port, jf_err *err)
 {
 	if (e == EADDRINUSE)
-		return jf_err_set(err, JF_EEXISTS,
-				  "HTTP port %u on %s is already in use (another web server?): stop "
-				  "it or choose another port",
-				  port, where);
+		return jf_err_set(
+		    err, JF_EEXISTS,
+		    "HTTP port %u on %s is already in use (another web server?): stop "
+		    "it or choose another port",
+		    port, where);
 	if (e == EACCES || e == EPERM)
 		return jf_err_set(err, JF_EPERM,
-				  "HTTP port %u on %s needs privileges: run as root, grant "
-				  "CAP_NET_BIND_SERVICE, or choose a port above 1023",
-				  port, where);
+		                  "HTTP port %u on %s needs privileges: run as root, grant "
+		                  "CAP_NET_BIND_SERVICE, or choose a port above 1023",
+		                  port, where);
 	return jf_err_sys(err, JF_EIO, e, "cannot listen for HTTP on %s port %u", where, port);
 }
 
@@ -363,8 +371,9 @@ static int open_listener(struct jf_http_server *s, jf_err *err)
 		hints.ai_flags = AI_PASSIVE; /* no AI_ADDRCONFIG: works on loopback-only hosts */
 		snprintf(port, sizeof(port), "%u", s->o.port);
 		if ((rc = getaddrinfo(s->bind, port, &hints, &res)) != 0 || !res)
-			return jf_err_set(err, JF_EINVAL, "cannot resolve HTTP bind address '%s': %s",
-					  s->bind, gai_strerror(rc));
+			return jf_err_set(err, JF_EINVAL,
+			                  "cannot resolve HTTP bind address '%s': %s", s->bind,
+			                  gai_strerror(rc));
 		memcpy(&ss, res->ai_addr, res->ai_addrlen);
 		len = res->ai_addrlen;
 		freeaddrinfo(res);
@@ -397,7 +406,7 @@ static int open_listener(struct jf_http_server *s, jf_err *err)
 	if (getsockname(s->lsock, (struct sockaddr *)&ss, &len) < 0)
 		return jf_err_sys(err, JF_EIO, errno, "getsockname on the HTTP socket");
 	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						  : ((struct sockaddr_in *)&ss)->sin_port);
+	                                         : ((struct sockaddr_in *)&ss)->sin_port);
 	return 0;
 }
 
@@ -433,24 +442,23 @@ int jf_http_server_start(jf_http_server **out, const jf_http_opts *opts, jf_err 
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0) {
 		error = jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				   "HTTP root '%s'", s->root);
+		                   "HTTP root '%s'", s->root);
 		goto done;
 	}
 	if ((error = open_listener(s, err)) < 0)
 		goto done;
 	s->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC, 0,
-		NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, s->lsock,
-		MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(64 * 1024), MHD_OPTION_CONNECTION_TIMEOUT,
-		opts->idle_timeout_s ? opts->idle_timeout_s : 60u, MHD_OPTION_NOTIFY_COMPLETED,
-		completed, s, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC, 0, NULL,
+	    NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, s->lsock, MHD_OPTION_CONNECTION_LIMIT,
+	    max_conn, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s ? opts->idle_timeout_s : 60u,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		error = jf_err_set(err, JF_EIO, "cannot start the HTTP server (libmicrohttpd)");
 		goto done;
 	}
 	jf_info(s->o.log, "http", "serving %s on %s port %u", s->root,
-		s->bind ? s->bind : "all addresses", s->port);
+	        s->bind ? s->bind : "all addresses", s->port);
 	*out = s;
 done:
 	if (error < 0)
@@ -482,41 +490,6 @@ void jf_http_server_stop(jf_http_server *s)
 
 /* The local address the kernel would use to reach @board: a connected UDP
  * socket sends nothing, it only picks the route. */
-static bool route_source(char *buf, size_t size, const char *board)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd;
-	bool ok = false;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, board, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(9);
-		len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, board, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(9);
-		len = sizeof(struct sockaddr_in6);
-	} else {
-		return false;
-	}
-	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-			const void *a = ss.ss_family == AF_INET
-						? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
-						: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
-
-			ok = inet_ntop(ss.ss_family, a, buf, (socklen_t)size) != NULL;
-		}
-	}
-	close(fd);
-	return ok;
-}
-
 int jf_http_url(char **out, const char *host, uint16_t port, const char *path, jf_err *err)
 {
 	jf_buf b = JF_BUF_INIT;
@@ -524,10 +497,10 @@ int jf_http_url(char **out, const char *host, uint16_t port, const char *path, j
 	*out = NULL;
 	while (*path == '/')
 		path++;
-	if (jf_buf_printf(&b, strchr(host, ':') && host[0] != '[' ? "http://[%s]:%u/"
-								   : "http://%s:%u/",
-			  host, port) < 0 ||
-	    jf_http__escape_path(&b, path) < 0) {
+	if (jf_buf_printf(&b,
+	                  strchr(host, ':') && host[0] != '[' ? "http://[%s]:%u/" : "http://%s:%u/",
+	                  host, port) < 0 ||
+	    jf_net__http_escape_path(&b, path) < 0) {
 		jf_buf_free(&b);
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
@@ -536,15 +509,15 @@ int jf_http_url(char **out, const char *host, uint16_t port, const char *path, j
 }
 
 int jf_http_server_url(char **out, const jf_http_server *s, const char *board_addr,
-		       const char *path, jf_err *err)
+                       const char *path, jf_err *err)
 {
 	char addr[INET6_ADDRSTRLEN] = "127.0.0.1";
 	const char *host = addr;
 
 	if (s->host)
 		host = s->host;
-	else if (!(board_addr && route_source(addr, sizeof(addr), board_addr)) && s->bind &&
-		 strcmp(s->bind, "0.0.0.0") && strcmp(s->bind, "::"))
+	else if (!(board_addr && jf_route_source(addr, sizeof(addr), board_addr)) && s->bind &&
+	         strcmp(s->bind, "0.0.0.0") && strcmp(s->bind, "::"))
 		host = s->bind;
 	return jf_http_url(out, host, s->port, path, err);
 }

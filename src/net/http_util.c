@@ -25,7 +25,7 @@ static bool parse_u64(const char **p, uint64_t *out)
 	return true;
 }
 
-int jf_http__parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last)
+int jf_net__http_parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last)
 {
 	const char *p = hdr;
 	uint64_t a = 0, b = 0;
@@ -68,21 +68,21 @@ int jf_http__parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64
 
 static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-void jf_http__format_date(char *buf, size_t size, time_t t)
+void jf_net__http_format_date(char *buf, size_t size, time_t t)
 {
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	/* by hand: strftime's %a/%b follow the locale */
 	if (snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-		     months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec) < 0 &&
+	             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec) < 0 &&
 	    size)
 		buf[0] = '\0';
 }
 
-bool jf_http__parse_date(const char *s, time_t *out)
+bool jf_net__http_parse_date(const char *s, time_t *out)
 {
 	char wd[4], mon[4];
 
@@ -93,7 +93,7 @@ bool jf_http__parse_date(const char *s, time_t *out)
 
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(s, "%3[A-Za-z], %d %3s %d %d:%d:%d GMT%n", wd, &d, mon, &y, &h, &mi, &sec, &n) !=
-		    7 ||
+	        7 ||
 	    s[n] != '\0')
 		return false;
 	tm.tm_mon = -1;
@@ -111,7 +111,7 @@ bool jf_http__parse_date(const char *s, time_t *out)
 	return true;
 }
 
-bool jf_http__etag_match(const char *hdr, const char *etag)
+bool jf_net__http_etag_match(const char *hdr, const char *etag)
 {
 	const char *p = hdr;
 	size_t elen;
@@ -146,14 +146,14 @@ bool jf_http__etag_match(const char *hdr, const char *etag)
 	return false;
 }
 
-int jf_http__escape_path(jf_buf *out, const char *path)
+int jf_net__http_escape_path(jf_buf *out, const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
 		char esc[3] = {'%', hex[*c >> 4], hex[*c & 15]};
 		int rc = isalnum(*c) || strchr("-._~/", *c) ? jf_buf_put(out, c, 1)
-							     : jf_buf_put(out, esc, 3);
+		                                            : jf_buf_put(out, esc, 3);
 
 		if (rc < 0)
 			return rc;

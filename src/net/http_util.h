@@ -11,27 +11,27 @@
 #include "jmpflash/buf.h"
 
 enum {
-	JF_RANGE_NONE = 0,   /* no usable Range: send the whole file (200) */
-	JF_RANGE_OK = 1,     /* *first..*last (inclusive): 206 */
+	JF_RANGE_NONE = 0,          /* no usable Range: send the whole file (200) */
+	JF_RANGE_OK = 1,            /* *first..*last (inclusive): 206 */
 	JF_RANGE_UNSATISFIABLE = 2, /* 416 */
 };
 
 /* Parse a Range header for a file of @size bytes. Only one range of unit
  * "bytes" is honoured ("a-b", "a-", "-n"); several ranges or a malformed
  * header give JF_RANGE_NONE (a full 200 is always a valid answer). */
-int jf_http__parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last);
+int jf_net__http_parse_range(const char *hdr, uint64_t size, uint64_t *first, uint64_t *last);
 
 /* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") of @t into @buf (>= 30). */
-void jf_http__format_date(char *buf, size_t size, time_t t);
+void jf_net__http_format_date(char *buf, size_t size, time_t t);
 /* Parse an IMF-fixdate; false when it is not one. */
-bool jf_http__parse_date(const char *s, time_t *out);
+bool jf_net__http_parse_date(const char *s, time_t *out);
 
 /* Does If-None-Match @hdr ("*", or a list of possibly weak tags) match
  * @etag (weak comparison, as RFC 7232 asks for If-None-Match)? */
-bool jf_http__etag_match(const char *hdr, const char *etag);
+bool jf_net__http_etag_match(const char *hdr, const char *etag);
 
 /* Percent-escape @path for a URL: everything but unreserved characters and
  * '/' (RFC 3986). Appends to @out. */
-int jf_http__escape_path(jf_buf *out, const char *path);
+int jf_net__http_escape_path(jf_buf *out, const char *path);
 
 #endif

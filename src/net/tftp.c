@@ -27,7 +27,7 @@
 static void *loop_main(void *arg);
 
 static int resolve_bind(struct sockaddr_storage *ss, socklen_t *len, const char *host,
-			uint16_t port, jf_err *err)
+                        uint16_t port, jf_err *err)
 {
 	struct addrinfo hints, *res = NULL;
 	char portstr[8];
@@ -42,7 +42,7 @@ static int resolve_bind(struct sockaddr_storage *ss, socklen_t *len, const char 
 	snprintf(portstr, sizeof(portstr), "%u", port);
 	if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0 || !res)
 		return jf_err_set(err, JF_EINVAL, "cannot resolve TFTP bind address '%s': %s", host,
-				  gai_strerror(rc));
+		                  gai_strerror(rc));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -52,17 +52,17 @@ static int resolve_bind(struct sockaddr_storage *ss, socklen_t *len, const char 
 static int bind_error(int e, const char *where, uint16_t port, jf_err *err)
 {
 	if (e == EADDRINUSE)
-		return jf_err_set(err, JF_EEXISTS,
-				  "TFTP port %u on %s is already in use (another TFTP server such as "
-				  "tftpd-hpa, atftpd or dnsmasq?): stop it or choose another port",
-				  port, where);
+		return jf_err_set(
+		    err, JF_EEXISTS,
+		    "TFTP port %u on %s is already in use (another TFTP server such as "
+		    "tftpd-hpa, atftpd or dnsmasq?): stop it or choose another port",
+		    port, where);
 	if (e == EACCES || e == EPERM)
 		return jf_err_set(err, JF_EPERM,
-				  "TFTP port %u on %s needs privileges: run as root, grant "
-				  "CAP_NET_BIND_SERVICE, or choose a port above 1023",
-				  port, where);
-	return jf_err_sys(err, JF_EIO, e, "cannot bind the TFTP server to %s port %u", where,
-			  port);
+		                  "TFTP port %u on %s needs privileges: run as root, grant "
+		                  "CAP_NET_BIND_SERVICE, or choose a port above 1023",
+		                  port, where);
+	return jf_err_sys(err, JF_EIO, e, "cannot bind the TFTP server to %s port %u", where, port);
 }
 
 /* Open and bind the listening socket on @bind_to (an address or host name; NULL
@@ -116,7 +116,7 @@ static int open_listener(jf_tftp_server *s, const char *bind_to, jf_err *err)
 	if (getsockname(s->lsock, (struct sockaddr *)&ss, &len) < 0)
 		return jf_err_sys(err, JF_EIO, errno, "getsockname on the TFTP socket");
 	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						  : ((struct sockaddr_in *)&ss)->sin_port);
+	                                         : ((struct sockaddr_in *)&ss)->sin_port);
 	return 0;
 }
 
@@ -144,7 +144,7 @@ int jf_tftp_server_start(jf_tftp_server **out, const jf_tftp_opts *opts, jf_err 
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0) {
 		error = jf_err_sys(err, errno == ENOENT ? JF_ENOTFOUND : JF_EIO, errno,
-				   "TFTP root '%s'", s->root);
+		                   "TFTP root '%s'", s->root);
 		goto done;
 	}
 	if ((error = open_listener(s, opts->bind, err)) < 0)
@@ -163,7 +163,7 @@ int jf_tftp_server_start(jf_tftp_server **out, const jf_tftp_opts *opts, jf_err 
 	}
 	s->started = true;
 	jf_info(s->o.log, "tftp", "serving %s on %s port %u", s->root,
-		opts->bind ? opts->bind : "all addresses", s->port);
+	        opts->bind ? opts->bind : "all addresses", s->port);
 	*out = s;
 done:
 	if (error < 0)
@@ -187,7 +187,7 @@ void jf_tftp_server_stop(jf_tftp_server *s)
 		pthread_join(s->thread, NULL);
 	}
 	for (size_t i = 0; i < s->nxfers; i++)
-		jf_tftp__xfer_free(s->xfers[i], "server shutting down");
+		jf_net__tftp_xfer_free(s->xfers[i], "server shutting down");
 	free(s->xfers);
 	free(s->pfds);
 	for (size_t i = 0; i < s->nmaps; i++)
@@ -217,7 +217,7 @@ static void norm_addr(struct in6_addr *out, const struct sockaddr_storage *ss)
 }
 
 int jf_tftp_server_map_client(jf_tftp_server *s, const char *client_addr, const char *subdir,
-			      jf_err *err)
+                              jf_err *err)
 {
 	struct sockaddr_storage ss;
 	struct in6_addr want, have;
@@ -259,7 +259,7 @@ int jf_tftp_server_map_client(jf_tftp_server *s, const char *client_addr, const 
 	return error;
 }
 
-int jf_tftp__root_for(jf_tftp_server *s, const struct sockaddr_storage *peer, jf_err *err)
+int jf_net__tftp_root_for(jf_tftp_server *s, const struct sockaddr_storage *peer, jf_err *err)
 {
 	struct in6_addr want, have;
 	int fd = s->rootfd;
@@ -366,22 +366,22 @@ static void accept_requests(jf_tftp_server *s)
 		take_local(&o, &mh, s->family);
 		if (s->nxfers >= max) {
 			uint8_t pkt[64];
-			size_t len = jf_tftp__build_error(pkt, sizeof(pkt), JF_TFTP_EUNDEF,
-							  "server busy, try again");
+			size_t len = jf_net__tftp_build_error(pkt, sizeof(pkt), JF_TFTP_EUNDEF,
+			                                      "server busy, try again");
 			char peer[64];
 
 			(void)sendto(s->lsock, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&o.peer,
-				     o.peer_len);
+			             o.peer_len);
 			jf_net__addr_str(peer, sizeof(peer), (struct sockaddr *)&o.peer);
 			jf_warn(s->o.log, "tftp", "refused a request from %s: %u transfers running",
-				peer, max);
+			        peer, max);
 			continue;
 		}
-		if (jf_tftp__xfer_start(&x, s, &o, s->rx, (size_t)n) < 0 || !x)
+		if (jf_net__tftp_xfer_start(&x, s, &o, s->rx, (size_t)n) < 0 || !x)
 			continue;
 		if (add_xfer(s, x) < 0) {
 			jf_warn(s->o.log, "tftp", "out of memory, dropped a transfer");
-			jf_tftp__xfer_free(x, "out of memory");
+			jf_net__tftp_xfer_free(x, "out of memory");
 		}
 	}
 }
@@ -391,7 +391,7 @@ static int poll_timeout(jf_tftp_server *s)
 	uint64_t now = jf_clock_mono_ms(), due = UINT64_MAX;
 
 	for (size_t i = 0; i < s->nxfers; i++) {
-		uint64_t d = jf_tftp__xfer_due_ms(s->xfers[i]);
+		uint64_t d = jf_net__tftp_xfer_due_ms(s->xfers[i]);
 
 		if (d < due)
 			due = d;
@@ -414,10 +414,11 @@ static void *loop_main(void *arg)
 		pf[0] = (struct pollfd){s->wakefd, POLLIN, 0};
 		pf[1] = (struct pollfd){s->lsock, POLLIN, 0};
 		for (size_t i = 0; i < n; i++)
-			pf[2 + i] = (struct pollfd){jf_tftp__xfer_fd(s->xfers[i]),
-						    jf_tftp__xfer_events(s->xfers[i]), 0};
+			pf[2 + i] = (struct pollfd){jf_net__tftp_xfer_fd(s->xfers[i]),
+			                            jf_net__tftp_xfer_events(s->xfers[i]), 0};
 		if (poll(pf, n + 2, timeout) < 0 && errno != EINTR) {
-			jf_error(s->o.log, "tftp", "poll failed: %s; server stopped", strerror(errno));
+			jf_error(s->o.log, "tftp", "poll failed: %s; server stopped",
+			         strerror(errno));
 			break;
 		}
 		if (pf[0].revents)
@@ -427,12 +428,12 @@ static void *loop_main(void *arg)
 		 * moves a transfer already handled this round. */
 		for (size_t i = n; i-- > 0;) {
 			jf_tftp_xfer *x = s->xfers[i];
-			bool over = pf[2 + i].revents && jf_tftp__xfer_io(x, pf[2 + i].revents);
+			bool over = pf[2 + i].revents && jf_net__tftp_xfer_io(x, pf[2 + i].revents);
 
-			if (!over && now >= jf_tftp__xfer_due_ms(x))
-				over = jf_tftp__xfer_tick(x, now);
+			if (!over && now >= jf_net__tftp_xfer_due_ms(x))
+				over = jf_net__tftp_xfer_tick(x, now);
 			if (over) {
-				jf_tftp__xfer_finish(x);
+				jf_net__tftp_xfer_finish(x);
 				s->xfers[i] = s->xfers[--s->nxfers];
 			}
 		}

@@ -50,7 +50,7 @@ static void take_option(jf_tftp_req *r, const char *name, const char *value)
 	}
 }
 
-int jf_tftp__parse_req(jf_tftp_req *r, char *pkt, size_t len, jf_err *err)
+int jf_net__tftp_parse_req(jf_tftp_req *r, char *pkt, size_t len, jf_err *err)
 {
 	const char *end, *p, *mode;
 
@@ -97,8 +97,8 @@ int jf_tftp__parse_req(jf_tftp_req *r, char *pkt, size_t len, jf_err *err)
 	return 0;
 }
 
-void jf_tftp__negotiate(jf_tftp_params *p, const jf_tftp_req *r, const jf_tftp_limits *lim,
-			uint64_t size, bool size_known)
+void jf_net__tftp_negotiate(jf_tftp_params *p, const jf_tftp_req *r, const jf_tftp_limits *lim,
+                            uint64_t size, bool size_known)
 {
 	unsigned max_blk = lim && lim->max_blksize ? lim->max_blksize : JF_TFTP_BLKSIZE_MAX;
 	unsigned max_win = lim && lim->max_window ? lim->max_window : 64;
@@ -153,7 +153,7 @@ static size_t put_opt(uint8_t *buf, size_t cap, size_t at, const char *name, uin
 	return at + nl + vl;
 }
 
-size_t jf_tftp__build_oack(uint8_t *buf, size_t cap, const jf_tftp_params *p)
+size_t jf_net__tftp_build_oack(uint8_t *buf, size_t cap, const jf_tftp_params *p)
 {
 	size_t at = 2;
 
@@ -172,7 +172,7 @@ size_t jf_tftp__build_oack(uint8_t *buf, size_t cap, const jf_tftp_params *p)
 	return at;
 }
 
-size_t jf_tftp__build_error(uint8_t *buf, size_t cap, unsigned code, const char *msg)
+size_t jf_net__tftp_build_error(uint8_t *buf, size_t cap, unsigned code, const char *msg)
 {
 	size_t ml = strlen(msg);
 
@@ -189,7 +189,7 @@ size_t jf_tftp__build_error(uint8_t *buf, size_t cap, unsigned code, const char 
 	return 5 + ml;
 }
 
-size_t jf_tftp__build_ack(uint8_t *buf, size_t cap, uint16_t block)
+size_t jf_net__tftp_build_ack(uint8_t *buf, size_t cap, uint16_t block)
 {
 	if (cap < 4)
 		return 0;
@@ -200,8 +200,8 @@ size_t jf_tftp__build_ack(uint8_t *buf, size_t cap, uint16_t block)
 	return 4;
 }
 
-size_t jf_tftp__netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
-				size_t *used, int *pending)
+size_t jf_net__tftp_netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
+                                    size_t *used, int *pending)
 {
 	size_t o = 0, i = 0;
 
@@ -226,7 +226,7 @@ size_t jf_tftp__netascii_encode(uint8_t *out, size_t cap, const uint8_t *in, siz
 	return o;
 }
 
-size_t jf_tftp__netascii_decode(uint8_t *buf, size_t len, bool *cr)
+size_t jf_net__tftp_netascii_decode(uint8_t *buf, size_t len, bool *cr)
 {
 	size_t o = 0, i = 0;
 

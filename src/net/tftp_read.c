@@ -25,7 +25,7 @@ static int fill_netascii(jf_tftp_xfer *x)
 			size_t want = x->rd.cap - x->rd.len;
 
 			r = pread(x->rd.fd, raw, want < sizeof(raw) ? want : sizeof(raw),
-				  (off_t)x->rd.raw_off);
+			          (off_t)x->rd.raw_off);
 			if (r < 0)
 				return -errno;
 			if (r == 0) {
@@ -33,8 +33,8 @@ static int fill_netascii(jf_tftp_xfer *x)
 				break;
 			}
 		}
-		n = jf_tftp__netascii_encode(x->rd.cache + x->rd.len, x->rd.cap - x->rd.len, raw, (size_t)r,
-					     &used, &x->rd.pending);
+		n = jf_net__tftp_netascii_encode(x->rd.cache + x->rd.len, x->rd.cap - x->rd.len,
+		                                 raw, (size_t)r, &used, &x->rd.pending);
 		x->rd.len += n;
 		x->rd.raw_off += used;
 	}
@@ -62,9 +62,10 @@ static int cache_fill(jf_tftp_xfer *x, uint64_t from, uint64_t to)
 	}
 	while (x->rd.len < x->rd.cap && x->rd.coff + x->rd.len < x->rd.size) {
 		uint64_t want = x->rd.size - (x->rd.coff + x->rd.len);
-		ssize_t r = pread(x->rd.fd, x->rd.cache + x->rd.len,
-				  want < x->rd.cap - x->rd.len ? (size_t)want : x->rd.cap - x->rd.len,
-				  (off_t)(x->rd.coff + x->rd.len));
+		ssize_t r =
+		    pread(x->rd.fd, x->rd.cache + x->rd.len,
+		          want < x->rd.cap - x->rd.len ? (size_t)want : x->rd.cap - x->rd.len,
+		          (off_t)(x->rd.coff + x->rd.len));
 
 		if (r < 0)
 			return -errno;
@@ -87,7 +88,7 @@ static uint16_t wire_no(const jf_tftp_xfer *x, uint64_t k)
 
 /* Push blocks x->rd.send_next..x->rd.send_end with sendmmsg; stops (and waits for
  * POLLOUT) when the socket buffer is full. */
-bool jf_tftp__read_push(jf_tftp_xfer *x)
+bool jf_net__tftp_read_push(jf_tftp_xfer *x)
 {
 	struct mmsghdr msgs[JF_TFTP_WINDOW_HARD];
 	struct iovec iov[JF_TFTP_WINDOW_HARD][2];
@@ -97,13 +98,14 @@ bool jf_tftp__read_push(jf_tftp_xfer *x)
 	int r;
 
 	if ((r = cache_fill(x, (from - 1) * bs, x->rd.send_end * bs)) < 0)
-		return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF, strerror(-r));
+		return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF, strerror(-r));
 	for (k = from; k <= x->rd.send_end && n < JF_TFTP_WINDOW_HARD; k++, n++) {
 		uint64_t off = (k - 1) * bs, end = x->rd.coff + x->rd.len;
 		size_t len = end > off ? (size_t)(end - off < bs ? end - off : bs) : 0;
 
 		if (off < x->rd.coff || (len < bs && !x->rd.eof))
-			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF, "internal: block not in cache");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EUNDEF,
+			                              "internal: block not in cache");
 		if (len < bs)
 			x->rd.last = k;
 		uint16_t wire = wire_no(x, k);
@@ -131,8 +133,11 @@ bool jf_tftp__read_push(jf_tftp_xfer *x)
 			if (errno == EINTR)
 				continue;
 			if (errno == ECONNREFUSED)
-				return jf_tftp__xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET, "client went away");
-			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
+				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE,
+				                              JF_TFTP_NO_ERROR_PACKET,
+				                              "client went away");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET,
+			                              strerror(errno));
 		}
 		done += (unsigned)r;
 		x->rd.send_next += (unsigned)r;
@@ -143,7 +148,7 @@ bool jf_tftp__read_push(jf_tftp_xfer *x)
 }
 
 /* (Re)send the window that starts after the last acknowledged block. */
-bool jf_tftp__read_window(jf_tftp_xfer *x, bool retransmit)
+bool jf_net__tftp_read_window(jf_tftp_xfer *x, bool retransmit)
 {
 	x->rd.send_next = x->rd.acked + 1;
 	x->rd.send_end = x->rd.acked + x->p.windowsize;
@@ -154,10 +159,10 @@ bool jf_tftp__read_window(jf_tftp_xfer *x, bool retransmit)
 		x->sent_at_us = jf_clock_mono_us();
 		x->timing = true;
 	}
-	return jf_tftp__read_push(x);
+	return jf_net__tftp_read_push(x);
 }
 
-bool jf_tftp__read_ack(jf_tftp_xfer *x, uint16_t wire)
+bool jf_net__tftp_read_ack(jf_tftp_xfer *x, uint16_t wire)
 {
 	uint64_t n;
 
@@ -166,9 +171,9 @@ bool jf_tftp__read_ack(jf_tftp_xfer *x, uint16_t wire)
 			return false;
 		x->state = JF_TFTP_X_DATA;
 		if (x->timing)
-			jf_tftp__xfer_rtt(x);
-		jf_tftp__xfer_arm(x, true);
-		return jf_tftp__read_window(x, false);
+			jf_net__tftp_xfer_rtt(x);
+		jf_net__tftp_xfer_arm(x, true);
+		return jf_net__tftp_read_window(x, false);
 	}
 	/* Only an ACK that moves forward within what was sent counts: a
 	 * duplicate never triggers a send (no Sorcerer's Apprentice). The
@@ -183,21 +188,21 @@ bool jf_tftp__read_ack(jf_tftp_xfer *x, uint16_t wire)
 		if (x->p.windowsize > 1 && x->rd.acked && wire == wire_no(x, x->rd.acked) &&
 		    jf_clock_mono_ms() - x->rd.window_at_ms >= x->rto_base_ms) {
 			x->retransmits++;
-			jf_tftp__xfer_arm(x, false);
-			return jf_tftp__read_window(x, true);
+			jf_net__tftp_xfer_arm(x, false);
+			return jf_net__tftp_read_window(x, true);
 		}
 		return false;
 	}
 	x->bytes = n * x->p.blksize;
 	x->rd.acked = n;
 	if (x->timing && n == x->rd.send_end)
-		jf_tftp__xfer_rtt(x);
+		jf_net__tftp_xfer_rtt(x);
 	x->timing = false;
 	if (x->rd.last && n == x->rd.last) {
 		x->bytes = x->netascii ? x->rd.raw_off : x->rd.size;
 		x->finished = true;
 		return true;
 	}
-	jf_tftp__xfer_arm(x, true);
-	return jf_tftp__read_window(x, false);
+	jf_net__tftp_xfer_arm(x, true);
+	return jf_net__tftp_read_window(x, false);
 }

@@ -14,34 +14,35 @@
 
 #include "jmpflash/clock.h"
 
-#define CACHE_MIN (256u << 10)
-#define SOCK_BUF (4 << 20)
+#define CACHE_MIN   (256u << 10)
+#define SOCK_BUF    (4 << 20)
 #define RTO_INIT_MS 300u
-#define RTO_MIN_MS 40u
-#define RTO_MAX_MS 2000u
+#define RTO_MIN_MS  40u
+#define RTO_MAX_MS  2000u
 /* After two quick retransmissions, wait longer than a client's own timeout
  * (5 s for atftp, tftp-hpa, U-Boot): atftp re-ACKs a repeated block only
  * once and then waits for a quiet spell of its timeout before it ACKs again,
  * so repeating every 2 s would keep it silent for good. */
-#define RTO_QUIET_MS 5500u
+#define RTO_QUIET_MS  5500u
 #define QUICK_RETRIES 2u
-#define DALLY_MS 1000u
-int jf_tftp__xfer_fd(const jf_tftp_xfer *x)
+#define DALLY_MS      1000u
+int jf_net__tftp_xfer_fd(const jf_tftp_xfer *x)
 {
 	return x->sock;
 }
 
-short jf_tftp__xfer_events(const jf_tftp_xfer *x)
+short jf_net__tftp_xfer_events(const jf_tftp_xfer *x)
 {
-	return (short)(POLLIN | (x->rd.send_next && x->rd.send_next <= x->rd.send_end ? POLLOUT : 0));
+	return (short)(POLLIN |
+	               (x->rd.send_next && x->rd.send_next <= x->rd.send_end ? POLLOUT : 0));
 }
 
-uint64_t jf_tftp__xfer_due_ms(const jf_tftp_xfer *x)
+uint64_t jf_net__tftp_xfer_due_ms(const jf_tftp_xfer *x)
 {
 	return x->due_ms < x->give_up_at_ms ? x->due_ms : x->give_up_at_ms;
 }
 
-bool jf_tftp__xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
+bool jf_net__tftp_xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const char *msg)
 {
 	uint8_t pkt[256];
 	size_t n;
@@ -50,12 +51,13 @@ bool jf_tftp__xfer_fail(jf_tftp_xfer *x, int code, unsigned tftp_code, const cha
 		x->result = code;
 		snprintf(x->error, sizeof(x->error), "%s", msg);
 	}
-	if (tftp_code != JF_TFTP_NO_ERROR_PACKET && (n = jf_tftp__build_error(pkt, sizeof(pkt), tftp_code, msg)))
+	if (tftp_code != JF_TFTP_NO_ERROR_PACKET &&
+	    (n = jf_net__tftp_build_error(pkt, sizeof(pkt), tftp_code, msg)))
 		(void)send(x->sock, pkt, n, MSG_DONTWAIT);
 	return true;
 }
 
-void jf_tftp__xfer_arm(jf_tftp_xfer *x, bool progress)
+void jf_net__tftp_xfer_arm(jf_tftp_xfer *x, bool progress)
 {
 	uint64_t now = jf_clock_mono_ms();
 
@@ -76,28 +78,29 @@ static unsigned rto_max(const jf_tftp_xfer *x)
 }
 
 /* New RTT sample (Karn: only from windows sent once). */
-void jf_tftp__xfer_rtt(jf_tftp_xfer *x)
+void jf_net__tftp_xfer_rtt(jf_tftp_xfer *x)
 {
 	uint64_t sample = jf_clock_mono_us() - x->sent_at_us, rto;
 
 	x->timing = false;
 	x->srtt_us = x->srtt_us ? (7 * x->srtt_us + sample) / 8 : sample;
 	rto = (4 * x->srtt_us) / 1000 + 10;
-	x->rto_base_ms =
-		(unsigned)(rto < RTO_MIN_MS ? RTO_MIN_MS : rto > rto_max(x) ? rto_max(x) : rto);
+	x->rto_base_ms = (unsigned)(rto < RTO_MIN_MS   ? RTO_MIN_MS
+	                            : rto > rto_max(x) ? rto_max(x)
+	                                               : rto);
 }
 
 /* ---- WRQ ---- */
 
 static void send_ack(jf_tftp_xfer *x, uint64_t block)
 {
-	x->ctl_len = jf_tftp__build_ack(x->ctl, sizeof(x->ctl), (uint16_t)block);
+	x->ctl_len = jf_net__tftp_build_ack(x->ctl, sizeof(x->ctl), (uint16_t)block);
 	(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 }
 
 static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 {
-	uint64_t k = jf_tftp__unwrap(x->wr.received, wire);
+	uint64_t k = jf_net__tftp_unwrap(x->wr.received, wire);
 	uint64_t limit = x->srv->o.max_upload;
 	jf_err err = JF_ERR_INIT;
 
@@ -110,31 +113,34 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 		return false;
 	}
 	if (len > x->p.blksize)
-		return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP, "DATA larger than blksize");
+		return jf_net__tftp_xfer_fail(x, JF_EPROTO, JF_TFTP_EBADOP,
+		                              "DATA larger than blksize");
 	bool final = len < x->p.blksize;
 	x->state = JF_TFTP_X_DATA;
 	x->wr.received = k;
 	x->wr.reacked = false;
 	if (x->netascii) {
-		len = jf_tftp__netascii_decode(data, len, &x->wr.cr);
+		len = jf_net__tftp_netascii_decode(data, len, &x->wr.cr);
 		if (final && x->wr.cr) /* a CR that ends the file stands for itself */
 			data[len++] = '\r';
 	}
 	if (limit && x->wr.wr_off + len > limit)
-		return jf_tftp__xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL, "upload larger than the server allows");
+		return jf_net__tftp_xfer_fail(x, JF_EPERM, JF_TFTP_EDISKFULL,
+		                              "upload larger than the server allows");
 	for (size_t at = 0; at < len;) {
 		ssize_t w = pwrite(x->wr.up.fd, data + at, len - at, (off_t)(x->wr.wr_off + at));
 
 		if (w < 0)
-			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, strerror(errno));
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL,
+			                              strerror(errno));
 		at += (size_t)w;
 	}
 	x->wr.wr_off += len;
 	x->bytes = x->wr.wr_off;
-	jf_tftp__xfer_arm(x, true);
+	jf_net__tftp_xfer_arm(x, true);
 	if (final) {
 		if (jf_net__upload_commit(&x->wr.up, &err) < 0)
-			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_EDISKFULL, err.msg);
 		send_ack(x, k);
 		x->finished = true;
 		x->state = JF_TFTP_X_DALLY;
@@ -147,11 +153,12 @@ static bool on_data(jf_tftp_xfer *x, uint8_t *data, size_t len, uint16_t wire)
 }
 
 /* Read what arrived; true when the transfer is over. */
-bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
+bool jf_net__tftp_xfer_io(jf_tftp_xfer *x, short revents)
 {
 	uint8_t *buf = x->srv->rx;
 
-	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end && jf_tftp__read_push(x))
+	if ((revents & POLLOUT) && x->rd.send_next && x->rd.send_next <= x->rd.send_end &&
+	    jf_net__tftp_read_push(x))
 		return true;
 	if (!(revents & (POLLIN | POLLERR)))
 		return false;
@@ -167,9 +174,11 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 			if (errno == ECONNREFUSED && x->state == JF_TFTP_X_DALLY)
 				return true;
 			if (errno == ECONNREFUSED) /* ICMP: the client is gone */
-				return jf_tftp__xfer_fail(x, JF_EUNREACHABLE, JF_TFTP_NO_ERROR_PACKET,
-					    "client port unreachable");
-			return jf_tftp__xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET, strerror(errno));
+				return jf_net__tftp_xfer_fail(x, JF_EUNREACHABLE,
+				                              JF_TFTP_NO_ERROR_PACKET,
+				                              "client port unreachable");
+			return jf_net__tftp_xfer_fail(x, JF_EIO, JF_TFTP_NO_ERROR_PACKET,
+			                              strerror(errno));
 		}
 		if (n < 4)
 			continue;
@@ -179,11 +188,11 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 
 			buf[n] = 0;
 			snprintf(msg, sizeof(msg), "client sent error %u: %.100s",
-				 (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
-			return jf_tftp__xfer_fail(x, JF_EPROTO, JF_TFTP_NO_ERROR_PACKET, msg);
+			         (unsigned)(buf[2] << 8 | buf[3]), (const char *)buf + 4);
+			return jf_net__tftp_xfer_fail(x, JF_EPROTO, JF_TFTP_NO_ERROR_PACKET, msg);
 		}
 		if (!x->upload && op == JF_TFTP_ACK) {
-			if (jf_tftp__read_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
+			if (jf_net__tftp_read_ack(x, (uint16_t)(buf[2] << 8 | buf[3])))
 				return true;
 			/* One ACK per wake-up: in lock-step the next recv would only
 			 * say EAGAIN, a system call per block for nothing; anything
@@ -198,7 +207,7 @@ bool jf_tftp__xfer_io(jf_tftp_xfer *x, short revents)
 	return false;
 }
 
-bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
+bool jf_net__tftp_xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 {
 	char msg[96];
 
@@ -206,8 +215,8 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		return true;
 	if (now_ms >= x->give_up_at_ms) {
 		snprintf(msg, sizeof(msg), "no answer from the client for %u ms, giving up",
-			 x->give_up_ms);
-		return jf_tftp__xfer_fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
+		         x->give_up_ms);
+		return jf_net__tftp_xfer_fail(x, JF_ETIMEOUT, JF_TFTP_EUNDEF, msg);
 	}
 	if (now_ms < x->due_ms || x->state == JF_TFTP_X_DALLY)
 		return false;
@@ -216,15 +225,15 @@ bool jf_tftp__xfer_tick(jf_tftp_xfer *x, uint64_t now_ms)
 		x->rto_ms = x->rto_ms * 2 > rto_max(x) ? rto_max(x) : x->rto_ms * 2;
 	else
 		x->rto_ms = x->p.timeout_s * 1000u + 500u > RTO_QUIET_MS
-				    ? x->p.timeout_s * 1000u + 500u
-				    : RTO_QUIET_MS;
-	jf_tftp__xfer_arm(x, false);
+		                ? x->p.timeout_s * 1000u + 500u
+		                : RTO_QUIET_MS;
+	jf_net__tftp_xfer_arm(x, false);
 	x->timing = false;
 	if (x->upload || x->state == JF_TFTP_X_OACK) {
 		(void)send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT);
 		return false;
 	}
-	return jf_tftp__read_window(x, true);
+	return jf_net__tftp_read_window(x, true);
 }
 
 /* ---- setup and teardown ---- */
@@ -250,7 +259,8 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	memset(&local, 0, sizeof(local));
 	local.ss_family = (sa_family_t)s->family;
-	local_len = s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	local_len =
+	    s->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	if (o->have_local) {
 		local = o->local;
 		local_len = o->local_len;
@@ -274,16 +284,15 @@ static int open_sock(jf_tftp_server *s, const jf_tftp_origin *o, int *mtu)
 
 static void refuse(jf_tftp_xfer *x, unsigned code, const char *what, const char *why)
 {
-	jf_tftp__xfer_fail(x, JF_EPERM, code, why);
-	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer,
-		why);
+	jf_net__tftp_xfer_fail(x, JF_EPERM, code, why);
+	jf_warn(x->srv->o.log, "tftp", "refused %s '%s' from %s: %s", what, x->name, x->peer, why);
 }
 
 static unsigned tftp_code_for(int error)
 {
 	return error == JF_ENOTFOUND ? JF_TFTP_ENOTFOUND
 	       : error == JF_EPERM   ? JF_TFTP_EACCESS
-				     : JF_TFTP_EUNDEF;
+	                             : JF_TFTP_EUNDEF;
 }
 
 /* Open what @r names and negotiate; false when refused (already answered). */
@@ -301,7 +310,7 @@ static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
 		refuse(x, JF_TFTP_EACCESS, what, "uploads are disabled on this server");
 		return false;
 	}
-	if ((rootfd = jf_tftp__root_for(s, &x->origin_peer, &err)) < 0) {
+	if ((rootfd = jf_net__tftp_root_for(s, &x->origin_peer, &err)) < 0) {
 		refuse(x, JF_TFTP_EACCESS, what, err.msg);
 		return false;
 	}
@@ -330,7 +339,7 @@ static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
 	if (lim.max_window > JF_TFTP_WINDOW_HARD)
 		lim.max_window = JF_TFTP_WINDOW_HARD;
 	x->rd.size = x->upload ? 0 : (uint64_t)st.st_size;
-	jf_tftp__negotiate(&x->p, r, &lim, x->rd.size, !x->upload && !x->netascii);
+	jf_net__tftp_negotiate(&x->p, r, &lim, x->rd.size, !x->upload && !x->netascii);
 	return true;
 }
 
@@ -345,15 +354,16 @@ static bool begin(jf_tftp_xfer *x)
 	if (x->p.timeout_s && x->give_up_ms < x->p.timeout_s * 6000u)
 		x->give_up_ms = x->p.timeout_s * 6000u;
 	x->start_us = jf_clock_mono_us();
-	jf_tftp__xfer_arm(x, true);
+	jf_net__tftp_xfer_arm(x, true);
 	if (!x->upload) {
 		x->rd.cap = window > CACHE_MIN ? window : CACHE_MIN;
 		if (!(x->rd.cache = malloc(x->rd.cap)))
-			return jf_tftp__xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF, "out of memory");
+			return jf_net__tftp_xfer_fail(x, JF_ENOMEM, JF_TFTP_EUNDEF,
+			                              "out of memory");
 		x->rd.last = x->netascii ? 0 : x->rd.size / x->p.blksize + 1;
 	}
 	if (x->p.oack) {
-		x->ctl_len = jf_tftp__build_oack(x->ctl, sizeof(x->ctl), &x->p);
+		x->ctl_len = jf_net__tftp_build_oack(x->ctl, sizeof(x->ctl), &x->p);
 		x->state = JF_TFTP_X_OACK;
 		x->sent_at_us = jf_clock_mono_us();
 		x->timing = true;
@@ -365,7 +375,7 @@ static bool begin(jf_tftp_xfer *x)
 		send_ack(x, 0);
 		return false;
 	}
-	return jf_tftp__read_window(x, false);
+	return jf_net__tftp_read_window(x, false);
 }
 
 static void report(jf_tftp_xfer *x)
@@ -374,9 +384,16 @@ static void report(jf_tftp_xfer *x)
 	uint64_t us = jf_clock_mono_us() - x->start_us;
 	double secs = (double)us / 1e6, mbps = secs > 0 ? (double)x->bytes / secs / 1e6 : 0;
 	jf_tftp_transfer_info info = {
-		x->peer,  x->name,	 x->upload,	     x->finished ? 0 : x->result,
-		NULL,	  x->bytes,	 us,		     x->p.blksize,
-		x->p.windowsize, x->retransmits,
+	    x->peer,
+	    x->name,
+	    x->upload,
+	    x->finished ? 0 : x->result,
+	    NULL,
+	    x->bytes,
+	    us,
+	    x->p.blksize,
+	    x->p.windowsize,
+	    x->retransmits,
 	};
 
 	if (!x->finished) {
@@ -384,22 +401,23 @@ static void report(jf_tftp_xfer *x)
 			info.result = JF_EIO;
 		info.error = x->error[0] ? x->error : "aborted";
 		jf_warn(s->o.log, "tftp", "%s '%s' %s %s failed after %llu bytes: %s",
-			x->upload ? "upload of" : "transfer of", x->name, x->upload ? "from" : "to",
-			x->peer, (unsigned long long)x->bytes, info.error);
+		        x->upload ? "upload of" : "transfer of", x->name, x->upload ? "from" : "to",
+		        x->peer, (unsigned long long)x->bytes, info.error);
 	} else {
-		jf_info(s->o.log, "tftp",
-			"%s '%s' %s %s: %llu bytes in %.3f s (%.1f MB/s), blksize %u, windowsize %u, "
-			"%u retransmits",
-			x->upload ? "received" : "sent", x->name, x->upload ? "from" : "to", x->peer,
-			(unsigned long long)x->bytes, secs, mbps, x->p.blksize, x->p.windowsize,
-			x->retransmits);
+		jf_info(
+		    s->o.log, "tftp",
+		    "%s '%s' %s %s: %llu bytes in %.3f s (%.1f MB/s), blksize %u, windowsize %u, "
+		    "%u retransmits",
+		    x->upload ? "received" : "sent", x->name, x->upload ? "from" : "to", x->peer,
+		    (unsigned long long)x->bytes, secs, mbps, x->p.blksize, x->p.windowsize,
+		    x->retransmits);
 	}
 	if (s->o.on_transfer)
 		s->o.on_transfer(s->o.user, &info);
 }
 
-int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_origin *o,
-			uint8_t *pkt, size_t len)
+int jf_net__tftp_xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_origin *o,
+                            uint8_t *pkt, size_t len)
 {
 	jf_tftp_xfer *x = calloc(1, sizeof(*x));
 	jf_err err = JF_ERR_INIT;
@@ -417,12 +435,12 @@ int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_ori
 	jf_net__addr_str(x->peer, sizeof(x->peer), (const struct sockaddr *)&o->peer);
 	strcpy(x->name, "?");
 	if ((x->sock = open_sock(s, o, &mtu)) < 0) {
-		jf_warn(s->o.log, "tftp", "cannot open a socket for a request from %s: %s",
-			x->peer, strerror(errno));
+		jf_warn(s->o.log, "tftp", "cannot open a socket for a request from %s: %s", x->peer,
+		        strerror(errno));
 		free(x);
 		return 0;
 	}
-	if (jf_tftp__parse_req(&r, (char *)pkt, len, &err) < 0) {
+	if (jf_net__tftp_parse_req(&r, (char *)pkt, len, &err) < 0) {
 		refuse(x, JF_TFTP_EBADOP, "request", err.msg);
 		goto drop;
 	}
@@ -432,8 +450,8 @@ int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_ori
 	if (!prepare(x, &r, mtu))
 		goto drop;
 	jf_debug(s->o.log, "tftp", "%s '%s' from %s (%s, blksize %u, windowsize %u)",
-		 x->upload ? "WRQ" : "RRQ", x->name, x->peer, r.netascii ? "netascii" : "octet",
-		 x->p.blksize, x->p.windowsize);
+	         x->upload ? "WRQ" : "RRQ", x->name, x->peer, r.netascii ? "netascii" : "octet",
+	         x->p.blksize, x->p.windowsize);
 	if (begin(x)) {
 		report(x);
 		goto drop;
@@ -441,17 +459,17 @@ int jf_tftp__xfer_start(jf_tftp_xfer **out, jf_tftp_server *s, const jf_tftp_ori
 	*out = x;
 	return 0;
 drop:
-	jf_tftp__xfer_free(x, NULL);
+	jf_net__tftp_xfer_free(x, NULL);
 	return 0;
 }
 
-void jf_tftp__xfer_free(jf_tftp_xfer *x, const char *abort_msg)
+void jf_net__tftp_xfer_free(jf_tftp_xfer *x, const char *abort_msg)
 {
 	if (!x)
 		return;
 	if (abort_msg) {
 		if (!x->finished)
-			jf_tftp__xfer_fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
+			jf_net__tftp_xfer_fail(x, JF_ECANCELED, JF_TFTP_EUNDEF, abort_msg);
 		report(x);
 	}
 	jf_net__upload_abort(&x->wr.up);
@@ -464,8 +482,8 @@ void jf_tftp__xfer_free(jf_tftp_xfer *x, const char *abort_msg)
 }
 
 /* Called by the loop when io/tick said the transfer is over. */
-void jf_tftp__xfer_finish(jf_tftp_xfer *x)
+void jf_net__tftp_xfer_finish(jf_tftp_xfer *x)
 {
 	report(x);
-	jf_tftp__xfer_free(x, NULL);
+	jf_net__tftp_xfer_free(x, NULL);
 }

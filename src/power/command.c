@@ -141,9 +141,9 @@ done:
 	return error;
 }
 
-static const jf_power_ops ops = {"command",     command_on, command_off, command_cycle,
+static const jf_power_ops ops = {"command",     command_on, command_off,  command_cycle,
                                  command_state, NULL,       command_free, NULL};
-static const jf_power_ops ops_no_cycle = {"command",     command_on, command_off, NULL,
+static const jf_power_ops ops_no_cycle = {"command",     command_on, command_off,  NULL,
                                           command_state, NULL,       command_free, NULL};
 
 static int dup_list(command_power *c, const jf_param *p)

@@ -207,7 +207,8 @@ static int mock_state(void *impl, jf_power_state *out, jf_err *err)
 	return 0;
 }
 
-static const jf_power_ops mock_ops = {"mock", mock_on, mock_off, NULL, mock_state, NULL, NULL, NULL};
+static const jf_power_ops mock_ops = {"mock",     mock_on, mock_off, NULL,
+                                      mock_state, NULL,    NULL,     NULL};
 
 int jf_power_mock_new(jf_power **out, jf_power_mock *mock, jf_log *log, jf_err *err)
 {

@@ -54,8 +54,9 @@ static void qemu_free(void *impl)
 	qemu_power *q = impl;
 
 	if (q->keep && q->running) {
-		jf_info(q->log, "power", "QEMU (pid %d) keeps running; 'jmpflash power off' stops it",
-			(int)q->proc.pid);
+		jf_info(q->log, "power",
+		        "QEMU (pid %d) keeps running; 'jmpflash power off' stops it",
+		        (int)q->proc.pid);
 		jf_proc_forget(&q->proc);
 		q->running = false;
 	}
@@ -164,7 +165,7 @@ static void pidfile_write(qemu_power *q, pid_t pid)
 	fd = open(q->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, buf, (size_t)len) != len)
 		jf_warn(q->log, "power", "cannot write QEMU's pid file %s: %s", q->pidfile,
-			strerror(errno));
+		        strerror(errno));
 	if (fd >= 0)
 		close(fd);
 }
@@ -193,7 +194,7 @@ static int qemu_on(void *impl, jf_err *err)
 
 	if (q->running || earlier) {
 		jf_info(q->log, "power", "QEMU (pid %d) is already running",
-			q->running ? (int)q->proc.pid : (int)earlier);
+		        q->running ? (int)q->proc.pid : (int)earlier);
 		return 0;
 	}
 	if (ftruncate(q->out_fd, 0) < 0) {
@@ -269,7 +270,8 @@ static bool monitor_quit(qemu_power *q)
 		while (sent && !closed && !jf_deadline_expired(d)) {
 			struct pollfd p = {fd, POLLIN, 0};
 
-			if (poll(&p, 1, jf_deadline_poll_ms(d)) > 0 && read(fd, buf, sizeof(buf)) <= 0)
+			if (poll(&p, 1, jf_deadline_poll_ms(d)) > 0 &&
+			    read(fd, buf, sizeof(buf)) <= 0)
 				closed = true;
 		}
 	}
@@ -282,7 +284,7 @@ static void stop_earlier(qemu_power *q, pid_t pid)
 {
 	if (q->monitor && monitor_quit(q) && wait_gone(pid, q->stop_ms)) {
 		jf_info(q->log, "power", "QEMU (pid %d, started earlier) quit through its monitor",
-			(int)pid);
+		        (int)pid);
 		return;
 	}
 	kill(-pid, SIGTERM);
@@ -378,7 +380,8 @@ static int pidfile_path(qemu_power *q, const char *given, const char *what, jf_e
 	if (!given && !q->monitor)
 		return 0;
 	if (place(q, given ? given : q->monitor, base, sizeof(base)) < 0)
-		return jf_err_set(err, JF_ECONFIG, "%s: the pidfile or monitor path is too long", what);
+		return jf_err_set(err, JF_ECONFIG, "%s: the pidfile or monitor path is too long",
+		                  what);
 	snprintf(path, sizeof(path), "%s%s", base, given ? "" : ".pid");
 	if (!(q->pidfile = strdup(path)))
 		return jf_err_set(err, JF_ENOMEM, "out of memory");

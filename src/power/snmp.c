@@ -178,7 +178,8 @@ static int snmp_state(void *impl, jf_power_state *st, jf_err *err)
 	return error;
 }
 
-static const jf_power_ops ops = {"snmp", snmp_on, snmp_off, NULL, snmp_state, NULL, snmp_free_impl, NULL};
+static const jf_power_ops ops = {"snmp",     snmp_on, snmp_off,       NULL,
+                                 snmp_state, NULL,    snmp_free_impl, NULL};
 
 static int auth_proto(const char *name, oid **proto, size_t *len)
 {

@@ -57,7 +57,7 @@ static void sh(const char *fmt, const char *a, const char *b)
 static void stage_tftp(rig *r)
 {
 	const char *files[] = {r->m.kernel.file, r->m.initram.file,
-			       jf_manifest_variant_get(&r->m, NULL)->file};
+	                       jf_manifest_variant_get(&r->m, NULL)->file};
 	char dir[1024];
 
 	snprintf(dir, sizeof(dir), "%s/tftp", r->run);
@@ -77,19 +77,19 @@ static void write_exporter(rig *r, char *path, size_t size)
 	snprintf(path, size, "%s/exporter.yaml", r->run);
 	assert_non_null(f = fopen(path, "w"));
 	fprintf(f,
-		"apiVersion: jumpstarter.dev/v1alpha1\n"
-		"kind: ExporterConfig\n"
-		"metadata: {name: e2e, namespace: test}\n"
-		"export:\n"
-		"  serial:\n"
-		"    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-		"    config: {url: '%s/console.sock'}\n"
-		"  power:\n"
-		"    type: jmpflash.power.qemu\n"
-		"    config:\n"
-		"      command: ['%s/board/qemu.sh', '%s']\n"
-		"      monitor: '%s/monitor.sock'\n",
-		r->run, repo, r->run, r->run);
+	        "apiVersion: jumpstarter.dev/v1alpha1\n"
+	        "kind: ExporterConfig\n"
+	        "metadata: {name: e2e, namespace: test}\n"
+	        "export:\n"
+	        "  serial:\n"
+	        "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	        "    config: {url: '%s/console.sock'}\n"
+	        "  power:\n"
+	        "    type: jmpflash.power.qemu\n"
+	        "    config:\n"
+	        "      command: ['%s/board/qemu.sh', '%s']\n"
+	        "      monitor: '%s/monitor.sock'\n",
+	        r->run, repo, r->run, r->run);
 	fclose(f);
 }
 
@@ -98,7 +98,7 @@ static void write_exporter(rig *r, char *path, size_t size)
 static void uboot_out(rig *r, const char *cmd, const char *want, unsigned secs, jf_buf *out)
 {
 	jf_pattern pats[] = {JF_LIT("\n=> "), JF_RE("(Retry count exceeded|TIMEOUT|File not found|"
-						    "Unknown command|ERROR)")};
+	                                            "Unknown command|ERROR)")};
 	jf_match m = JF_MATCH_INIT;
 	jf_err err = JF_ERR_INIT;
 	int idx;
@@ -106,8 +106,9 @@ static void uboot_out(rig *r, const char *cmd, const char *want, unsigned secs, 
 	assert_int_equal(jf_console_sendline(r->con, cmd, &err), 0);
 	idx = jf_console_expect(r->con, pats, 2, jf_deadline_in(secs * 1000ull), &m, &err);
 	if (idx != 0)
-		fail_msg("U-Boot '%s': %s%.*s", cmd, idx < 0 ? err.msg : "error: ",
-			 (int)m.match.len, m.match.ptr ? m.match.ptr : "");
+		fail_msg("U-Boot '%s': %s%.*s", cmd,
+		         idx < 0 ? err.msg : "error: ", (int)m.match.len,
+		         m.match.ptr ? m.match.ptr : "");
 	if (want && !strstr(m.before.ptr, want))
 		fail_msg("U-Boot '%s' did not print '%s':\n%s", cmd, want, m.before.ptr);
 	if (out)
@@ -139,7 +140,7 @@ static double load_kernel(rig *r, unsigned window, char *rate, size_t size)
 	snprintf(rate, size, "?");
 	if ((unit = strstr(out.ptr, "iB/s"))) {
 		for (p = unit - 1; p > out.ptr && (p[-1] == '.' || (p[-1] >= '0' && p[-1] <= '9') ||
-						   p[-1] == ' ' || p[-1] == 'K' || p[-1] == 'M');
+		                                   p[-1] == ' ' || p[-1] == 'K' || p[-1] == 'M');
 		     p--)
 			;
 		while (*p == ' ')
@@ -197,9 +198,8 @@ static void test_board_boots_to_busybox_over_jmpflash_tftp(void **state)
 	if (jf_power_open(&r->power, jf_exporter_find(&r->e, "power"), &r->tlog.log, &err) < 0 ||
 	    jf_power_on(r->power, &err) < 0)
 		fail_msg("power: %s", err.msg);
-	assert_int_equal(jf_console_opts_from_driver(&copts, jf_exporter_find(&r->e, "serial"),
-						     &err),
-			 0);
+	assert_int_equal(
+	    jf_console_opts_from_driver(&copts, jf_exporter_find(&r->e, "serial"), &err), 0);
 	copts.open_wait_ms = 20000;
 	if (jf_console_open(&r->con, &copts, &r->tlog.log, &err) < 0)
 		fail_msg("console: %s", err.msg);
@@ -223,7 +223,8 @@ static void test_board_boots_to_busybox_over_jmpflash_tftp(void **state)
 		 * can be after U-Boot printed its prompt: wait for it (bounded) */
 		jf_deadline d = jf_deadline_in(5000);
 
-		while (__atomic_load_n(&r->tftp_files, __ATOMIC_SEQ_CST) < 4 && !jf_deadline_expired(d))
+		while (__atomic_load_n(&r->tftp_files, __ATOMIC_SEQ_CST) < 4 &&
+		       !jf_deadline_expired(d))
 			poll(NULL, 0, 10);
 		assert_int_equal(__atomic_load_n(&r->tftp_files, __ATOMIC_SEQ_CST), 4);
 	}
@@ -236,7 +237,8 @@ static void test_board_boots_to_busybox_over_jmpflash_tftp(void **state)
 	assert_int_equal(jf_console_sendline(r->con, lg->password, &err), 0);
 	expect_text(r, "# ", 30, NULL);
 	t_shell = jf_clock_mono_us();
-	assert_int_equal(jf_console_sendline(r->con, "cat /proc/partitions; echo E2E-$((40 + 2))", &err), 0);
+	assert_int_equal(
+	    jf_console_sendline(r->con, "cat /proc/partitions; echo E2E-$((40 + 2))", &err), 0);
 	/* the marker is computed, so the echoed command line cannot match it */
 	expect_text(r, "E2E-42\r\n", 30, &m);
 	assert_non_null(strstr(m.before.ptr, " vda\r\n"));
@@ -259,9 +261,9 @@ static void test_board_boots_to_busybox_over_jmpflash_tftp(void **state)
 	{
 		jf_pattern never = JF_LIT("never printed");
 
-		assert_int_equal(jf_console_expect(r->con, &never, 1, jf_deadline_in(10000), NULL,
-						   &err),
-				 JF_EIO);
+		assert_int_equal(
+		    jf_console_expect(r->con, &never, 1, jf_deadline_in(10000), NULL, &err),
+		    JF_EIO);
 	}
 }
 
@@ -298,8 +300,8 @@ static int teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_board_boots_to_busybox_over_jmpflash_tftp, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_board_boots_to_busybox_over_jmpflash_tftp, setup,
+	                                    teardown),
 	};
 	if (argc > 1 && !strcmp(argv[1], "--external-tftp")) {
 		external_tftp = true;

@@ -15,13 +15,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* An oracle failed: a bug even when nothing crashed. abort() so libFuzzer
  * records the input. (Harness code only; the library never aborts.) */
-#define JF_FUZZ_CHECK(cond)                                                              \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: oracle failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                  \
-			abort();                                                         \
-		}                                                                        \
+#define JF_FUZZ_CHECK(cond)                                                                        \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: oracle failed: %s\n", __FILE__, __LINE__, #cond);  \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* A NUL-terminated copy of @n bytes (inputs with NULs are cut there by the

@@ -23,8 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	jf_log_set_sink(&log, silent, NULL);
 	memset(&cred, 0, sizeof(cred));
-	if (jf_auth_file_lookup(&cred, json, "auth.json", registry, repository, &log, &err) ==
-	    0) {
+	if (jf_auth_file_lookup(&cred, json, "auth.json", registry, repository, &log, &err) == 0) {
 		JF_FUZZ_CHECK(cred.password);
 		/* (a password of '*'s is spelled by the mask itself) */
 		if (*cred.password && !strchr(cred.password, '*')) {

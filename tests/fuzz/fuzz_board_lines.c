@@ -15,17 +15,17 @@ static void check_lines(const char *text)
 	const char *says = NULL, *last;
 	size_t len;
 
-	JF_FUZZ_CHECK(jf_write_classify(text, &says) < 0 && says && *says);
-	last = jf_shell__last_line(text, " records ", &len);
+	JF_FUZZ_CHECK(jf_flasher__write_classify(text, &says) < 0 && says && *says);
+	last = jf_flasher__shell_last_line(text, " records ", &len);
 	JF_FUZZ_CHECK(last >= text && last + len <= text + strlen(text));
 	JF_FUZZ_CHECK(!memchr(last, '\n', len) && !memchr(last, '\r', len));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const jf_pattern pats[] = {
-		JF_RE("jf-pos=([0-9]+)\r?\n"), JF_RE("jf-done=([0-9]+)\r?\n"),
-		JF_RE("jf-rc=([0-9]+)\r?\n"), JF_LIT("# ")};
+	static const jf_pattern pats[] = {JF_RE("jf-pos=([0-9]+)\r?\n"),
+	                                  JF_RE("jf-done=([0-9]+)\r?\n"),
+	                                  JF_RE("jf-rc=([0-9]+)\r?\n"), JF_LIT("# ")};
 	uint8_t ctl = jf_fuzz_byte(&data, &size);
 	size_t chunk = 1 + (ctl >> 1);
 	jf_console *c = jf_fuzz_console(ctl & 1, 4096);
@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				JF_FUZZ_CHECK(strspn(num.ptr, "0123456789") == num.len);
 				strtoull(num.ptr, NULL, 10);
 			} else if (m.before.len) {
-				char *before = jf_fuzz_str((const uint8_t *)m.before.ptr, m.before.len);
+				char *before =
+				    jf_fuzz_str((const uint8_t *)m.before.ptr, m.before.len);
 
 				check_lines(before);
 				free(before);

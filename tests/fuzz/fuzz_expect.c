@@ -41,9 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (idx >= 0) {
 				jf_fuzz_check_match(c, &m, idx);
 				if (pats[idx].kind == JF_PAT_LITERAL)
-					JF_FUZZ_CHECK(m.match.len == strlen(pats[idx].text) &&
-						      (!m.match.len ||
-						       !memcmp(m.match.ptr, pats[idx].text, m.match.len)));
+					JF_FUZZ_CHECK(
+					    m.match.len == strlen(pats[idx].text) &&
+					    (!m.match.len ||
+					     !memcmp(m.match.ptr, pats[idx].text, m.match.len)));
 			} else {
 				JF_FUZZ_CHECK(err.msg[0]);
 			}

@@ -32,7 +32,7 @@ static void check_path(const char *path)
 	if (*path) {
 		char *back;
 
-		JF_FUZZ_CHECK(jf_http__escape_path(&esc, path) == 0);
+		JF_FUZZ_CHECK(jf_net__http_escape_path(&esc, path) == 0);
 		back = jf_url_decode(esc.ptr, esc.len);
 		JF_FUZZ_CHECK(back && !strcmp(back, path));
 		free(back);
@@ -45,10 +45,10 @@ static void check_date(const char *s)
 	time_t t, again;
 	char buf[64];
 
-	if (!jf_http__parse_date(s, &t) || t < 0 || t > (time_t)253402300799) /* year 9999 */
+	if (!jf_net__http_parse_date(s, &t) || t < 0 || t > (time_t)253402300799) /* year 9999 */
 		return;
-	jf_http__format_date(buf, sizeof(buf), t);
-	JF_FUZZ_CHECK(jf_http__parse_date(buf, &again));
+	jf_net__http_format_date(buf, sizeof(buf), t);
+	JF_FUZZ_CHECK(jf_net__http_parse_date(buf, &again));
 	JF_FUZZ_CHECK(again == t);
 }
 
@@ -62,16 +62,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t sizes[] = {0, 1, 512, UINT64_MAX}, first, last;
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		int kind = jf_http__parse_range(range, sizes[i], &first, &last);
+		int kind = jf_net__http_parse_range(range, sizes[i], &first, &last);
 
 		JF_FUZZ_CHECK(kind == JF_RANGE_NONE || kind == JF_RANGE_OK ||
-			      kind == JF_RANGE_UNSATISFIABLE);
+		              kind == JF_RANGE_UNSATISFIABLE);
 		if (kind == JF_RANGE_OK)
 			JF_FUZZ_CHECK(first <= last && last < sizes[i]);
 	}
 	check_path(path);
 	check_date(date);
-	jf_http__etag_match(inm, etag);
+	jf_net__http_etag_match(inm, etag);
 	free(range);
 	free(path);
 	free(date);

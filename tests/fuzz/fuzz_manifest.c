@@ -42,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.login.password && *m.login.password) {
 			jf_buf out = JF_BUF_INIT;
 
-			jf_redact_str(log.redact, &out, m.login.password,
-				      strlen(m.login.password));
+			jf_redact_str(log.redact, &out, m.login.password, strlen(m.login.password));
 			JF_FUZZ_CHECK(!strstr(out.ptr, m.login.password));
 			jf_buf_free(&out);
 		}

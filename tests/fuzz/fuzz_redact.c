@@ -14,7 +14,7 @@ static void check_hidden(char **secrets, size_t n, const char *out, size_t len, 
 
 		if (sl && memmem(out, len, secrets[i], sl)) {
 			fprintf(stderr, "%s shows secret '%s' in '%.*s'\n", who, secrets[i],
-				(int)len, out);
+			        (int)len, out);
 			abort();
 		}
 	}
@@ -47,11 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jf_redact_stream_init(&st, r);
 	for (size_t at = 0; at < size; at += piece)
 		JF_FUZZ_CHECK(jf_redact_stream_feed(&st, data + at,
-						    size - at < piece ? size - at : piece,
-						    &streamed) == 0);
+		                                    size - at < piece ? size - at : piece,
+		                                    &streamed) == 0);
 	JF_FUZZ_CHECK(jf_redact_stream_flush(&st, &streamed) == 0);
 	check_hidden(secrets, nsec, streamed.ptr ? streamed.ptr : "", streamed.len,
-		     "the stream redactor");
+	             "the stream redactor");
 	jf_redact_stream_free(&st);
 
 	jf_buf_free(&out);

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		JF_FUZZ_CHECK(n > 0 && (size_t)n < sizeof(buf));
 		if (jf_bundle_ref_parse(&again, buf, &err) != 0) {
 			fprintf(stderr, "'%s' formats as '%s', which does not parse: %s\n", text,
-				buf, err.msg);
+			        buf, err.msg);
 			abort();
 		}
 		JF_FUZZ_CHECK(same(r.registry, again.registry));

@@ -5,11 +5,10 @@
 #include "console/console_int.h"
 #include "fuzz.h"
 
-static size_t decode_split(jf_telnet *t, unsigned char *buf, size_t n, size_t split,
-			   jf_buf *reply)
+static size_t decode_split(jf_telnet *t, unsigned char *buf, size_t n, size_t split, jf_buf *reply)
 {
-	size_t a = jf_telnet__decode(t, buf, split, reply);
-	size_t b = jf_telnet__decode(t, buf + split, n - split, reply);
+	size_t a = jf_console__telnet_decode(t, buf, split, reply);
+	size_t b = jf_console__telnet_decode(t, buf + split, n - split, reply);
 
 	memmove(buf + a, buf + split, b);
 	return a + b;
@@ -28,11 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(a, data, size);
 	memcpy(b, data, size);
 	split = size ? ctl % (size + 1) : 0;
-	jf_telnet__init(&one);
+	jf_console__telnet_init(&one);
 	if (ctl & 0x80)
-		jf_telnet__offer(&one, &offer);
+		jf_console__telnet_offer(&one, &offer);
 	two = one;
-	n1 = jf_telnet__decode(&one, a, size, &r1);
+	n1 = jf_console__telnet_decode(&one, a, size, &r1);
 	n2 = decode_split(&two, b, size, split, &r2);
 	JF_FUZZ_CHECK(n1 <= size);
 	JF_FUZZ_CHECK(n1 == n2 && !memcmp(a, b, n1));
@@ -41,15 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	JF_FUZZ_CHECK(one.baud_acked == two.baud_acked && one.baud_reply == two.baud_reply);
 
 	/* What we send: IAC doubled; a binary peer decodes it back. */
-	JF_FUZZ_CHECK(jf_telnet__escape(&esc, data, size) == 0);
-	jf_telnet__init(&rt);
+	JF_FUZZ_CHECK(jf_console__telnet_escape(&esc, data, size) == 0);
+	jf_console__telnet_init(&rt);
 	rt.peer_binary = true;
 	jf_buf_free(&r1);
 	if (esc.len) {
-		n1 = jf_telnet__decode(&rt, (unsigned char *)esc.ptr, esc.len, &r1);
+		n1 = jf_console__telnet_decode(&rt, (unsigned char *)esc.ptr, esc.len, &r1);
 		JF_FUZZ_CHECK(n1 == size && !memcmp(esc.ptr, data, size) && !r1.len);
 	}
-	jf_telnet__com_port_settings(&offer, (uint32_t)size * 9600u, ctl & 1);
+	jf_console__telnet_com_port_settings(&offer, (uint32_t)size * 9600u, ctl & 1);
 	jf_buf_free(&r1);
 	jf_buf_free(&r2);
 	jf_buf_free(&esc);

@@ -11,7 +11,7 @@ static void check_oack(const jf_tftp_params *p)
 {
 	uint8_t oack[512];
 	char req[600];
-	size_t n = jf_tftp__build_oack(oack, sizeof(oack), p);
+	size_t n = jf_net__tftp_build_oack(oack, sizeof(oack), p);
 	jf_tftp_req back;
 	jf_err err = JF_ERR_INIT;
 
@@ -19,7 +19,7 @@ static void check_oack(const jf_tftp_params *p)
 	/* The OACK's option list behind a minimal RRQ header. */
 	memcpy(req, "\0\1f\0octet", 10);
 	memcpy(req + 10, oack + 2, n - 2);
-	JF_FUZZ_CHECK(jf_tftp__parse_req(&back, req, 10 + n - 2, &err) == 0);
+	JF_FUZZ_CHECK(jf_net__tftp_parse_req(&back, req, 10 + n - 2, &err) == 0);
 	JF_FUZZ_CHECK(back.has_blksize == p->ack_blksize);
 	JF_FUZZ_CHECK(!p->ack_blksize || back.blksize == p->blksize);
 	JF_FUZZ_CHECK(back.has_timeout == p->ack_timeout);
@@ -43,7 +43,8 @@ static void check_netascii(const uint8_t *data, size_t size)
 	while (used < size || pending >= 0) {
 		size_t u = 0;
 
-		m = jf_tftp__netascii_encode(enc + n, 3, data + used, size - used, &u, &pending);
+		m = jf_net__tftp_netascii_encode(enc + n, 3, data + used, size - used, &u,
+		                                 &pending);
 		JF_FUZZ_CHECK(m > 0 || u > 0);
 		n += m;
 		used += u;
@@ -53,9 +54,9 @@ static void check_netascii(const uint8_t *data, size_t size)
 	/* Decode in two packets: the CR state crosses the split. */
 	memcpy(dec, enc, n);
 	m = n / 2;
-	total = jf_tftp__netascii_decode(dec, m, &cr);
+	total = jf_net__tftp_netascii_decode(dec, m, &cr);
 	memmove(dec + total, dec + m, n - m);
-	total += jf_tftp__netascii_decode(dec + total, n - m, &cr);
+	total += jf_net__tftp_netascii_decode(dec + total, n - m, &cr);
 	JF_FUZZ_CHECK(!cr); /* encoded text never ends in a bare CR */
 	JF_FUZZ_CHECK(total == size && !memcmp(dec, data, size));
 	free(enc);
@@ -81,17 +82,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(pkt = malloc(size + 1)))
 		abort();
 	memcpy(pkt, data, size);
-	if (jf_tftp__parse_req(&r, pkt, size, &err) == 0) {
+	if (jf_net__tftp_parse_req(&r, pkt, size, &err) == 0) {
 		unsigned max_blk = lim.max_blksize >= JF_TFTP_BLKSIZE_MIN ? lim.max_blksize
-		                   : lim.max_blksize                  ? JF_TFTP_BLKSIZE_MIN
-		                                                      : JF_TFTP_BLKSIZE_MAX;
+		                   : lim.max_blksize                      ? JF_TFTP_BLKSIZE_MIN
+		                                                          : JF_TFTP_BLKSIZE_MAX;
 		size_t max_bytes = lim.max_window_bytes ? lim.max_window_bytes : 64u << 10;
 
 		JF_FUZZ_CHECK(r.filename && *r.filename);
-		jf_tftp__negotiate(&p, &r, &lim, 12345, data[0] & 1);
+		jf_net__tftp_negotiate(&p, &r, &lim, 12345, data[0] & 1);
 		/* without the option the block size is 512, whatever the limit */
 		JF_FUZZ_CHECK(p.blksize >= JF_TFTP_BLKSIZE_MIN &&
-			      (p.blksize <= max_blk || !p.ack_blksize));
+		              (p.blksize <= max_blk || !p.ack_blksize));
 		JF_FUZZ_CHECK(p.windowsize >= 1);
 		JF_FUZZ_CHECK(p.windowsize == 1 || (size_t)p.windowsize * p.blksize <= max_bytes);
 		check_oack(&p);

@@ -32,11 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *host = strstr(buf, "://");
 
 		JF_FUZZ_CHECK(host && !memchr(host, '@', strcspn(host + 3, "/?") + 3) ==
-			      !(u.host && strchr(u.host, '@')));
+		                          !(u.host && strchr(u.host, '@')));
 	}
 	if (jf_url_parse(&again, buf, &err) != 0) {
 		fprintf(stderr, "'%s' formats as '%s', which does not parse: %s\n", text, buf,
-			err.msg);
+		        err.msg);
 		abort();
 	}
 	JF_FUZZ_CHECK(again.scheme == u.scheme);

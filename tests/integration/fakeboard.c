@@ -65,7 +65,7 @@ void fb__noise(fakeboard *b)
 	/* (garbage ends its line: U-Boot's prompt must start one, see
 	 * docs/reliability.md) */
 	static const char junk[] = "\x1b[6n\x1b[1;32m\xfe\x7f\x01 line noise\x1b]0;busybox\x07"
-				   "\x1b[0m\r\n";
+	                           "\x1b[0m\r\n";
 
 	if (fb__faulty(b, FB_NOISE))
 		fb__out_raw(b, junk, sizeof(junk) - 1);
@@ -108,7 +108,7 @@ static void power_on(fakeboard *b)
 	b->state = S_AUTOBOOT;
 	fb__noise(b);
 	fb__out(b, "\r\nU-Boot 2024.01 (fake board)\r\n\r\nDRAM:  1 GiB\r\nNet:   eth0: fake\r\n"
-	       "Hit any key to stop autoboot:  3 ");
+	           "Hit any key to stop autoboot:  3 ");
 }
 
 /* ---- U-Boot ---- */
@@ -119,10 +119,11 @@ static void uboot_tftp(fakeboard *b, const char *args)
 	struct stat st;
 
 	sscanf(args, "%63s %255s", addr, name);
-	fb__out(b, "Using eth0 device\r\nTFTP from server %s; our IP address is %s\r\n"
-	       "Filename '%s'.\r\nLoad address: %s\r\nLoading: ",
-	    env_get(b, "serverip") ? env_get(b, "serverip") : "?", env_get(b, "ipaddr"), name,
-	    addr);
+	fb__out(b,
+	        "Using eth0 device\r\nTFTP from server %s; our IP address is %s\r\n"
+	        "Filename '%s'.\r\nLoad address: %s\r\nLoading: ",
+	        env_get(b, "serverip") ? env_get(b, "serverip") : "?", env_get(b, "ipaddr"), name,
+	        addr);
 	snprintf(path, sizeof(path), "%s/%s", b->o.tftp_dir, name);
 	if (fb__faulty(b, FB_TFTP_TIMEOUT) && b->tftps++ == 0) {
 		fb__out(b, "T T T T T T T T T T \r\nRetry count exceeded; starting again\r\n");
@@ -133,7 +134,7 @@ static void uboot_tftp(fakeboard *b, const char *args)
 		return;
 	}
 	fb__out(b, "##########\r\n\t 1 MiB/s\r\ndone\r\nBytes transferred = %lld (%llx hex)\r\n",
-	    (long long)st.st_size, (long long)st.st_size);
+	        (long long)st.st_size, (long long)st.st_size);
 	snprintf(size, sizeof(size), "%llx", (long long)st.st_size);
 	env_set(b, "filesize", size);
 }
@@ -145,10 +146,12 @@ static void uboot_boot(fakeboard *b)
 		return;
 	}
 	fb__out(b, "## Flattened Device Tree blob at 48000000\r\nStarting kernel ...\r\n\r\n"
-	       "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd034]\r\n"
-	       "[    0.000000] Linux version 6.1.0-fake\r\n");
+	           "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd034]\r\n"
+	           "[    0.000000] Linux version 6.1.0-fake\r\n");
 	if (fb__faulty(b, FB_PANIC)) {
-		fb__out(b, "[    1.234567] Kernel panic - not syncing: VFS: Unable to mount root fs\r\n");
+		fb__out(
+		    b,
+		    "[    1.234567] Kernel panic - not syncing: VFS: Unable to mount root fs\r\n");
 		b->state = S_DEAD;
 	} else if (fb__faulty(b, FB_RESET_IN_BOOT)) {
 		/* a watchdog reset: U-Boot again, autoboot finds nothing, prompt */
@@ -165,7 +168,7 @@ static void uboot_boot(fakeboard *b)
 		b->state = S_DEAD;
 	} else {
 		fb__out(b, "[    2.000000] Run /init as init process\r\n\r\nWelcome to the fake "
-		       "flasher\r\nflasher login: ");
+		           "flasher\r\nflasher login: ");
 		b->state = S_LOGIN;
 	}
 }
@@ -206,7 +209,8 @@ static void uboot_one(fakeboard *b, char *cmd)
 		env_set(b, "ipaddr", "127.0.0.2");
 		env_set(b, "netmask", "255.0.0.0");
 		env_set(b, "gatewayip", "127.0.0.1");
-		fb__out(b, "BOOTP broadcast 1\r\nDHCP client bound to address 127.0.0.2 (3 ms)\r\n");
+		fb__out(b,
+		        "BOOTP broadcast 1\r\nDHCP client bound to address 127.0.0.2 (3 ms)\r\n");
 	} else if (!strcmp(cmd, "printenv")) {
 		for (char *name = strtok(args, " "); name; name = strtok(NULL, " "))
 			if (env_get(b, name))
@@ -304,7 +308,7 @@ static void on_power(fakeboard *b, char what)
 {
 	pthread_mutex_lock(&b->lock);
 	strncat(b->st.power, what == '1' ? "on," : "off,",
-		sizeof(b->st.power) - strlen(b->st.power) - 1);
+	        sizeof(b->st.power) - strlen(b->st.power) - 1);
 	b->st.powered = false;
 	pthread_mutex_unlock(&b->lock);
 	b->state = S_OFF;
@@ -322,9 +326,9 @@ static void *board_main(void *arg)
 
 	for (;;) {
 		struct pollfd p[4] = {{b->stop_pipe[0], POLLIN, 0},
-				      {b->power_pipe[0], POLLIN, 0},
-				      {b->lfd, POLLIN, 0},
-				      {b->cfd, POLLIN, 0}};
+		                      {b->power_pipe[0], POLLIN, 0},
+		                      {b->lfd, POLLIN, 0},
+		                      {b->cfd, POLLIN, 0}};
 		char buf[4096];
 		ssize_t n;
 
@@ -338,7 +342,8 @@ static void *board_main(void *arg)
 			continue;
 		}
 		/* the polled connection (an accept below may replace it) */
-		if (b->cfd >= 0 && p[3].fd == b->cfd && (p[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (b->cfd >= 0 && p[3].fd == b->cfd &&
+		    (p[3].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if ((n = recv(b->cfd, buf, sizeof(buf), 0)) <= 0) {
 				close(b->cfd);
 				b->cfd = -1;

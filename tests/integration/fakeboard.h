@@ -52,13 +52,13 @@ int fb_power(jf_power **out, fakeboard *b, jf_log *log);
 
 /* What happened, for assertions (copied under the board's lock). */
 typedef struct fb_stats {
-	int boots;           /* power-ons */
-	int reboots;         /* 'reboot' on the shell */
-	char power[128];     /* "off,on,off," */
-	bool powered;        /* on now */
-	int writes;          /* write pipelines started */
-	bool written;        /* the device holds what the last write sent */
-	char last_cmd[256];  /* the last shell command it ran */
+	int boots;          /* power-ons */
+	int reboots;        /* 'reboot' on the shell */
+	char power[128];    /* "off,on,off," */
+	bool powered;       /* on now */
+	int writes;         /* write pipelines started */
+	bool written;       /* the device holds what the last write sent */
+	char last_cmd[256]; /* the last shell command it ran */
 } fb_stats;
 void fb_get_stats(fakeboard *b, fb_stats *s);
 /* Compare the start of the device with @path's bytes: 0 when equal. */

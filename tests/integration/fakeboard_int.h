@@ -22,12 +22,12 @@ struct fakeboard {
 	jf_buf line, pending; /* input line; output while no one is connected */
 	char env[8][2][128];
 	char prompt[64];
-	int tftps; /* tftpboot runs in this boot */
-	jf_buf script;                  /* /tmp/jf-w.sh */
-	char dd[128], err[256];         /* /tmp/jf.dd, /tmp/jf.err */
-	char sum[65];                   /* /tmp/jf.sum */
+	int tftps;              /* tftpboot runs in this boot */
+	jf_buf script;          /* /tmp/jf-w.sh */
+	char dd[128], err[256]; /* /tmp/jf.dd, /tmp/jf.err */
+	char sum[65];           /* /tmp/jf.sum */
 	unsigned char *dev;
-	size_t dev_len;                 /* bytes the last write put there */
+	size_t dev_len; /* bytes the last write put there */
 	fb_stats st;
 };
 

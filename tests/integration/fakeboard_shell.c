@@ -61,7 +61,8 @@ static int run_write(fakeboard *b)
 	}
 	snprintf(path, sizeof(path), "%s/%s", b->o.http_dir, name + 1);
 	if (!(f = fopen(path, "rb"))) {
-		snprintf(b->err, sizeof(b->err), "wget: server returned error: HTTP/1.1 404 Not Found");
+		snprintf(b->err, sizeof(b->err),
+		         "wget: server returned error: HTTP/1.1 404 Not Found");
 		jf_buf_free(&url);
 		return 1;
 	}
@@ -72,13 +73,12 @@ static int run_write(fakeboard *b)
 	if (img.len > b->o.device_size || fb__faulty(b, FB_DISK_FULL)) {
 		b->dev_len = img.len > b->o.device_size ? b->o.device_size : img.len / 2;
 		snprintf(b->err, sizeof(b->err),
-			 "dd: error writing '/dev/vda': No space left on device");
+		         "dd: error writing '/dev/vda': No space left on device");
 		rc = 1;
 	}
 	memcpy(b->dev, img.ptr, b->dev_len);
-	snprintf(b->dd, sizeof(b->dd), "%zu+%d records in\n%zu+%d records out\n",
-		 b->dev_len >> 20, (b->dev_len & 0xfffff) != 0, b->dev_len >> 20,
-		 (b->dev_len & 0xfffff) != 0);
+	snprintf(b->dd, sizeof(b->dd), "%zu+%d records in\n%zu+%d records out\n", b->dev_len >> 20,
+	         (b->dev_len & 0xfffff) != 0, b->dev_len >> 20, (b->dev_len & 0xfffff) != 0);
 	jf_sha256_buf(b->sum, img.ptr, img.len);
 	pthread_mutex_lock(&b->lock);
 	b->st.written = rc == 0;
@@ -115,7 +115,8 @@ static int sh(fakeboard *b, const char *cmd)
 		return fb__faulty(b, FB_LOST_STATUS) ? -1 : 0;
 	if (!strncmp(cmd, "export ", 7))
 		return 0;
-	if (!strncmp(cmd, "i=0; while", 10) || !strcmp(cmd, "sync") || !strncmp(cmd, "dd if=/dev/zero", 15))
+	if (!strncmp(cmd, "i=0; while", 10) || !strcmp(cmd, "sync") ||
+	    !strncmp(cmd, "dd if=/dev/zero", 15))
 		return 0;
 	if (!strcmp(cmd, ": >/tmp/jf-w.sh")) {
 		jf_buf_clear(&b->script);

@@ -45,7 +45,8 @@ static void on_event(void *user, const jf_flash_event *ev)
 	case JF_EV_RETRY:
 		snprintf(one, sizeof(one), "RETRY:%d ", ev->result);
 		x->retries_seen++;
-		if (x->cancel_at && !strcmp(x->cancel_at, "RETRY") && write(x->cancel[1], "c", 1) != 1)
+		if (x->cancel_at && !strcmp(x->cancel_at, "RETRY") &&
+		    write(x->cancel[1], "c", 1) != 1)
 			fail();
 		break;
 	case JF_EV_RESULT:
@@ -68,19 +69,19 @@ static void write_file(const char *path, size_t size, unsigned seed)
 }
 
 static const char manifest[] =
-	"apiVersion: jumpstarter.dev/v1alpha1\n"
-	"kind: FlashBundleManifest\n"
-	"metadata:\n  name: fake-board\n"
-	"spec:\n"
-	"  bootcmd: \"booti 0x40400000 0x44000000:${filesize} 0x48000000\"\n"
-	"  shelltype: busybox\n"
-	"  login:\n    type: busybox\n    login_prompt: \"login:\"\n    username: root\n"
-	"    password: \"fake-pw\"\n    prompt: \"#\"\n"
-	"  default_target: vda\n"
-	"  targets:\n    vda: /dev/vda\n"
-	"  preflash_commands:\n    - \"dd if=/dev/zero of=/dev/vda bs=512 count=34\"\n"
-	"  kernel:\n    file: data/Image\n    address: \"0x40400000\"\n"
-	"  initram:\n    file: data/initramfs.cpio.gz\n    address: \"0x44000000\"\n";
+    "apiVersion: jumpstarter.dev/v1alpha1\n"
+    "kind: FlashBundleManifest\n"
+    "metadata:\n  name: fake-board\n"
+    "spec:\n"
+    "  bootcmd: \"booti 0x40400000 0x44000000:${filesize} 0x48000000\"\n"
+    "  shelltype: busybox\n"
+    "  login:\n    type: busybox\n    login_prompt: \"login:\"\n    username: root\n"
+    "    password: \"fake-pw\"\n    prompt: \"#\"\n"
+    "  default_target: vda\n"
+    "  targets:\n    vda: /dev/vda\n"
+    "  preflash_commands:\n    - \"dd if=/dev/zero of=/dev/vda bs=512 count=34\"\n"
+    "  kernel:\n    file: data/Image\n    address: \"0x40400000\"\n"
+    "  initram:\n    file: data/initramfs.cpio.gz\n    address: \"0x44000000\"\n";
 
 /* A board, its bundle and exporter config in a temp dir, and a flasher. */
 static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
@@ -117,28 +118,27 @@ static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
 	assert_int_equal(fb_start(&x->board, &o, &port), 0);
 
 	snprintf(yaml, sizeof(yaml),
-		 "apiVersion: jumpstarter.dev/v1alpha1\nkind: ExporterConfig\n"
-		 "metadata:\n  namespace: default\n  name: fake\n"
-		 "export:\n  storage:\n"
-		 "    type: jumpstarter_driver_flashers.driver.BaseFlasher\n"
-		 "    config:\n      flasher_bundle: %s/bundle\n      cache_dir: %s/cache\n"
-		 "      tftp_dir: %s/tftp\n      http_dir: %s/www\n"
-		 "    children:\n      serial:\n        ref: serial\n      power:\n"
-		 "        ref: power\n      tftp:\n"
-		 "        type: jumpstarter_driver_tftp.driver.Tftp\n"
-		 "        config:\n          root_dir: %s/tftp\n          host: 127.0.0.1\n"
-		 "          port: 0\n"
-		 "      http:\n        type: jumpstarter_driver_http.driver.HttpServer\n"
-		 "        config:\n          root_dir: %s/www\n          host: 127.0.0.1\n"
-		 "          port: 0\n"
-		 "  serial:\n    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-		 "    config:\n      url: socket://127.0.0.1:%u\n"
-		 "  power:\n    type: jumpstarter_driver_power.driver.MockPower\n",
-		 x->dir, x->dir, x->dir, x->dir, x->dir, x->dir, port);
+	         "apiVersion: jumpstarter.dev/v1alpha1\nkind: ExporterConfig\n"
+	         "metadata:\n  namespace: default\n  name: fake\n"
+	         "export:\n  storage:\n"
+	         "    type: jumpstarter_driver_flashers.driver.BaseFlasher\n"
+	         "    config:\n      flasher_bundle: %s/bundle\n      cache_dir: %s/cache\n"
+	         "      tftp_dir: %s/tftp\n      http_dir: %s/www\n"
+	         "    children:\n      serial:\n        ref: serial\n      power:\n"
+	         "        ref: power\n      tftp:\n"
+	         "        type: jumpstarter_driver_tftp.driver.Tftp\n"
+	         "        config:\n          root_dir: %s/tftp\n          host: 127.0.0.1\n"
+	         "          port: 0\n"
+	         "      http:\n        type: jumpstarter_driver_http.driver.HttpServer\n"
+	         "        config:\n          root_dir: %s/www\n          host: 127.0.0.1\n"
+	         "          port: 0\n"
+	         "  serial:\n    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	         "    config:\n      url: socket://127.0.0.1:%u\n"
+	         "  power:\n    type: jumpstarter_driver_power.driver.MockPower\n",
+	         x->dir, x->dir, x->dir, x->dir, x->dir, x->dir, port);
 	test_log_init(&x->log);
-	assert_int_equal(jf_exporter_load_string(&x->exporter, "fake.yaml", yaml, &x->log.log,
-						 &err),
-			 0);
+	assert_int_equal(
+	    jf_exporter_load_string(&x->exporter, "fake.yaml", yaml, &x->log.log, &err), 0);
 	assert_int_equal(pipe2(x->cancel, O_CLOEXEC), 0);
 	fo.cancel_fd = x->cancel[0];
 	fo.on_event = on_event;
@@ -235,8 +235,8 @@ static void test_fake_flash_every_step(void **s)
 	if (flash(x, 0, &err) != 0)
 		fail_msg("flash: %s\nevents: %s\nlog:\n%s", err.msg, x->events, x->log.text);
 	expect_events(x, "S:bundle E:bundle=0 S:power E:power=0 S:uboot E:uboot=0 S:tftp "
-			 "E:tftp=0 S:boot E:boot=0 S:target E:target=0 S:write E:write=0 "
-			 "S:verify E:verify=0 S:power-off E:power-off=0 RESULT:0");
+	                 "E:tftp=0 S:boot E:boot=0 S:target E:target=0 S:write E:write=0 "
+	                 "S:verify E:verify=0 S:power-off E:power-off=0 RESULT:0");
 	fb_get_stats(x->board, &st);
 	assert_int_equal(st.boots, 1);
 	assert_int_equal(st.reboots, 1); /* into what was written, as upstream */
@@ -256,7 +256,7 @@ static void retried_once(fb_fault fault, int first_code)
 
 	if (flash(x, 1, &err) != 0)
 		fail_msg("fault %d: flash: %s\nevents: %s\nlog:\n%s", fault, err.msg, x->events,
-			 x->log.text);
+		         x->log.text);
 	snprintf(want, sizeof(want), "RETRY:%d ", first_code);
 	expect_events(x, want);
 	expect_events(x, "E:verify=0 S:power-off E:power-off=0 RESULT:0");
@@ -442,8 +442,8 @@ static void test_fake_image_larger_than_device(void **s)
  * nothing left staged. */
 static void test_fake_cancel_at_every_step(void **s)
 {
-	static const char *steps[] = {"bundle", "power", "uboot", "tftp", "boot",
-				      "target", "write",  "verify"};
+	static const char *steps[] = {"bundle", "power",  "uboot", "tftp",
+	                              "boot",   "target", "write", "verify"};
 
 	(void)s;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -454,7 +454,7 @@ static void test_fake_cancel_at_every_step(void **s)
 		x->cancel_at = steps[i];
 		if (flash(x, 3, &err) != JF_ECANCELED)
 			fail_msg("cancel at %s: got '%s'\nevents: %s", steps[i], err.msg,
-				 x->events);
+			         x->events);
 		assert_int_equal(x->retries_seen, 0);
 		expect_events(x, "RESULT:-");
 		fb_get_stats(x->board, &st);
@@ -483,25 +483,25 @@ static void test_fake_cancel_during_backoff(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fake_flash_every_step),
-		cmocka_unit_test(test_fake_agent_falls_back_to_shell),
-		cmocka_unit_test(test_fake_retry_after_panic),
-		cmocka_unit_test(test_fake_retry_after_reset_in_boot),
-		cmocka_unit_test(test_fake_retry_after_tftp_error),
-		cmocka_unit_test(test_fake_retry_after_console_drop_in_boot),
-		cmocka_unit_test(test_fake_retry_after_console_drop_in_write),
-		cmocka_unit_test(test_fake_tftp_timeout_recovers_in_boot),
-		cmocka_unit_test(test_fake_slow_and_noisy),
-		cmocka_unit_test(test_fake_fail_fast_bad_kernel),
-		cmocka_unit_test(test_fake_fail_fast_other_prompt),
-		cmocka_unit_test(test_fake_fail_fast_readback_differs),
-		cmocka_unit_test(test_fake_fail_fast_disk_full),
-		cmocka_unit_test(test_fake_power_switch_fails),
-		cmocka_unit_test(test_fake_retries_run_out),
-		cmocka_unit_test(test_fake_lost_exit_status),
-		cmocka_unit_test(test_fake_image_larger_than_device),
-		cmocka_unit_test(test_fake_cancel_at_every_step),
-		cmocka_unit_test(test_fake_cancel_during_backoff),
+	    cmocka_unit_test(test_fake_flash_every_step),
+	    cmocka_unit_test(test_fake_agent_falls_back_to_shell),
+	    cmocka_unit_test(test_fake_retry_after_panic),
+	    cmocka_unit_test(test_fake_retry_after_reset_in_boot),
+	    cmocka_unit_test(test_fake_retry_after_tftp_error),
+	    cmocka_unit_test(test_fake_retry_after_console_drop_in_boot),
+	    cmocka_unit_test(test_fake_retry_after_console_drop_in_write),
+	    cmocka_unit_test(test_fake_tftp_timeout_recovers_in_boot),
+	    cmocka_unit_test(test_fake_slow_and_noisy),
+	    cmocka_unit_test(test_fake_fail_fast_bad_kernel),
+	    cmocka_unit_test(test_fake_fail_fast_other_prompt),
+	    cmocka_unit_test(test_fake_fail_fast_readback_differs),
+	    cmocka_unit_test(test_fake_fail_fast_disk_full),
+	    cmocka_unit_test(test_fake_power_switch_fails),
+	    cmocka_unit_test(test_fake_retries_run_out),
+	    cmocka_unit_test(test_fake_lost_exit_status),
+	    cmocka_unit_test(test_fake_image_larger_than_device),
+	    cmocka_unit_test(test_fake_cancel_at_every_step),
+	    cmocka_unit_test(test_fake_cancel_during_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

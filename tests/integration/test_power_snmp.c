@@ -167,11 +167,10 @@ static void test_snmp_v2c_sets_outlet(void **state)
 	jf_power_state st;
 	char *log;
 
-	assert_int_equal(open_snmp(c,
-	                           "      version: 2c\n"
-	                           "      community: private\n"
-	                           "      on_value: 1\n"
-	                           "      off_value: 2\n"),
+	assert_int_equal(open_snmp(c, "      version: 2c\n"
+	                              "      community: private\n"
+	                              "      on_value: 1\n"
+	                              "      off_value: 2\n"),
 	                 0);
 	jf_power_set_off_time(c->p, 0);
 	assert_int_equal(jf_power_on(c->p, &c->err), 0);
@@ -191,12 +190,11 @@ static void test_snmp_v3_authpriv_sets_outlet(void **state)
 	test_power *c = *state;
 	char *log;
 
-	assert_int_equal(open_snmp(c,
-	                           "      user: jfuser\n"
-	                           "      auth_protocol: SHA\n"
-	                           "      auth_key: authpass123\n"
-	                           "      priv_protocol: AES\n"
-	                           "      priv_key: privpass123\n"),
+	assert_int_equal(open_snmp(c, "      user: jfuser\n"
+	                              "      auth_protocol: SHA\n"
+	                              "      auth_key: authpass123\n"
+	                              "      priv_protocol: AES\n"
+	                              "      priv_key: privpass123\n"),
 	                 0);
 	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	log = sets();
@@ -208,9 +206,8 @@ static void test_snmp_wrong_community_is_a_clear_error(void **state)
 {
 	test_power *c = *state;
 
-	assert_int_equal(open_snmp(c,
-	                           "      version: 2c\n"
-	                           "      community: not-the-one\n"),
+	assert_int_equal(open_snmp(c, "      version: 2c\n"
+	                              "      community: not-the-one\n"),
 	                 0);
 	assert_int_equal(jf_power_on(c->p, &c->err), JF_EUNREACHABLE);
 	jf_log_redact_err(&c->t.log, &c->err);
@@ -223,12 +220,11 @@ static void test_snmp_wrong_v3_key_is_a_clear_error(void **state)
 {
 	test_power *c = *state;
 
-	assert_int_equal(open_snmp(c,
-	                           "      user: jfuser\n"
-	                           "      auth_protocol: SHA\n"
-	                           "      auth_key: wrongpass99\n"
-	                           "      priv_protocol: AES\n"
-	                           "      priv_key: privpass123\n"),
+	assert_int_equal(open_snmp(c, "      user: jfuser\n"
+	                              "      auth_protocol: SHA\n"
+	                              "      auth_key: wrongpass99\n"
+	                              "      priv_protocol: AES\n"
+	                              "      priv_key: privpass123\n"),
 	                 0);
 	assert_true(jf_power_on(c->p, &c->err) < 0);
 	assert_non_null(strstr(c->err.msg, "127.0.0.1"));
@@ -243,10 +239,9 @@ static void test_snmp_preset_values(void **state)
 
 	/* The APC preset's off value (immediateOff = 2) applies; the oid given
 	 * in the file wins over the preset's. */
-	assert_int_equal(open_snmp(c,
-	                           "      version: 2c\n"
-	                           "      community: private\n"
-	                           "      preset: apc\n"),
+	assert_int_equal(open_snmp(c, "      version: 2c\n"
+	                              "      community: private\n"
+	                              "      preset: apc\n"),
 	                 0);
 	assert_int_equal(jf_power_off(c->p, &c->err), 0);
 	log = sets();

@@ -125,18 +125,18 @@ static void load(jf_exporter *e, const char *dir, const char *cfg, const char *u
 	jf_err err = JF_ERR_INIT;
 
 	snprintf(text, sizeof(text),
-		 "export:\n"
-		 "  serial: {type: jmpflash.serial, config: {url: %s}}\n"
-		 "  power: {type: jmpflash.power.mock}\n"
-		 "  storage:\n"
-		 "    type: jumpstarter_driver_flashers.driver.BaseFlasher\n"
-		 "    config: {flasher_bundle: %s/bundle, cache_dir: %s/c, tftp_dir: %s/t, "
-		 "http_dir: %s/h%s}\n"
-		 "    children:\n"
-		 "      serial: {ref: serial}\n"
-		 "      power: {ref: power}\n"
-		 "%s",
-		 sock_path((char *)dir), dir, dir, dir, dir, cfg, uboot);
+	         "export:\n"
+	         "  serial: {type: jmpflash.serial, config: {url: %s}}\n"
+	         "  power: {type: jmpflash.power.mock}\n"
+	         "  storage:\n"
+	         "    type: jumpstarter_driver_flashers.driver.BaseFlasher\n"
+	         "    config: {flasher_bundle: %s/bundle, cache_dir: %s/c, tftp_dir: %s/t, "
+	         "http_dir: %s/h%s}\n"
+	         "    children:\n"
+	         "      serial: {ref: serial}\n"
+	         "      power: {ref: power}\n"
+	         "%s",
+	         sock_path((char *)dir), dir, dir, dir, dir, cfg, uboot);
 	assert_int_equal(jf_exporter_load_string(e, "lab.yaml", text, NULL, &err), 0);
 }
 
@@ -162,19 +162,19 @@ static void test_uboot_prompt_from_uboot_child(void **state)
 	assert_int_equal(jf_flasher_new(&f, &e, &fo, &log.log, &err), 0);
 	assert_int_equal(jf_flasher__boot_uboot(f, &err), 0);
 	snprintf(f->serverip, sizeof(f->serverip), "127.0.0.1");
-	assert_int_equal(jf_uboot__network(f, &err), 0);
+	assert_int_equal(jf_flasher__uboot_network(f, &err), 0);
 	assert_string_equal(f->dhcp.ipaddr, "10.0.2.15");
 	assert_string_equal(f->dhcp.gatewayip, "10.0.2.2");
 	jf_flasher_free(f);
 	peer_stop(&p, t);
 	/* autoload is read first, switched off for dhcp, and put back */
 	assert_non_null(strstr(p.seen, "setenv jfs ok; echo jf-sync-${jfs}\n"
-				       "printenv autoload\n"
-				       "setenv autoload no\n"
-				       "dhcp\n"
-				       "setenv autoload yes\n"
-				       "printenv ipaddr netmask gatewayip\n"
-				       "setenv serverip '127.0.0.1'\n"));
+	                               "printenv autoload\n"
+	                               "setenv autoload no\n"
+	                               "dhcp\n"
+	                               "setenv autoload yes\n"
+	                               "printenv ipaddr netmask gatewayip\n"
+	                               "setenv serverip '127.0.0.1'\n"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&log);
 	test_tmpdir_remove(dir);
@@ -228,9 +228,9 @@ static void test_uboot_console_missing_said_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uboot_prompt_from_uboot_child),
-		cmocka_unit_test(test_uboot_default_prompt_not_confused),
-		cmocka_unit_test(test_uboot_console_missing_said_once),
+	    cmocka_unit_test(test_uboot_prompt_from_uboot_child),
+	    cmocka_unit_test(test_uboot_default_prompt_not_confused),
+	    cmocka_unit_test(test_uboot_console_missing_said_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@ int main(int argc, char **argv)
 	const jf_driver *flasher;
 
 	if (argc != 2 || jf_exporter_load(&e, argv[1], NULL, &err) < 0) {
-		fprintf(stderr, "print_bundle: %s\n", argc != 2 ? "usage: print_bundle FILE" : err.msg);
+		fprintf(stderr, "print_bundle: %s\n",
+		        argc != 2 ? "usage: print_bundle FILE" : err.msg);
 		return 1;
 	}
 	flasher = jf_exporter_first_flasher(&e);

@@ -11,7 +11,7 @@ static void sink(void *user, const jf_log_line *line)
 
 	pthread_mutex_lock(&t->lock);
 	n = snprintf(t->text + t->len, sizeof(t->text) - t->len, "%s %s: %s\n",
-		     jf_log_level_name(line->level), line->component, line->message);
+	             jf_log_level_name(line->level), line->component, line->message);
 	if (n > 0 && (size_t)n < sizeof(t->text) - t->len)
 		t->len += (size_t)n;
 	t->lines++;
@@ -111,11 +111,11 @@ int test_power_teardown(void **state)
 static void power_load(test_power *c, const char *body_fmt, va_list ap)
 {
 	static const char head[] = "apiVersion: jumpstarter.dev/v1alpha1\n"
-				   "kind: ExporterConfig\n"
-				   "metadata: {name: lab, namespace: default}\n"
-				   "endpoint: grpc.example:443\n"
-				   "token: abc-token\n"
-				   "export:\n";
+	                           "kind: ExporterConfig\n"
+	                           "metadata: {name: lab, namespace: default}\n"
+	                           "endpoint: grpc.example:443\n"
+	                           "token: abc-token\n"
+	                           "export:\n";
 	char yaml[20000];
 	size_t n = strlen(head);
 

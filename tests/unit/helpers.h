@@ -58,11 +58,11 @@ int test_power_teardown(void **state);
  * c->e, replacing (and closing) what an earlier call loaded; a YAML error
  * fails the test. */
 void test_power_load(test_power *c, const char *body_fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* test_power_load, then open export @name as a power switch into c->p;
  * returns jf_power_open's result. */
 int test_power_open(test_power *c, const char *name, const char *body_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Close the driver and drop the exporter now (the teardown does it too). */
 void test_power_reset(test_power *c);
 

@@ -65,13 +65,29 @@ static void test_buf_handles_nul_bytes(void **state)
 	jf_buf_free(&b);
 }
 
+static void test_names_add_joins_and_cuts(void **state)
+{
+	char list[12] = "";
+
+	(void)state;
+	jf_names_add(list, sizeof(list), "emmc");
+	assert_string_equal(list, "emmc");
+	jf_names_add(list, sizeof(list), "sd");
+	assert_string_equal(list, "emmc, sd");
+	jf_names_add(list, sizeof(list), "usb0");
+	assert_string_equal(list, "emmc, sd, u"); /* cut, still terminated */
+	jf_names_add(list, sizeof(list), "more");
+	assert_string_equal(list, "emmc, sd, u");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_put_and_printf),
-		cmocka_unit_test(test_buf_grows_past_many_pages),
-		cmocka_unit_test(test_buf_consume_and_detach),
-		cmocka_unit_test(test_buf_handles_nul_bytes),
+	    cmocka_unit_test(test_buf_put_and_printf),
+	    cmocka_unit_test(test_buf_grows_past_many_pages),
+	    cmocka_unit_test(test_buf_consume_and_detach),
+	    cmocka_unit_test(test_buf_handles_nul_bytes),
+	    cmocka_unit_test(test_names_add_joins_and_cuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static void expect_ref(const char *text, const char *reg, const char *repo, const char *tag,
-		       const char *digest, bool loopback)
+                       const char *digest, bool loopback)
 {
 	jf_bundle_ref r;
 	jf_err err = JF_ERR_INIT;
@@ -34,15 +34,15 @@ static void test_bundle_ref_full(void **s)
 {
 	(void)s;
 	expect_ref("quay.io/jumpstarter-dev/jumpstarter-flasher-ti-j784s4:latest", "quay.io",
-		   "jumpstarter-dev/jumpstarter-flasher-ti-j784s4", "latest", NULL, false);
+	           "jumpstarter-dev/jumpstarter-flasher-ti-j784s4", "latest", NULL, false);
 	expect_ref("oci://127.0.0.1:5000/a/b:v1.2", "127.0.0.1:5000", "a/b", "v1.2", NULL, true);
 	expect_ref("localhost:5000/x", "localhost:5000", "x", "latest", NULL, true);
 	expect_ref("localhost/x:t", "localhost", "x", "t", NULL, true);
 	expect_ref("[::1]:5000/x", "[::1]:5000", "x", "latest", NULL, true);
 	expect_ref("reg.example:8443/ns/x@sha256:" HEX64, "reg.example:8443", "ns/x", NULL,
-		   "sha256:" HEX64, false);
+	           "sha256:" HEX64, false);
 	expect_ref("reg.example/x:t@sha256:" HEX64, "reg.example", "x", "t", "sha256:" HEX64,
-		   false);
+	           false);
 }
 
 static void test_bundle_ref_docker_hub(void **s)
@@ -52,16 +52,27 @@ static void test_bundle_ref_docker_hub(void **s)
 	expect_ref("alpine:3.19", "registry-1.docker.io", "library/alpine", "3.19", NULL, false);
 	expect_ref("user/repo", "registry-1.docker.io", "user/repo", "latest", NULL, false);
 	expect_ref("docker.io/alpine", "registry-1.docker.io", "library/alpine", "latest", NULL,
-		   false);
+	           false);
 	expect_ref("index.docker.io/u/r:t", "registry-1.docker.io", "u/r", "t", NULL, false);
 }
 
 static void test_bundle_ref_rejects_malformed(void **s)
 {
 	static const char *bad[] = {
-		"", "oci://", "Quay.io/UPPER/case", "quay.io/a//b", "quay.io/a/", "quay.io/-a",
-		"quay.io/a:", "quay.io/a:-tag", "quay.io/a@sha256:abc", "quay.io/a@md5:" HEX64,
-		"quay.io/a b", "host:99999999/a", "quay.io/a..b", "[::1/x",
+	    "",
+	    "oci://",
+	    "Quay.io/UPPER/case",
+	    "quay.io/a//b",
+	    "quay.io/a/",
+	    "quay.io/-a",
+	    "quay.io/a:",
+	    "quay.io/a:-tag",
+	    "quay.io/a@sha256:abc",
+	    "quay.io/a@md5:" HEX64,
+	    "quay.io/a b",
+	    "host:99999999/a",
+	    "quay.io/a..b",
+	    "[::1/x",
 	};
 	jf_err err = JF_ERR_INIT;
 	jf_bundle_ref r;
@@ -118,23 +129,25 @@ static void test_bundle_challenge_bearer(void **s)
 	jf_err err = JF_ERR_INIT;
 
 	(void)s;
-	assert_int_equal(jf_auth_challenge_parse(&c,
-						 "Bearer realm=\"https://auth.docker.io/token\","
-						 "service=\"registry.docker.io\",scope=\"repository:"
-						 "library/alpine:pull\"",
-						 &err),
-			 0);
+	assert_int_equal(
+	    jf_auth_challenge_parse(&c,
+	                            "Bearer realm=\"https://auth.docker.io/token\","
+	                            "service=\"registry.docker.io\",scope=\"repository:"
+	                            "library/alpine:pull\"",
+	                            &err),
+	    0);
 	assert_string_equal(c.scheme, "Bearer");
 	assert_string_equal(c.realm, "https://auth.docker.io/token");
 	assert_string_equal(c.service, "registry.docker.io");
 	assert_string_equal(c.scope, "repository:library/alpine:pull");
 	jf_auth_challenge_dispose(&c);
 	/* unquoted values, spaces, escapes, unknown params */
-	assert_int_equal(jf_auth_challenge_parse(&c,
-						 "bearer  realm=http://h/t , error=\"invalid_token\","
-						 " service=\"a\\\"b\"",
-						 &err),
-			 0);
+	assert_int_equal(
+	    jf_auth_challenge_parse(&c,
+	                            "bearer  realm=http://h/t , error=\"invalid_token\","
+	                            " service=\"a\\\"b\"",
+	                            &err),
+	    0);
 	assert_string_equal(c.realm, "http://h/t");
 	assert_string_equal(c.service, "a\"b");
 	assert_null(c.scope);
@@ -155,8 +168,13 @@ static void test_bundle_challenge_basic(void **s)
 static void test_bundle_challenge_rejects_malformed(void **s)
 {
 	static const char *bad[] = {
-		"", "   ", "=x", "Bearer realm=\"unterminated", "Bearer service=\"x\"",
-		"Bearer realm=", "Bearer realm=\"\"",
+	    "",
+	    "   ",
+	    "=x",
+	    "Bearer realm=\"unterminated",
+	    "Bearer service=\"x\"",
+	    "Bearer realm=",
+	    "Bearer realm=\"\"",
 	};
 	jf_auth_challenge c;
 	jf_err err = JF_ERR_INIT;
@@ -171,43 +189,43 @@ static void test_bundle_challenge_rejects_malformed(void **s)
 static void test_bundle_auth_docker_config(void **s)
 {
 	/* dXNlcjpwYTpzcw== is "user:pa:ss" (a colon in the password) */
-	const char *json = "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1Yg==\"},"
-			   "\"quay.io\":{\"auth\":\"dXNlcjpwYTpzcw==\"},"
-			   "\"http://127.0.0.1:5000/v2/\":{\"auth\":\"bG9jYWw6cHc=\"}},"
-			   "\"credsStore\":\"desktop\"}";
+	const char *json =
+	    "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1Yg==\"},"
+	    "\"quay.io\":{\"auth\":\"dXNlcjpwYTpzcw==\"},"
+	    "\"http://127.0.0.1:5000/v2/\":{\"auth\":\"bG9jYWw6cHc=\"}},"
+	    "\"credsStore\":\"desktop\"}";
 	jf_auth_cred c;
 	test_log t;
 
 	(void)s;
 	test_log_init(&t);
-	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "quay.io", "org/x", &t.log, NULL),
-			 0);
+	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "quay.io", "org/x", &t.log, NULL), 0);
 	assert_string_equal(c.username, "user");
 	assert_string_equal(c.password, "pa:ss");
 	assert_string_equal(c.source, "cfg");
 	jf_auth_cred_dispose(&c);
 	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "registry-1.docker.io",
-					     "library/alpine", &t.log, NULL),
-			 0);
+	                                     "library/alpine", &t.log, NULL),
+	                 0);
 	assert_string_equal(c.username, "hub");
 	jf_auth_cred_dispose(&c);
 	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "127.0.0.1:5000", "a", &t.log, NULL),
-			 0);
+	                 0);
 	assert_string_equal(c.password, "pw");
 	jf_auth_cred_dispose(&c);
 	/* the password is now a registered secret */
 	jf_info(&t.log, "t", "password is %s", "pa:ss");
 	assert_null(strstr(t.text, "pa:ss"));
 	assert_int_equal(jf_auth_file_lookup(&c, json, "cfg", "ghcr.io", "a", &t.log, NULL),
-			 JF_ENOTFOUND);
+	                 JF_ENOTFOUND);
 	test_log_dispose(&t);
 }
 
 static void test_bundle_auth_containers_most_specific(void **s)
 {
 	const char *json = "{\"auths\":{\"quay.io\":{\"auth\":\"Z2VuZXJhbDpn\"},"
-			   "\"quay.io/org\":{\"auth\":\"b3JnOm8=\"},"
-			   "\"quay.io/org/rep\":{\"auth\":\"cmVwOnI=\"}}}";
+	                   "\"quay.io/org\":{\"auth\":\"b3JnOm8=\"},"
+	                   "\"quay.io/org/rep\":{\"auth\":\"cmVwOnI=\"}}}";
 	jf_auth_cred c;
 
 	(void)s;
@@ -228,17 +246,17 @@ static void test_bundle_auth_containers_most_specific(void **s)
 static void test_bundle_auth_malformed_hides_text(void **s)
 {
 	static const char *bad[] = {
-		"{\"auths\":{\"quay.io\":{\"identitytoken\":hunter2tok}}}",
-		"{\"auths\":{\"quay.io\":{\"auth\":\"x\" \"hunter2tok\"}}}",
+	    "{\"auths\":{\"quay.io\":{\"identitytoken\":hunter2tok}}}",
+	    "{\"auths\":{\"quay.io\":{\"auth\":\"x\" \"hunter2tok\"}}}",
 	};
 	jf_auth_cred c;
 	jf_err err = JF_ERR_INIT;
 
 	(void)s;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(jf_auth_file_lookup(&c, bad[i], "auth.json", "quay.io", "x", NULL,
-						     &err),
-				 JF_EINVAL);
+		assert_int_equal(
+		    jf_auth_file_lookup(&c, bad[i], "auth.json", "quay.io", "x", NULL, &err),
+		    JF_EINVAL);
 		if (strstr(err.msg, "hunter"))
 			fail_msg("the error shows the file's text: %s", err.msg);
 		assert_non_null(strstr(err.msg, "line 1, column "));
@@ -251,24 +269,24 @@ static void test_bundle_auth_rejects_malformed(void **s)
 		const char *json;
 		int code;
 	} cases[] = {
-		{"", JF_EINVAL},
-		{"{", JF_EINVAL},
-		{"[]", JF_EINVAL},
-		{"{\"auths\":[]}", JF_EINVAL},
-		{"{\"auths\":{\"quay.io\":{\"auth\":\"!!!!\"}}}", JF_EINVAL},
-		{"{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", JF_EINVAL}, /* nocolon */
-		{"{\"auths\":{\"quay.io\":{\"auth\":\"abc\"}}}", JF_EINVAL},
-		{"{\"auths\":{\"quay.io\":{}}}", JF_ENOTFOUND},
-		{"{\"auths\":{\"quay.io\":\"str\"}}", JF_ENOTFOUND},
-		{"{}", JF_ENOTFOUND},
+	    {"", JF_EINVAL},
+	    {"{", JF_EINVAL},
+	    {"[]", JF_EINVAL},
+	    {"{\"auths\":[]}", JF_EINVAL},
+	    {"{\"auths\":{\"quay.io\":{\"auth\":\"!!!!\"}}}", JF_EINVAL},
+	    {"{\"auths\":{\"quay.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", JF_EINVAL}, /* nocolon */
+	    {"{\"auths\":{\"quay.io\":{\"auth\":\"abc\"}}}", JF_EINVAL},
+	    {"{\"auths\":{\"quay.io\":{}}}", JF_ENOTFOUND},
+	    {"{\"auths\":{\"quay.io\":\"str\"}}", JF_ENOTFOUND},
+	    {"{}", JF_ENOTFOUND},
 	};
 	jf_auth_cred c;
 	jf_err err = JF_ERR_INIT;
 
 	(void)s;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = jf_auth_file_lookup(&c, cases[i].json, "f.json", "quay.io", "a", NULL,
-					     &err);
+		int rc =
+		    jf_auth_file_lookup(&c, cases[i].json, "f.json", "quay.io", "a", NULL, &err);
 
 		if (rc != cases[i].code)
 			fail_msg("case %zu '%s': %d, want %d", i, cases[i].json, rc, cases[i].code);
@@ -280,9 +298,9 @@ static void test_bundle_auth_rejects_malformed(void **s)
 static const char *layer(char *buf, size_t size, const char *title, const char *hex)
 {
 	snprintf(buf, size,
-		 "{\"mediaType\":\"application/octet-stream\",\"digest\":\"sha256:%s\",\"size\":3,"
-		 "\"annotations\":{\"" JF_OCI_TITLE "\":\"%s\"}}",
-		 hex, title);
+	         "{\"mediaType\":\"application/octet-stream\",\"digest\":\"sha256:%s\",\"size\":3,"
+	         "\"annotations\":{\"" JF_OCI_TITLE "\":\"%s\"}}",
+	         hex, title);
 	return buf;
 }
 
@@ -291,9 +309,10 @@ static int parse_two(const char *t1, const char *t2, jf_bundle_info *info, jf_er
 	char a[512], b[512], json[2048];
 
 	snprintf(json, sizeof(json),
-		 "{\"schemaVersion\":2,\"mediaType\":\"" JF_OCI_MANIFEST "\",\"artifactType\":\""
-		 JF_BUNDLE_ARTIFACT "\",\"config\":{},\"layers\":[%s,%s,{\"digest\":\"x\"}]}",
-		 layer(a, sizeof(a), t1, HEX64), layer(b, sizeof(b), t2, HEX64));
+	         "{\"schemaVersion\":2,\"mediaType\":\"" JF_OCI_MANIFEST
+	         "\",\"artifactType\":\"" JF_BUNDLE_ARTIFACT
+	         "\",\"config\":{},\"layers\":[%s,%s,{\"digest\":\"x\"}]}",
+	         layer(a, sizeof(a), t1, HEX64), layer(b, sizeof(b), t2, HEX64));
 	memset(info, 0, sizeof(*info));
 	return jf_bundle__parse_manifest(info, json, strlen(json), "m", err);
 }
@@ -314,10 +333,13 @@ static void test_bundle_manifest_layers(void **s)
 static void test_bundle_manifest_rejects_dotdot_title(void **s)
 {
 	static const char *bad[][2] = {
-		{"manifest.yaml", "../etc/passwd"}, {"manifest.yaml", "data/../../x"},
-		{"manifest.yaml", "/etc/passwd"},   {"manifest.yaml", "data//x"},
-		{"data/x", "data/x"},               {"data", "data/x"},
-		{"data/x/y", "data/x"},
+	    {"manifest.yaml", "../etc/passwd"},
+	    {"manifest.yaml", "data/../../x"},
+	    {"manifest.yaml", "/etc/passwd"},
+	    {"manifest.yaml", "data//x"},
+	    {"data/x", "data/x"},
+	    {"data", "data/x"},
+	    {"data/x/y", "data/x"},
 	};
 	jf_bundle_info info;
 	jf_err err = JF_ERR_INIT;
@@ -334,11 +356,13 @@ static void test_bundle_manifest_rejects_dotdot_title(void **s)
 static void test_bundle_manifest_rejects_bad_json(void **s)
 {
 	static const char *bad[] = {
-		"", "[]", "{\"schemaVersion\":1,\"layers\":[]}",
-		"{\"schemaVersion\":2,\"mediaType\":\"" JF_OCI_INDEX "\",\"layers\":[]}",
-		"{\"schemaVersion\":2,\"layers\":[]}", /* no titled layer */
-		"{\"schemaVersion\":2,\"layers\":[{\"digest\":\"sha256:12\",\"size\":1,"
-		"\"annotations\":{\"" JF_OCI_TITLE "\":\"a\"}}]}",
+	    "",
+	    "[]",
+	    "{\"schemaVersion\":1,\"layers\":[]}",
+	    "{\"schemaVersion\":2,\"mediaType\":\"" JF_OCI_INDEX "\",\"layers\":[]}",
+	    "{\"schemaVersion\":2,\"layers\":[]}", /* no titled layer */
+	    "{\"schemaVersion\":2,\"layers\":[{\"digest\":\"sha256:12\",\"size\":1,"
+	    "\"annotations\":{\"" JF_OCI_TITLE "\":\"a\"}}]}",
 	};
 	jf_bundle_info info;
 
@@ -354,10 +378,10 @@ static void test_bundle_manifest_rejects_bad_json(void **s)
 static void test_bundle_index_pick(void **s)
 {
 	const char *one = "{\"schemaVersion\":2,\"mediaType\":\"" JF_OCI_INDEX "\",\"manifests\":"
-			  "[{\"digest\":\"sha256:" HEX64 "\"}]}";
-	const char *none = "{\"manifests\":[{\"digest\":\"sha256:" HEX64 "\",\"platform\":"
-			   "{\"os\":\"plan9\",\"architecture\":\"x\"}},{\"digest\":\"sha256:" HEX64
-			   "\"}]}";
+	                  "[{\"digest\":\"sha256:" HEX64 "\"}]}";
+	const char *none =
+	    "{\"manifests\":[{\"digest\":\"sha256:" HEX64 "\",\"platform\":"
+	    "{\"os\":\"plan9\",\"architecture\":\"x\"}},{\"digest\":\"sha256:" HEX64 "\"}]}";
 	char *d = NULL;
 
 	(void)s;
@@ -389,23 +413,23 @@ static void test_bundle_b64_roundtrip(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bundle_ref_full),
-		cmocka_unit_test(test_bundle_ref_docker_hub),
-		cmocka_unit_test(test_bundle_ref_rejects_malformed),
-		cmocka_unit_test(test_bundle_ref_format),
-		cmocka_unit_test(test_bundle_ref_length_counts_library_prefix),
-		cmocka_unit_test(test_bundle_challenge_bearer),
-		cmocka_unit_test(test_bundle_challenge_basic),
-		cmocka_unit_test(test_bundle_challenge_rejects_malformed),
-		cmocka_unit_test(test_bundle_auth_docker_config),
-		cmocka_unit_test(test_bundle_auth_containers_most_specific),
-		cmocka_unit_test(test_bundle_auth_rejects_malformed),
-		cmocka_unit_test(test_bundle_auth_malformed_hides_text),
-		cmocka_unit_test(test_bundle_manifest_layers),
-		cmocka_unit_test(test_bundle_manifest_rejects_dotdot_title),
-		cmocka_unit_test(test_bundle_manifest_rejects_bad_json),
-		cmocka_unit_test(test_bundle_index_pick),
-		cmocka_unit_test(test_bundle_b64_roundtrip),
+	    cmocka_unit_test(test_bundle_ref_full),
+	    cmocka_unit_test(test_bundle_ref_docker_hub),
+	    cmocka_unit_test(test_bundle_ref_rejects_malformed),
+	    cmocka_unit_test(test_bundle_ref_format),
+	    cmocka_unit_test(test_bundle_ref_length_counts_library_prefix),
+	    cmocka_unit_test(test_bundle_challenge_bearer),
+	    cmocka_unit_test(test_bundle_challenge_basic),
+	    cmocka_unit_test(test_bundle_challenge_rejects_malformed),
+	    cmocka_unit_test(test_bundle_auth_docker_config),
+	    cmocka_unit_test(test_bundle_auth_containers_most_specific),
+	    cmocka_unit_test(test_bundle_auth_rejects_malformed),
+	    cmocka_unit_test(test_bundle_auth_malformed_hides_text),
+	    cmocka_unit_test(test_bundle_manifest_layers),
+	    cmocka_unit_test(test_bundle_manifest_rejects_dotdot_title),
+	    cmocka_unit_test(test_bundle_manifest_rejects_bad_json),
+	    cmocka_unit_test(test_bundle_index_pick),
+	    cmocka_unit_test(test_bundle_b64_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,10 +56,10 @@ static void test_format_duration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deadline_expires),
-		cmocka_unit_test(test_deadline_never_and_min),
-		cmocka_unit_test(test_clock_monotonic),
-		cmocka_unit_test(test_format_duration),
+	    cmocka_unit_test(test_deadline_expires),
+	    cmocka_unit_test(test_deadline_never_and_min),
+	    cmocka_unit_test(test_clock_monotonic),
+	    cmocka_unit_test(test_format_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

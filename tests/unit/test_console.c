@@ -127,7 +127,7 @@ static int pty_teardown(void **state)
 	return 0;
 }
 
-#define PTY_CASE(fn) cmocka_unit_test_setup_teardown(fn, pty_setup, pty_teardown)
+#define PTY_CASE(fn)   cmocka_unit_test_setup_teardown(fn, pty_setup, pty_teardown)
 #define BOARD_CASE(fn) cmocka_unit_test_setup_teardown(fn, board_setup, pty_teardown)
 
 static void test_console_expect_spans_reads(void **state)
@@ -235,9 +235,9 @@ static void test_console_groups_outside_the_match(void **state)
 	jf_match m = JF_MATCH_INIT;
 	jf_buf g = JF_BUF_INIT;
 
-	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1,
-	                                   jf_deadline_in(5000), &m, &err),
-	                 0);
+	assert_int_equal(
+	    jf_console_expect(c, (jf_pattern[]){JF_RE("x*")}, 1, jf_deadline_in(5000), &m, &err),
+	    0);
 	assert_int_equal(m.match.len, 0);
 	board_say(b, "012345", 6);
 	assert_int_equal(jf_console_expect(c, (jf_pattern[]){JF_RE("(?<=(4))5")}, 1,
@@ -712,10 +712,10 @@ static void test_console_telnet_decoder(void **state)
 	size_t n;
 
 	(void)state;
-	jf_telnet__init(&t);
-	assert_int_equal(jf_telnet__decode(&t, a, sizeof(a), &reply), 1);
+	jf_console__telnet_init(&t);
+	assert_int_equal(jf_console__telnet_decode(&t, a, sizeof(a), &reply), 1);
 	assert_int_equal(a[0], 'a');
-	n = jf_telnet__decode(&t, b, sizeof(b), &reply);
+	n = jf_console__telnet_decode(&t, b, sizeof(b), &reply);
 	assert_int_equal(n, 4);
 	assert_memory_equal(b,
 	                    "\xff"
@@ -723,19 +723,19 @@ static void test_console_telnet_decoder(void **state)
 	                    4);
 	assert_int_equal(reply.len, 6);
 	assert_memory_equal(reply.ptr, "\xff\xfc\x18\xff\xfe\x01", 6); /* WONT TTYPE, DONT ECHO */
-	n = jf_telnet__decode(&t, sb, sizeof(sb), &reply);
+	n = jf_console__telnet_decode(&t, sb, sizeof(sb), &reply);
 	assert_int_equal(n, 1);
 	assert_int_equal(sb[0], 'd');
 	assert_true(t.baud_acked);
 	assert_int_equal(t.baud_reply, 0x0001FFFF);
 	/* Once the server sends BINARY, a NUL after CR is data. */
-	n = jf_telnet__decode(&t, bin, sizeof(bin), &reply);
+	n = jf_console__telnet_decode(&t, bin, sizeof(bin), &reply);
 	assert_int_equal(n, 2);
 	assert_int_equal(bin[1], 0);
-	assert_int_equal(jf_telnet__escape(&esc,
-	                                   "\xff"
-	                                   "x\xff",
-	                                   3),
+	assert_int_equal(jf_console__telnet_escape(&esc,
+	                                           "\xff"
+	                                           "x\xff",
+	                                           3),
 	                 0);
 	assert_int_equal(esc.len, 5);
 	assert_memory_equal(esc.ptr,

@@ -13,7 +13,8 @@ static void test_exporter_ti_example(void **state)
 
 	(void)state;
 	test_log_init(&t);
-	assert_int_equal(jf_exporter_load(&e, test_data("exporter-ti-j784s4.yaml"), &t.log, &err), 0);
+	assert_int_equal(jf_exporter_load(&e, test_data("exporter-ti-j784s4.yaml"), &t.log, &err),
+	                 0);
 	assert_string_equal(e.name, "ti-03");
 	assert_string_equal(e.namespace_, "default");
 	assert_string_equal(e.endpoint, "grpc.jumpstarter.example.com:443");
@@ -25,13 +26,14 @@ static void test_exporter_ti_example(void **state)
 	assert_int_equal(jf_flasher_config_get(&fc, storage, &err), 0);
 	/* the TI subclass presets its bundle; the rest are the seed's defaults */
 	assert_string_equal(fc.flasher_bundle,
-			    "quay.io/jumpstarter-dev/jumpstarter-flasher-ti-j784s4:latest");
+	                    "quay.io/jumpstarter-dev/jumpstarter-flasher-ti-j784s4:latest");
 	assert_string_equal(fc.manifest, "manifest.yaml");
 	assert_null(fc.variant);
 	assert_null(fc.default_target);
 	assert_int_equal(fc.serial->kind, JF_DRIVER_SERIAL);
-	assert_string_equal(jf_driver_str(fc.serial, "url"),
-			    "/dev/serial/by-id/usb-FTDI_USB__-__Serial_Converter_112214101760A-if00-port0");
+	assert_string_equal(
+	    jf_driver_str(fc.serial, "url"),
+	    "/dev/serial/by-id/usb-FTDI_USB__-__Serial_Converter_112214101760A-if00-port0");
 	assert_int_equal(jf_driver_int(fc.serial, "baudrate", 0), 115200);
 	assert_int_equal(fc.power->kind, JF_DRIVER_POWER_YKUSH);
 	assert_string_equal(jf_driver_str(fc.power, "serial"), "YK112233");
@@ -63,7 +65,8 @@ static void test_exporter_snmp_socket_explicit_servers(void **state)
 
 	(void)state;
 	test_log_init(&t);
-	assert_int_equal(jf_exporter_load(&e, test_data("exporter-snmp-socket.yaml"), &t.log, &err), 0);
+	assert_int_equal(jf_exporter_load(&e, test_data("exporter-snmp-socket.yaml"), &t.log, &err),
+	                 0);
 	assert_int_equal(jf_flasher_config_get(&fc, jf_exporter_find(&e, "storage"), &err), 0);
 	assert_string_equal(fc.flasher_bundle, "registry.example.com/flashers/board7:v3");
 	assert_string_equal(fc.cache_dir, "/srv/jf/cache");
@@ -84,7 +87,8 @@ static void test_exporter_snmp_socket_explicit_servers(void **state)
 	assert_int_equal(jf_driver_int(fc.tftp, "port", 0), 6969);
 	assert_int_equal(jf_driver_int(fc.http, "port", 0), 8081);
 	assert_true(jf_driver_bool(fc.http, "remove_created_on_close", false));
-	jf_info(&t.log, "t", "keys %s %s %s", "authkey-SECRET", "privkey-SECRET", "tok-SECRET-123456");
+	jf_info(&t.log, "t", "keys %s %s %s", "authkey-SECRET", "privkey-SECRET",
+	        "tok-SECRET-123456");
 	assert_non_null(strstr(t.text, "keys *** *** ***"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&t);
@@ -93,15 +97,15 @@ static void test_exporter_snmp_socket_explicit_servers(void **state)
 static void test_exporter_warns_on_unknown_keys(void **state)
 {
 	const char *text = "apiVersion: jumpstarter.dev/v1alpha1\n"
-			   "kind: ExporterConfig\n"
-			   "colour: blue\n"
-			   "export:\n"
-			   "  serial:\n"
-			   "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
-			   "    config:\n"
-			   "      url: /dev/ttyUSB0\n"
-			   "      baud: 9600\n"
-			   "      log_level: DEBUG\n";
+	                   "kind: ExporterConfig\n"
+	                   "colour: blue\n"
+	                   "export:\n"
+	                   "  serial:\n"
+	                   "    type: jumpstarter_driver_pyserial.driver.PySerial\n"
+	                   "    config:\n"
+	                   "      url: /dev/ttyUSB0\n"
+	                   "      baud: 9600\n"
+	                   "      log_level: DEBUG\n";
 	jf_exporter e;
 	jf_err err = JF_ERR_INIT;
 	test_log t;
@@ -110,9 +114,11 @@ static void test_exporter_warns_on_unknown_keys(void **state)
 	test_log_init(&t);
 	assert_int_equal(jf_exporter_load_string(&e, "w.yaml", text, &t.log, &err), 0);
 	assert_int_equal(t.warnings, 2);
-	assert_non_null(strstr(t.text, "WARN config: w.yaml:3:1: unknown top-level key 'colour' ignored\n"));
-	assert_non_null(strstr(t.text, "WARN config: w.yaml:9:7: serial: unknown config key 'baud' "
-				       "for jumpstarter_driver_pyserial.driver.PySerial, ignored\n"));
+	assert_non_null(
+	    strstr(t.text, "WARN config: w.yaml:3:1: unknown top-level key 'colour' ignored\n"));
+	assert_non_null(strstr(t.text,
+	                       "WARN config: w.yaml:9:7: serial: unknown config key 'baud' "
+	                       "for jumpstarter_driver_pyserial.driver.PySerial, ignored\n"));
 	assert_null(jf_driver_param(e.exports[0], "baud"));
 	jf_exporter_dispose(&e);
 	test_log_dispose(&t);
@@ -121,20 +127,20 @@ static void test_exporter_warns_on_unknown_keys(void **state)
 static void test_exporter_composite_and_nested_refs(void **state)
 {
 	const char *text = "export:\n"
-			   "  lab:\n"
-			   "    children:\n"
-			   "      console:\n"
-			   "        type: jmpflash.serial\n"
-			   "        config: {url: 'socket://127.0.0.1:4000'}\n"
-			   "      switch:\n"
-			   "        type: jmpflash.power.command\n"
-			   "        config: {on: 'true', off: 'true'}\n"
-			   "  storage:\n"
-			   "    type: jmpflash.flasher\n"
-			   "    config: {flasher_bundle: ./bundle}\n"
-			   "    children:\n"
-			   "      serial: {ref: lab.console}\n"
-			   "      power: {ref: lab.switch}\n";
+	                   "  lab:\n"
+	                   "    children:\n"
+	                   "      console:\n"
+	                   "        type: jmpflash.serial\n"
+	                   "        config: {url: 'socket://127.0.0.1:4000'}\n"
+	                   "      switch:\n"
+	                   "        type: jmpflash.power.command\n"
+	                   "        config: {on: 'true', off: 'true'}\n"
+	                   "  storage:\n"
+	                   "    type: jmpflash.flasher\n"
+	                   "    config: {flasher_bundle: ./bundle}\n"
+	                   "    children:\n"
+	                   "      serial: {ref: lab.console}\n"
+	                   "      power: {ref: lab.switch}\n";
 	jf_exporter e;
 	jf_err err = JF_ERR_INIT;
 	jf_flasher_config fc;
@@ -157,42 +163,43 @@ static void test_exporter_malformed_inputs(void **state)
 		const char *file;
 		const char *msg; /* after "<path>:" */
 	} cases[] = {
-		{"tabs.yaml", "4:1: tab character; YAML indents with spaces only, replace the tab "
-			      "with spaces"},
-		{"wrong-type.yaml", "8:17: serial.baudrate must be a whole number, not 'fast'"},
-		{"missing-bundle.yaml",
-		 "5:5: storage: 'flasher_bundle' is required for "
-		 "jumpstarter_driver_flashers.driver.BaseFlasher; add it under config:, e.g. "
-		 "flasher_bundle: quay.io/ORG/BUNDLE:TAG (an OCI reference or a local bundle "
-		 "directory)"},
-		{"unknown-type.yaml",
-		 "14:5: storage.power is 'jumpstarter_driver_foo.driver.Bar', a type jmpflash does "
-		 "not drive; a flasher's power must be a power switch: "
-		 "jumpstarter_driver_yepkit.driver.Ykush, jumpstarter_driver_snmp.driver.SNMPServer, "
-		 "jumpstarter_driver_shell.driver.Shell, jumpstarter_driver_power.driver.MockPower, "
-		 "jmpflash.power.{command,qemu,ykush,snmp,mock}"},
-		{"dangling-ref.yaml", "8:9: storage.serial: ref 'seriall' names no driver; the "
-				      "exports are: storage, serial, power"},
-		{"ref-cycle.yaml", "5:5: a: ref cycle: 'b' leads back to itself; point the ref at a "
-				   "real driver"},
-		{"ref-parent.yaml", "7:9: box.inner: ref cycle: 'box' is a parent of this entry"},
-		{"missing-serial.yaml", "5:5: storage needs a 'serial' child (a serial console); add "
-					"'children: {serial: {ref: NAME}}' naming an export"},
-		{"serial-is-power.yaml", "12:5: storage.serial must be a serial console, but 'power' "
-					 "is a power (mock)"},
-		{"duplicate-key.yaml", "6:3: duplicate key 'power' (first at line 4); keep only one"},
-		{"bad-choice.yaml", "7:13: power.port: '7' is not one of 1|2|3|4|all"},
-		{"wrong-kind.yaml", "2:7: kind is 'FlashBundleManifest', but an exporter file has "
-				    "kind: ExporterConfig (this is a bundle manifest: use 'jmpflash "
-				    "bundle inspect')"},
-		{"no-export.yaml", "1:1: there is no 'export:' section; add the drivers this "
-				   "exporter offers under it"},
-		{"config-not-map.yaml", "7:7: 'serial.config' must be a mapping (key: value lines), "
-					"not a list"},
-		{"unclosed.yaml", "6:1: invalid YAML: found unexpected end of stream while scanning "
-				  "a quoted scalar"},
-		{"empty.yaml", " the file is empty; it needs YAML content"},
-		{"garbage.yaml", " byte 7 is a NUL byte; this is binary data, not a YAML file"},
+	    {"tabs.yaml", "4:1: tab character; YAML indents with spaces only, replace the tab "
+	                  "with spaces"},
+	    {"wrong-type.yaml", "8:17: serial.baudrate must be a whole number, not 'fast'"},
+	    {"missing-bundle.yaml",
+	     "5:5: storage: 'flasher_bundle' is required for "
+	     "jumpstarter_driver_flashers.driver.BaseFlasher; add it under config:, e.g. "
+	     "flasher_bundle: quay.io/ORG/BUNDLE:TAG (an OCI reference or a local bundle "
+	     "directory)"},
+	    {"unknown-type.yaml",
+	     "14:5: storage.power is 'jumpstarter_driver_foo.driver.Bar', a type jmpflash does "
+	     "not drive; a flasher's power must be a power switch: "
+	     "jumpstarter_driver_yepkit.driver.Ykush, jumpstarter_driver_snmp.driver.SNMPServer, "
+	     "jumpstarter_driver_shell.driver.Shell, jumpstarter_driver_power.driver.MockPower, "
+	     "jmpflash.power.{command,qemu,ykush,snmp,mock}"},
+	    {"dangling-ref.yaml", "8:9: storage.serial: ref 'seriall' names no driver; the "
+	                          "exports are: storage, serial, power"},
+	    {"ref-cycle.yaml", "5:5: a: ref cycle: 'b' leads back to itself; point the ref at a "
+	                       "real driver"},
+	    {"ref-parent.yaml", "7:9: box.inner: ref cycle: 'box' is a parent of this entry"},
+	    {"missing-serial.yaml", "5:5: storage needs a 'serial' child (a serial console); add "
+	                            "'children: {serial: {ref: NAME}}' naming an export"},
+	    {"serial-is-power.yaml", "12:5: storage.serial must be a serial console, but 'power' "
+	                             "is a power (mock)"},
+	    {"duplicate-key.yaml", "6:3: duplicate key 'power' (first at line 4); keep only one"},
+	    {"bad-choice.yaml", "7:13: power.port: '7' is not one of 1|2|3|4|all"},
+	    {"out-of-range.yaml", "8:24: storage.tftp_windowsize: 0 is not in 1..65535"},
+	    {"wrong-kind.yaml", "2:7: kind is 'FlashBundleManifest', but an exporter file has "
+	                        "kind: ExporterConfig (this is a bundle manifest: use 'jmpflash "
+	                        "bundle inspect')"},
+	    {"no-export.yaml", "1:1: there is no 'export:' section; add the drivers this "
+	                       "exporter offers under it"},
+	    {"config-not-map.yaml", "7:7: 'serial.config' must be a mapping (key: value lines), "
+	                            "not a list"},
+	    {"unclosed.yaml", "6:1: invalid YAML: found unexpected end of stream while scanning "
+	                      "a quoted scalar"},
+	    {"empty.yaml", " the file is empty; it needs YAML content"},
+	    {"garbage.yaml", " byte 7 is a NUL byte; this is binary data, not a YAML file"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -200,8 +207,10 @@ static void test_exporter_malformed_inputs(void **state)
 		jf_err err = JF_ERR_INIT;
 		jf_exporter e;
 
-		assert_true(snprintf(path, sizeof(path), "%s/bad/%s", JF_TEST_DATA, cases[i].file) < (int)sizeof(path));
-		assert_true(snprintf(want, sizeof(want), "%s:%s", path, cases[i].msg) < (int)sizeof(want));
+		assert_true(snprintf(path, sizeof(path), "%s/bad/%s", JF_TEST_DATA, cases[i].file) <
+		            (int)sizeof(path));
+		assert_true(snprintf(want, sizeof(want), "%s:%s", path, cases[i].msg) <
+		            (int)sizeof(want));
 		assert_int_equal(jf_exporter_load(&e, path, NULL, &err), JF_ECONFIG);
 		assert_string_equal(err.msg, want);
 		assert_int_equal(e.nexports, 0); /* nothing half-loaded */
@@ -210,11 +219,12 @@ static void test_exporter_malformed_inputs(void **state)
 
 static void test_exporter_secret_never_in_error(void **state)
 {
-	const char *text = "token: sekrit-tok\n"
-			   "export:\n"
-			   "  pdu:\n"
-			   "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
-			   "    config: {host: h, plug: 1, auth_key: sekrit-tok, timeout: sekrit-tok}\n";
+	const char *text =
+	    "token: sekrit-tok\n"
+	    "export:\n"
+	    "  pdu:\n"
+	    "    type: jumpstarter_driver_snmp.driver.SNMPServer\n"
+	    "    config: {host: h, plug: 1, auth_key: sekrit-tok, timeout: sekrit-tok}\n";
 	jf_exporter e;
 	jf_err err = JF_ERR_INIT;
 	test_log t;
@@ -234,16 +244,19 @@ static void test_exporter_short_secret_refused(void **state)
 	jf_err err = JF_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(jf_exporter_load_string(&e, "s.yaml", "token: t\nexport: {}\n", NULL, &err),
-			 JF_ECONFIG);
-	assert_string_equal(err.msg, "s.yaml:1:8: token: a secret of 1 character is too short to keep "
-				     "out of messages (every occurrence would be masked); use 4 or more");
-	assert_int_equal(jf_exporter_load_string(&e, "s.yaml",
-						 "export:\n  pdu:\n"
-						 "    type: jmpflash.power.snmp\n"
-						 "    config: {host: h, plug: 1, version: 2c, community: pw}\n",
-						 NULL, &err),
-			 JF_ECONFIG);
+	assert_int_equal(
+	    jf_exporter_load_string(&e, "s.yaml", "token: t\nexport: {}\n", NULL, &err),
+	    JF_ECONFIG);
+	assert_string_equal(err.msg,
+	                    "s.yaml:1:8: token: a secret of 1 character is too short to keep "
+	                    "out of messages (every occurrence would be masked); use 4 or more");
+	assert_int_equal(
+	    jf_exporter_load_string(&e, "s.yaml",
+	                            "export:\n  pdu:\n"
+	                            "    type: jmpflash.power.snmp\n"
+	                            "    config: {host: h, plug: 1, version: 2c, community: pw}\n",
+	                            NULL, &err),
+	    JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "pdu.community: a secret of 2 characters is too short"));
 }
 
@@ -253,20 +266,20 @@ static void test_exporter_inline_errors(void **state)
 		const char *text;
 		const char *msg;
 	} cases[] = {
-		{"export:\n  a:\n    type: jmpflash.power.mock\n    ref: b\n",
-		 "i.yaml:4:10: a has both 'type' and 'ref'; keep one"},
-		{"export:\n  a:\n    config: {x: 1}\n",
-		 "i.yaml:3:13: a has a config but no type; add 'type:' naming its driver"},
-		{"export:\n  a:\n    ref: b\n    children: {}\n  b: {type: jmpflash.power.mock}\n",
-		 "i.yaml:3:10: a: a 'ref' entry takes no config or children; configure the driver "
-		 "it refers to"},
-		{"apiVersion: jumpstarter.dev/v2\nexport: {}\n",
-		 "i.yaml:1:13: apiVersion 'jumpstarter.dev/v2' is not supported; use "
-		 "jumpstarter.dev/v1alpha1"},
-		{"export: [a, b]\n",
-		 "i.yaml:1:9: 'export' must be a mapping (key: value lines), not a list"},
-		{"export:\n  s:\n    type: jmpflash.power.qemu\n    config: {command: [a, {b: c}]}\n",
-		 "i.yaml:4:27: s.command: every list item must be a single value"},
+	    {"export:\n  a:\n    type: jmpflash.power.mock\n    ref: b\n",
+	     "i.yaml:4:10: a has both 'type' and 'ref'; keep one"},
+	    {"export:\n  a:\n    config: {x: 1}\n",
+	     "i.yaml:3:13: a has a config but no type; add 'type:' naming its driver"},
+	    {"export:\n  a:\n    ref: b\n    children: {}\n  b: {type: jmpflash.power.mock}\n",
+	     "i.yaml:3:10: a: a 'ref' entry takes no config or children; configure the driver "
+	     "it refers to"},
+	    {"apiVersion: jumpstarter.dev/v2\nexport: {}\n",
+	     "i.yaml:1:13: apiVersion 'jumpstarter.dev/v2' is not supported; use "
+	     "jumpstarter.dev/v1alpha1"},
+	    {"export: [a, b]\n",
+	     "i.yaml:1:9: 'export' must be a mapping (key: value lines), not a list"},
+	    {"export:\n  s:\n    type: jmpflash.power.qemu\n    config: {command: [a, {b: c}]}\n",
+	     "i.yaml:4:27: s.command: every list item must be a single value"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -274,7 +287,7 @@ static void test_exporter_inline_errors(void **state)
 		jf_exporter e;
 
 		assert_int_equal(jf_exporter_load_string(&e, "i.yaml", cases[i].text, NULL, &err),
-				 JF_ECONFIG);
+		                 JF_ECONFIG);
 		assert_string_equal(err.msg, cases[i].msg);
 	}
 }
@@ -290,7 +303,7 @@ static void test_exporter_depth_limit(void **state)
 	(void)state;
 	for (int i = 0; i < 40; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%*sd%d:\n%*schildren:\n",
-					2 + 4 * i, "", i, 4 + 4 * i, "");
+		                        2 + 4 * i, "", i, 4 + 4 * i, "");
 	snprintf(text + len, sizeof(text) - len, "%*s{}\n", 2 + 4 * 40, "");
 	assert_int_equal(jf_exporter_load_string(&e, "deep.yaml", text, NULL, &err), JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "drivers nested deeper than 16 levels"));
@@ -306,11 +319,11 @@ static void test_exporter_dir_fallback_helpers(void **state)
 	assert_false(jf_dir_usable("/etc/hostname/below-a-file"));
 	assert_false(jf_dir_usable(""));
 	setenv("XDG_CACHE_HOME", "/home/u/.cache", 1);
-	assert_int_equal(jf_user_dir(buf, sizeof(buf), "cache_dir"), 0);
+	assert_int_equal(jf_config__user_dir(buf, sizeof(buf), "cache_dir"), 0);
 	assert_string_equal(buf, "/home/u/.cache/jmpflash/flasher");
 	unsetenv("XDG_CACHE_HOME");
 	setenv("HOME", "/home/v", 1);
-	assert_int_equal(jf_user_dir(buf, sizeof(buf), "tftp_dir"), 0);
+	assert_int_equal(jf_config__user_dir(buf, sizeof(buf), "tftp_dir"), 0);
 	assert_string_equal(buf, "/home/v/.cache/jmpflash/tftpboot");
 	test_tmpdir_remove(dir);
 }
@@ -352,7 +365,7 @@ static void test_exporter_real_lab(void **state)
 	assert_string_equal(gpio->opaque, "{line: 17, device: /dev/gpiochip0}");
 	/* a secret-looking key of an undriven driver is never kept in clear */
 	assert_string_equal(jf_exporter_find(&e, "dutlink")->opaque,
-			    "{serial: c415a913, password: ***}");
+	                    "{serial: c415a913, password: ***}");
 	jf_exporter_foreach_undriven(&e, count_undriven, names);
 	assert_string_equal(names, "ssh video can0 gpio.boot_mode dutlink ");
 	assert_int_equal(jf_driver_kind_role(JF_DRIVER_UNDRIVEN), JF_ROLE_NONE);
@@ -365,12 +378,12 @@ static void test_exporter_real_lab(void **state)
 static void test_exporter_uboot_child(void **state)
 {
 	const char *head = "export:\n"
-			   "  s: {type: jmpflash.serial, config: {url: /dev/ttyS0}}\n"
-			   "  p: {type: jmpflash.power.mock}\n"
-			   "  f:\n"
-			   "    type: jmpflash.flasher\n"
-			   "    config: {flasher_bundle: b}\n"
-			   "    children:\n";
+	                   "  s: {type: jmpflash.serial, config: {url: /dev/ttyS0}}\n"
+	                   "  p: {type: jmpflash.power.mock}\n"
+	                   "  f:\n"
+	                   "    type: jmpflash.flasher\n"
+	                   "    config: {flasher_bundle: b}\n"
+	                   "    children:\n";
 	char text[1024];
 	jf_exporter e;
 	jf_err err = JF_ERR_INIT;
@@ -385,50 +398,54 @@ static void test_exporter_uboot_child(void **state)
 	jf_exporter_dispose(&e);
 	/* serial and power only under the uboot child, as upstream writes it */
 	snprintf(text, sizeof(text),
-		 "%s      uboot:\n        type: jumpstarter_driver_uboot.driver.UbootConsole\n"
-		 "        children: {serial: {ref: s}, power: {ref: p}}\n",
-		 head);
+	         "%s      uboot:\n        type: jumpstarter_driver_uboot.driver.UbootConsole\n"
+	         "        children: {serial: {ref: s}, power: {ref: p}}\n",
+	         head);
 	assert_int_equal(jf_exporter_load_string(&e, "u.yaml", text, NULL, &err), 0);
 	assert_int_equal(jf_flasher_config_get(&fc, jf_exporter_find(&e, "f"), &err), 0);
 	assert_string_equal(fc.uboot_prompt, "=> ");
 	assert_ptr_equal(fc.serial, jf_exporter_find(&e, "s"));
 	jf_exporter_dispose(&e);
-	snprintf(text, sizeof(text), "%s      serial: {ref: s}\n      power: {ref: p}\n"
-		 "      uboot: {ref: s}\n", head);
+	snprintf(text, sizeof(text),
+	         "%s      serial: {ref: s}\n      power: {ref: p}\n"
+	         "      uboot: {ref: s}\n",
+	         head);
 	assert_int_equal(jf_exporter_load_string(&e, "u.yaml", text, NULL, &err), JF_ECONFIG);
 	assert_non_null(strstr(err.msg, "f.uboot is 'jmpflash.serial'; a flasher's uboot must be a "
-					"u-boot console"));
+	                                "u-boot console"));
 }
 
 static void test_exporter_type_table(void **state)
 {
 	(void)state;
-	assert_int_equal(jf_driver_spec_find("jumpstarter_driver_flashers.driver.RCarS4Flasher")->kind,
-			 JF_DRIVER_FLASHER);
+	assert_int_equal(
+	    jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.RCarS4Flasher")->kind,
+	    JF_DRIVER_FLASHER);
 	/* an unknown flasher subclass is still a flasher, without a preset bundle */
-	assert_null(jf_driver_spec_find("jumpstarter_driver_flashers.driver.NewBoardFlasher")
-			    ->preset_bundle);
-	assert_null(jf_driver_spec_find("jumpstarter_driver_flashers.driver.x.Flasher"));
-	assert_null(jf_driver_spec_find("PySerial"));
+	assert_null(
+	    jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.NewBoardFlasher")
+	        ->preset_bundle);
+	assert_null(jf_config__driver_spec_find("jumpstarter_driver_flashers.driver.x.Flasher"));
+	assert_null(jf_config__driver_spec_find("PySerial"));
 	assert_int_equal(jf_driver_kind_role(JF_DRIVER_POWER_QEMU), JF_ROLE_POWER);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exporter_ti_example),
-		cmocka_unit_test(test_exporter_snmp_socket_explicit_servers),
-		cmocka_unit_test(test_exporter_warns_on_unknown_keys),
-		cmocka_unit_test(test_exporter_composite_and_nested_refs),
-		cmocka_unit_test(test_exporter_malformed_inputs),
-		cmocka_unit_test(test_exporter_secret_never_in_error),
-		cmocka_unit_test(test_exporter_inline_errors),
-		cmocka_unit_test(test_exporter_short_secret_refused),
-		cmocka_unit_test(test_exporter_depth_limit),
-		cmocka_unit_test(test_exporter_dir_fallback_helpers),
-		cmocka_unit_test(test_exporter_type_table),
-		cmocka_unit_test(test_exporter_real_lab),
-		cmocka_unit_test(test_exporter_uboot_child),
+	    cmocka_unit_test(test_exporter_ti_example),
+	    cmocka_unit_test(test_exporter_snmp_socket_explicit_servers),
+	    cmocka_unit_test(test_exporter_warns_on_unknown_keys),
+	    cmocka_unit_test(test_exporter_composite_and_nested_refs),
+	    cmocka_unit_test(test_exporter_malformed_inputs),
+	    cmocka_unit_test(test_exporter_secret_never_in_error),
+	    cmocka_unit_test(test_exporter_inline_errors),
+	    cmocka_unit_test(test_exporter_short_secret_refused),
+	    cmocka_unit_test(test_exporter_depth_limit),
+	    cmocka_unit_test(test_exporter_dir_fallback_helpers),
+	    cmocka_unit_test(test_exporter_type_table),
+	    cmocka_unit_test(test_exporter_real_lab),
+	    cmocka_unit_test(test_exporter_uboot_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

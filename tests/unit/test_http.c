@@ -17,28 +17,29 @@ static void test_http_parses_ranges(void **state)
 	uint64_t a = 0, b = 0;
 
 	(void)state;
-	assert_int_equal(jf_http__parse_range("bytes=0-99", 1000, &a, &b), JF_RANGE_OK);
+	assert_int_equal(jf_net__http_parse_range("bytes=0-99", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 0 && b == 99);
-	assert_int_equal(jf_http__parse_range("bytes=900-", 1000, &a, &b), JF_RANGE_OK);
+	assert_int_equal(jf_net__http_parse_range("bytes=900-", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 900 && b == 999);
-	assert_int_equal(jf_http__parse_range("bytes=-100", 1000, &a, &b), JF_RANGE_OK);
+	assert_int_equal(jf_net__http_parse_range("bytes=-100", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 900 && b == 999);
-	assert_int_equal(jf_http__parse_range("bytes=-5000", 1000, &a, &b), JF_RANGE_OK);
+	assert_int_equal(jf_net__http_parse_range("bytes=-5000", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 0 && b == 999);
-	assert_int_equal(jf_http__parse_range("bytes=500-5000", 1000, &a, &b), JF_RANGE_OK);
+	assert_int_equal(jf_net__http_parse_range("bytes=500-5000", 1000, &a, &b), JF_RANGE_OK);
 	assert_true(a == 500 && b == 999);
-	assert_int_equal(jf_http__parse_range("bytes=1000-", 1000, &a, &b),
-			 JF_RANGE_UNSATISFIABLE);
-	assert_int_equal(jf_http__parse_range("bytes=-0", 1000, &a, &b), JF_RANGE_UNSATISFIABLE);
-	assert_int_equal(jf_http__parse_range("bytes=0-", 0, &a, &b), JF_RANGE_UNSATISFIABLE);
+	assert_int_equal(jf_net__http_parse_range("bytes=1000-", 1000, &a, &b),
+	                 JF_RANGE_UNSATISFIABLE);
+	assert_int_equal(jf_net__http_parse_range("bytes=-0", 1000, &a, &b),
+	                 JF_RANGE_UNSATISFIABLE);
+	assert_int_equal(jf_net__http_parse_range("bytes=0-", 0, &a, &b), JF_RANGE_UNSATISFIABLE);
 	/* not usable: the whole file */
-	assert_int_equal(jf_http__parse_range("bytes=0-1,5-6", 1000, &a, &b), JF_RANGE_NONE);
-	assert_int_equal(jf_http__parse_range("bytes=9-2", 1000, &a, &b), JF_RANGE_NONE);
-	assert_int_equal(jf_http__parse_range("items=0-1", 1000, &a, &b), JF_RANGE_NONE);
-	assert_int_equal(jf_http__parse_range("bytes=-", 1000, &a, &b), JF_RANGE_NONE);
-	assert_int_equal(jf_http__parse_range("bytes=x-1", 1000, &a, &b), JF_RANGE_NONE);
-	assert_int_equal(jf_http__parse_range("bytes=99999999999999999999-", 1000, &a, &b),
-			 JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("bytes=0-1,5-6", 1000, &a, &b), JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("bytes=9-2", 1000, &a, &b), JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("items=0-1", 1000, &a, &b), JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("bytes=-", 1000, &a, &b), JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("bytes=x-1", 1000, &a, &b), JF_RANGE_NONE);
+	assert_int_equal(jf_net__http_parse_range("bytes=99999999999999999999-", 1000, &a, &b),
+	                 JF_RANGE_NONE);
 }
 
 static void test_http_dates_round_trip(void **state)
@@ -47,23 +48,23 @@ static void test_http_dates_round_trip(void **state)
 	time_t t = 0;
 
 	(void)state;
-	jf_http__format_date(buf, sizeof(buf), 784111777);
+	jf_net__http_format_date(buf, sizeof(buf), 784111777);
 	assert_string_equal(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
-	assert_true(jf_http__parse_date(buf, &t));
+	assert_true(jf_net__http_parse_date(buf, &t));
 	assert_int_equal(t, 784111777);
-	assert_false(jf_http__parse_date("Sunday, 06-Nov-94 08:49:37 GMT", &t));
-	assert_false(jf_http__parse_date("Sun, 06 Foo 1994 08:49:37 GMT", &t));
-	assert_false(jf_http__parse_date("Sun, 06 Nov 1994 08:49:37 GMT trailing", &t));
+	assert_false(jf_net__http_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", &t));
+	assert_false(jf_net__http_parse_date("Sun, 06 Foo 1994 08:49:37 GMT", &t));
+	assert_false(jf_net__http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT trailing", &t));
 }
 
 static void test_http_matches_etags(void **state)
 {
 	(void)state;
-	assert_true(jf_http__etag_match("\"a-1\"", "\"a-1\""));
-	assert_true(jf_http__etag_match("\"x\", W/\"a-1\"", "\"a-1\""));
-	assert_true(jf_http__etag_match("*", "\"a-1\""));
-	assert_false(jf_http__etag_match("\"a-2\"", "\"a-1\""));
-	assert_false(jf_http__etag_match("\"a-1", "\"a-1\""));
+	assert_true(jf_net__http_etag_match("\"a-1\"", "\"a-1\""));
+	assert_true(jf_net__http_etag_match("\"x\", W/\"a-1\"", "\"a-1\""));
+	assert_true(jf_net__http_etag_match("*", "\"a-1\""));
+	assert_false(jf_net__http_etag_match("\"a-2\"", "\"a-1\""));
+	assert_false(jf_net__http_etag_match("\"a-1", "\"a-1\""));
 }
 
 static void test_http_escapes_paths(void **state)
@@ -71,7 +72,7 @@ static void test_http_escapes_paths(void **state)
 	jf_buf b = JF_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(jf_http__escape_path(&b, "dir/a b%#?ü.img"), 0);
+	assert_int_equal(jf_net__http_escape_path(&b, "dir/a b%#?ü.img"), 0);
 	assert_string_equal(b.ptr, "dir/a%20b%25%23%3F%C3%BC.img");
 	jf_buf_free(&b);
 }
@@ -91,7 +92,7 @@ static void test_http_url_for_board(void **state)
 	/* the interface that routes to the board: loopback for 127.0.0.2 */
 	assert_int_equal(jf_http_server_url(&url, s, "127.0.0.2", "/images/a b.img", &err), 0);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%u/images/a%%20b.img",
-		 jf_http_server_port(s));
+	         jf_http_server_port(s));
 	assert_string_equal(url, want);
 	free(url);
 	jf_http_server_stop(s);
@@ -157,13 +158,13 @@ static void test_http_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http_parses_ranges),
-		cmocka_unit_test(test_http_dates_round_trip),
-		cmocka_unit_test(test_http_matches_etags),
-		cmocka_unit_test(test_http_escapes_paths),
-		cmocka_unit_test(test_http_url_for_board),
-		cmocka_unit_test(test_http_port_in_use_and_reuse),
-		cmocka_unit_test(test_http_start_errors),
+	    cmocka_unit_test(test_http_parses_ranges),
+	    cmocka_unit_test(test_http_dates_round_trip),
+	    cmocka_unit_test(test_http_matches_etags),
+	    cmocka_unit_test(test_http_escapes_paths),
+	    cmocka_unit_test(test_http_url_for_board),
+	    cmocka_unit_test(test_http_port_in_use_and_reuse),
+	    cmocka_unit_test(test_http_start_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
 #include "jmpflash/image.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX64     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* Made once for all cases by group_setup: "orig" (1 MiB random, 2 MiB of
  * zeros, some text) and its compressed forms. */
@@ -25,8 +25,8 @@ static const struct fmt {
 	jf_compression c;
 	const char *ext;
 } fmts[] = {
-	{JF_COMP_GZIP, "gz"}, {JF_COMP_XZ, "xz"},   {JF_COMP_ZSTD, "zst"},
-	{JF_COMP_BZIP2, "bz2"}, {JF_COMP_LZ4, "lz4"},
+    {JF_COMP_GZIP, "gz"},   {JF_COMP_XZ, "xz"},   {JF_COMP_ZSTD, "zst"},
+    {JF_COMP_BZIP2, "bz2"}, {JF_COMP_LZ4, "lz4"},
 };
 #define NFMTS (sizeof(fmts) / sizeof(fmts[0]))
 
@@ -82,7 +82,8 @@ static int group_setup(void **state)
 	g_dir = test_tmpdir();
 	sh("cd %s && head -c 1048576 /dev/urandom > orig && head -c 2097152 /dev/zero >> orig"
 	   " && seq 1 20000 >> orig && gzip -kn orig && xz -k -T1 orig && zstd -q orig -o orig.zst"
-	   " && bzip2 -k orig && lz4 -q orig orig.lz4", g_dir);
+	   " && bzip2 -k orig && lz4 -q orig orig.lz4",
+	   g_dir);
 	sha256sum(g_orig_sha, P("orig"));
 	g_orig_size = file_size(P("orig"));
 	return 0;
@@ -103,8 +104,7 @@ static int inspect(jf_image_info *info, const char *path, jf_err *err)
 }
 
 /* Inspect @name and check every field against the tools' answers. */
-static void expect_image(const char *name, jf_compression c, const char *raw_sha,
-			 uint64_t raw_size)
+static void expect_image(const char *name, jf_compression c, const char *raw_sha, uint64_t raw_size)
 {
 	jf_image_info info;
 	jf_err err = JF_ERR_INIT;
@@ -126,8 +126,14 @@ static void test_image_detect_magic(void **s)
 {
 	(void)s;
 	assert_int_equal(jf_image_detect("\x1f\x8b\x08\0", 4), JF_COMP_GZIP);
-	assert_int_equal(jf_image_detect("\xfd" "7zXZ\0\0", 7), JF_COMP_XZ);
-	assert_int_equal(jf_image_detect("\xfd" "7zX", 4), JF_COMP_NONE); /* too short */
+	assert_int_equal(jf_image_detect("\xfd"
+	                                 "7zXZ\0\0",
+	                                 7),
+	                 JF_COMP_XZ);
+	assert_int_equal(jf_image_detect("\xfd"
+	                                 "7zX",
+	                                 4),
+	                 JF_COMP_NONE); /* too short */
 	assert_int_equal(jf_image_detect("\x28\xb5\x2f\xfd\0", 5), JF_COMP_ZSTD);
 	assert_int_equal(jf_image_detect("BZh9\x31\x41", 6), JF_COMP_BZIP2);
 	assert_int_equal(jf_image_detect("BZh0", 4), JF_COMP_NONE);
@@ -167,8 +173,7 @@ static void test_image_inspect_each_format(void **s)
 static void test_image_detects_by_magic_not_name(void **s)
 {
 	(void)s;
-	sh("cd %s && cp orig.xz lies.img.gz && cp orig.gz lies.zst && cp orig plain.img.xz",
-	   g_dir);
+	sh("cd %s && cp orig.xz lies.img.gz && cp orig.gz lies.zst && cp orig plain.img.xz", g_dir);
 	expect_image("lies.img.gz", JF_COMP_XZ, g_orig_sha, g_orig_size);
 	expect_image("lies.zst", JF_COMP_GZIP, g_orig_sha, g_orig_size);
 	expect_image("plain.img.xz", JF_COMP_NONE, g_orig_sha, g_orig_size);
@@ -218,8 +223,8 @@ static void test_image_truncated_streams(void **s)
 		snprintf(name, sizeof(name), "orig.%s", fmts[i].ext);
 		half = file_size(P(name)) / 2;
 		sh("cd %s && head -c %ju %s > half.%s && head -c 12 %s > head.%s && "
-		   "head -c -1 %s > less1.%s", g_dir, (uintmax_t)half, name, fmts[i].ext, name,
-		   fmts[i].ext, name, fmts[i].ext);
+		   "head -c -1 %s > less1.%s",
+		   g_dir, (uintmax_t)half, name, fmts[i].ext, name, fmts[i].ext, name, fmts[i].ext);
 		snprintf(name, sizeof(name), "half.%s", fmts[i].ext);
 		expect_bad(name, "cut in half");
 		snprintf(name, sizeof(name), "head.%s", fmts[i].ext);
@@ -252,12 +257,12 @@ static void corrupt(const char *ext, long off)
 static void test_image_corrupt_streams(void **s)
 {
 	(void)s;
-	corrupt("gz", -8);      /* the CRC32 in the trailer */
-	corrupt("gz", 40000);   /* deflate data */
+	corrupt("gz", -8);    /* the CRC32 in the trailer */
+	corrupt("gz", 40000); /* deflate data */
 	corrupt("xz", 40000);
-	corrupt("zst", -1);     /* the content checksum */
-	corrupt("bz2", 40000);  /* a block (CRC'd) */
-	corrupt("lz4", -1);     /* the content checksum */
+	corrupt("zst", -1);    /* the content checksum */
+	corrupt("bz2", 40000); /* a block (CRC'd) */
+	corrupt("lz4", -1);    /* the content checksum */
 	corrupt("lz4", 40000);
 }
 
@@ -289,7 +294,8 @@ static void test_image_concatenated_streams(void **s)
 	sha256sum(two_sha, P("two"));
 	two_size = file_size(P("two"));
 	sh("cd %s && gzip -c part2 > p2.gz && xz -c part2 > p2.xz && zstd -qc part2 > p2.zst && "
-	   "bzip2 -c part2 > p2.bz2 && lz4 -qc part2 > p2.lz4", g_dir);
+	   "bzip2 -c part2 > p2.bz2 && lz4 -qc part2 > p2.lz4",
+	   g_dir);
 	for (size_t i = 0; i < NFMTS; i++) {
 		sh("cd %s && cat orig.%s p2.%s > two.%s", g_dir, fmts[i].ext, fmts[i].ext,
 		   fmts[i].ext);
@@ -424,7 +430,8 @@ static void test_image_cache_hit_miss_invalidate(void **s)
 
 	/* same size, other bytes, other mtime: a miss, so the damage is seen */
 	sh("cd %s && cp orig.zst c2 && printf '\\001' | dd of=c2 bs=1 seek=100 conv=notrunc "
-	   "status=none && cat c2 > c.zst", g_dir);
+	   "status=none && cat c2 > c.zst",
+	   g_dir);
 	assert_int_equal(utimensat(AT_FDCWD, P("c.zst"), times, 0), 0);
 	assert_int_equal(jf_image_inspect(&b, P("c.zst"), &o, &err), JF_EINTEGRITY);
 	/* a changed size: a miss */
@@ -501,9 +508,9 @@ static void test_image_decompress_to(void **s)
 
 	/* a bad stream leaves neither the file nor a temp file behind */
 	sh("cd %s && rm -f out/raw.img && head -c 100000 orig.zst > out/cut.zst", g_dir);
-	assert_int_equal(jf_image_decompress_to(&info, P("out/cut.zst"), P("out/raw.img"), NULL,
-						&err),
-			 JF_EINTEGRITY);
+	assert_int_equal(
+	    jf_image_decompress_to(&info, P("out/cut.zst"), P("out/raw.img"), NULL, &err),
+	    JF_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "cut.zst"));
 	assert_int_equal(count_files(P("out")), 1);
 	/* so does a canceled one */
@@ -514,16 +521,16 @@ static void test_image_decompress_to(void **s)
 		assert_int_equal(pipe(fds), 0);
 		assert_int_equal(write(fds[1], "x", 1), 1);
 		c.cancel_fd = fds[0];
-		assert_int_equal(jf_image_decompress_to(&info, P("orig.xz"), P("out/raw.img"), &c,
-							&err),
-				 JF_ECANCELED);
+		assert_int_equal(
+		    jf_image_decompress_to(&info, P("orig.xz"), P("out/raw.img"), &c, &err),
+		    JF_ECANCELED);
 		assert_int_equal(count_files(P("out")), 1);
 		close(fds[0]);
 		close(fds[1]);
 	}
-	assert_int_equal(jf_image_decompress_to(&info, P("orig.zst"), P("nodir/raw.img"), NULL,
-						&err),
-			 JF_ENOTFOUND);
+	assert_int_equal(
+	    jf_image_decompress_to(&info, P("orig.zst"), P("nodir/raw.img"), NULL, &err),
+	    JF_ENOTFOUND);
 }
 
 static void test_image_stage_hardlink(void **s)
@@ -534,7 +541,8 @@ static void test_image_stage_hardlink(void **s)
 
 	(void)s;
 	sh("cd %s && rm -rf www && mkdir www && cp orig.xz 'my disk;v1.img.xz' && "
-	   "ln -sf orig.xz link.xz", g_dir);
+	   "ln -sf orig.xz link.xz",
+	   g_dir);
 	assert_int_equal(jf_image_stage(&name, P("my disk;v1.img.xz"), P("www"), &err), 0);
 	assert_null(strchr(name, '/'));
 	assert_true(name[0] != '.');
@@ -594,12 +602,12 @@ static void test_image_stage_cross_filesystem(void **s)
 	if (stat("/dev/shm", &a) < 0 || stat(g_dir, &b) < 0 || a.st_dev == b.st_dev) {
 		/* cmocka has no skip-with-message: say why before skipping */
 		print_message("[  NOTE    ] /dev/shm and /tmp are one filesystem here: "
-			      "the copy path of staging is not tested\n");
+		              "the copy path of staging is not tested\n");
 		skip();
 	}
 	if (!(root = mkdtemp(tmpl))) {
 		print_message("[  NOTE    ] cannot write to /dev/shm: the copy path of staging "
-			      "is not tested\n");
+		              "is not tested\n");
 		skip();
 	}
 	assert_int_equal(jf_image_stage(&name, P("orig.gz"), root, &err), 0);
@@ -677,7 +685,7 @@ static void expect_sum_bad(const char *text, const char *hint, const char *msg)
 		fail_msg("'%s': message '%s' lacks '%s'", text ? text : "(null)", err.msg, msg);
 }
 
-#define UP64 "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+#define UP64  "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
 #define OTHER "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 static void test_checksum_parse_good(void **s)
@@ -689,11 +697,11 @@ static void test_checksum_parse_good(void **s)
 	expect_sum(HEX64 " *disk.img.xz\n", "whatever.img", HEX64); /* one line: taken */
 	expect_sum("SHA256 (disk.img.xz) = " UP64 "\n", NULL, HEX64);
 	expect_sum("# made by CI\n\n" OTHER "  other.img\r\n" HEX64 "  ./images/disk.img.xz\r\n",
-		   "/srv/x/disk.img.xz", HEX64);
+	           "/srv/x/disk.img.xz", HEX64);
 	expect_sum(OTHER "  other.img\n" HEX64 " *disk.img.xz\n",
-		   "https://h.example/a/disk.img.xz?sig=abc", HEX64);
+	           "https://h.example/a/disk.img.xz?sig=abc", HEX64);
 	expect_sum("SHA256 (a.img) = " OTHER "\nSHA256 (b (1).img) = " HEX64 "\n", "b (1).img",
-		   HEX64);
+	           HEX64);
 	sh("cd %s && sha256sum orig orig.xz > SUMS", g_dir);
 	{
 		FILE *f = fopen(P("SUMS"), "r");
@@ -719,8 +727,7 @@ static void test_checksum_parse_rejects(void **s)
 	expect_sum_bad("d41d8cd98f00b204e9800998ecf8427e", NULL, "32-digit digest");
 	expect_sum_bad(HEX64 "0", NULL, "65-digit digest");
 	expect_sum_bad("d41d8cd98f00b204e9800998ecf8427e  disk.img", NULL, "neither");
-	expect_sum_bad("MD5 (disk.img) = d41d8cd98f00b204e9800998ecf8427e", NULL,
-		       "only SHA256");
+	expect_sum_bad("MD5 (disk.img) = d41d8cd98f00b204e9800998ecf8427e", NULL, "only SHA256");
 	expect_sum_bad("SHA256 (disk.img) = d41d8cd98f00b204", NULL, "not 64 hex");
 	expect_sum_bad("sha256:" HEX64, NULL, "neither");
 	expect_sum_bad(HEX64 "xyz  disk.img", NULL, "neither");
@@ -734,27 +741,27 @@ static void test_checksum_parse_rejects(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image_detect_magic),
-		cmocka_unit_test(test_image_names_and_board_cmds),
-		cmocka_unit_test(test_image_inspect_each_format),
-		cmocka_unit_test(test_image_detects_by_magic_not_name),
-		cmocka_unit_test(test_image_inspect_without_raw),
-		cmocka_unit_test(test_image_truncated_streams),
-		cmocka_unit_test(test_image_corrupt_streams),
-		cmocka_unit_test(test_image_trailing_garbage),
-		cmocka_unit_test(test_image_concatenated_streams),
-		cmocka_unit_test(test_image_empty_inputs),
-		cmocka_unit_test(test_image_missing_and_not_regular),
-		cmocka_unit_test(test_image_progress_and_cancel),
-		cmocka_unit_test(test_image_cache_hit_miss_invalidate),
-		cmocka_unit_test(test_image_no_cache_dir_no_files),
-		cmocka_unit_test(test_image_decompress_to),
-		cmocka_unit_test(test_image_stage_hardlink),
-		cmocka_unit_test(test_image_stage_rejects),
-		cmocka_unit_test(test_image_stage_cross_filesystem),
-		cmocka_unit_test(test_image_place),
-		cmocka_unit_test(test_checksum_parse_good),
-		cmocka_unit_test(test_checksum_parse_rejects),
+	    cmocka_unit_test(test_image_detect_magic),
+	    cmocka_unit_test(test_image_names_and_board_cmds),
+	    cmocka_unit_test(test_image_inspect_each_format),
+	    cmocka_unit_test(test_image_detects_by_magic_not_name),
+	    cmocka_unit_test(test_image_inspect_without_raw),
+	    cmocka_unit_test(test_image_truncated_streams),
+	    cmocka_unit_test(test_image_corrupt_streams),
+	    cmocka_unit_test(test_image_trailing_garbage),
+	    cmocka_unit_test(test_image_concatenated_streams),
+	    cmocka_unit_test(test_image_empty_inputs),
+	    cmocka_unit_test(test_image_missing_and_not_regular),
+	    cmocka_unit_test(test_image_progress_and_cancel),
+	    cmocka_unit_test(test_image_cache_hit_miss_invalidate),
+	    cmocka_unit_test(test_image_no_cache_dir_no_files),
+	    cmocka_unit_test(test_image_decompress_to),
+	    cmocka_unit_test(test_image_stage_hardlink),
+	    cmocka_unit_test(test_image_stage_rejects),
+	    cmocka_unit_test(test_image_stage_cross_filesystem),
+	    cmocka_unit_test(test_image_place),
+	    cmocka_unit_test(test_checksum_parse_good),
+	    cmocka_unit_test(test_checksum_parse_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

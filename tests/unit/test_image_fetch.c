@@ -16,8 +16,8 @@
 #include "jmpflash/proc.h"
 #include "jmpflash/redact.h"
 
-static char *g_dir;  /* the server's root: file.xz */
-static char *g_out;  /* downloads go here */
+static char *g_dir; /* the server's root: file.xz */
+static char *g_out; /* downloads go here */
 static jf_proc g_srv;
 static int g_port;
 static char g_sha[65];
@@ -80,8 +80,10 @@ static int group_setup(void **state)
 	(void)state;
 	g_dir = test_tmpdir();
 	g_out = test_tmpdir();
-	snprintf(cmd, sizeof(cmd), "cd '%s' && head -c 300000 /dev/urandom > raw && "
-		 "seq 1 100000 >> raw && xz -c raw > file.xz", g_dir);
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && head -c 300000 /dev/urandom > raw && "
+	         "seq 1 100000 >> raw && xz -c raw > file.xz",
+	         g_dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s/file.xz", g_dir);
 	sha256sum(g_sha, cmd);
@@ -201,7 +203,7 @@ static void test_fetch_sends_headers_and_bearer(void **s)
 	o.log = &t.log;
 	/* without the header: refused, and the message says what to check */
 	assert_int_equal(jf_image_fetch(NULL, url("/private/file.xz"), out_path("p"), &o, &err),
-			 JF_EPERM);
+	                 JF_EPERM);
 	assert_non_null(strstr(err.msg, "403"));
 	o.headers = hdrs;
 	if (jf_image_fetch(&info, url("/private/file.xz"), out_path("p"), &o, &err) < 0)
@@ -213,7 +215,7 @@ static void test_fetch_sends_headers_and_bearer(void **s)
 
 	o.headers = NULL;
 	assert_int_equal(jf_image_fetch(NULL, url("/bearer/file.xz"), out_path("q"), &o, &err),
-			 JF_EPERM);
+	                 JF_EPERM);
 	o.bearer = "t0ken-xyz";
 	if (jf_image_fetch(&info, url("/bearer/file.xz"), out_path("q"), &o, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -221,7 +223,7 @@ static void test_fetch_sends_headers_and_bearer(void **s)
 	assert_int_equal(jf_redact_count(t.log.redact), 3);
 	o.bearer = "wrong-token";
 	assert_int_equal(jf_image_fetch(NULL, url("/bearer/file.xz"), out_path("r"), &o, &err),
-			 JF_EPERM);
+	                 JF_EPERM);
 	assert_null(strstr(err.msg, "wrong-token"));
 	test_log_dispose(&t);
 	unlink(out_path("p"));
@@ -232,9 +234,14 @@ static void test_fetch_sends_headers_and_bearer(void **s)
 static void test_fetch_rejects_bad_headers(void **s)
 {
 	static const char *bad[] = {
-		"no-colon-secretvalue", ": secretvalue", "X Bad: secretvalue",
-		"X-Key:", "X-Key:   ", "X-Key: secretvalue\r\nInjected: yes",
-		"X-Key: secretvalue\nInjected: yes", "Ke(y: secretvalue",
+	    "no-colon-secretvalue",
+	    ": secretvalue",
+	    "X Bad: secretvalue",
+	    "X-Key:",
+	    "X-Key:   ",
+	    "X-Key: secretvalue\r\nInjected: yes",
+	    "X-Key: secretvalue\nInjected: yes",
+	    "Ke(y: secretvalue",
 	};
 	static const char *good[] = {"X-Key: v", "Authorization: Basic abc", "a:b", "K:\tv v"};
 	jf_image_fetch_opts o = JF_IMAGE_FETCH_OPTS_INIT;
@@ -254,8 +261,7 @@ static void test_fetch_rejects_bad_headers(void **s)
 	}
 	o.headers = NULL;
 	o.bearer = "b3ar3r\r\nX: y";
-	assert_int_equal(jf_image_fetch(NULL, url("/file.xz"), out_path("h"), &o, &err),
-			 JF_EINVAL);
+	assert_int_equal(jf_image_fetch(NULL, url("/file.xz"), out_path("h"), &o, &err), JF_EINVAL);
 	assert_null(strstr(err.msg, "b3ar3r"));
 	assert_int_equal(count_files(g_out), 0);
 }
@@ -266,9 +272,9 @@ static void test_fetch_rejects_other_schemes(void **s)
 
 	(void)s;
 	assert_int_equal(jf_image_fetch(NULL, "ftp://127.0.0.1/x.img", out_path("x"), NULL, &err),
-			 JF_EINVAL);
+	                 JF_EINVAL);
 	assert_int_equal(jf_image_fetch(NULL, "/etc/hostname", out_path("x"), NULL, &err),
-			 JF_EINVAL);
+	                 JF_EINVAL);
 	assert_non_null(strstr(err.msg, "only http and https"));
 }
 
@@ -295,7 +301,7 @@ static void test_fetch_unreachable_and_short(void **s)
 	assert_int_equal(count_files(g_out), 0);
 	/* no directory for the download */
 	assert_int_equal(jf_image_fetch(NULL, url("/file.xz"), "/nonexistent-dir/x", NULL, &err),
-			 JF_ENOTFOUND);
+	                 JF_ENOTFOUND);
 }
 
 static void test_fetch_cancel(void **s)
@@ -309,7 +315,7 @@ static void test_fetch_cancel(void **s)
 	assert_int_equal(write(fds[1], "x", 1), 1);
 	o.cancel_fd = fds[0];
 	assert_int_equal(jf_image_fetch(NULL, url("/file.xz"), out_path("c"), &o, &err),
-			 JF_ECANCELED);
+	                 JF_ECANCELED);
 	assert_int_equal(count_files(g_out), 0);
 	close(fds[0]);
 	close(fds[1]);
@@ -318,13 +324,13 @@ static void test_fetch_cancel(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fetch_downloads_and_hashes),
-		cmocka_unit_test(test_fetch_404_is_notfound_without_credentials),
-		cmocka_unit_test(test_fetch_sends_headers_and_bearer),
-		cmocka_unit_test(test_fetch_rejects_bad_headers),
-		cmocka_unit_test(test_fetch_rejects_other_schemes),
-		cmocka_unit_test(test_fetch_unreachable_and_short),
-		cmocka_unit_test(test_fetch_cancel),
+	    cmocka_unit_test(test_fetch_downloads_and_hashes),
+	    cmocka_unit_test(test_fetch_404_is_notfound_without_credentials),
+	    cmocka_unit_test(test_fetch_sends_headers_and_bearer),
+	    cmocka_unit_test(test_fetch_rejects_bad_headers),
+	    cmocka_unit_test(test_fetch_rejects_other_schemes),
+	    cmocka_unit_test(test_fetch_unreachable_and_short),
+	    cmocka_unit_test(test_fetch_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

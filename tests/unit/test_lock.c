@@ -175,13 +175,13 @@ static void test_lock_dir_from_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lock_second_refused_with_pid),
-		cmocka_unit_test(test_lock_key_is_a_file_name),
-		cmocka_unit_test(test_lock_wait_times_out),
-		cmocka_unit_test(test_lock_wait_canceled),
-		cmocka_unit_test(test_lock_dies_with_holder),
-		cmocka_unit_test(test_lock_not_inherited_by_exec),
-		cmocka_unit_test(test_lock_dir_from_env),
+	    cmocka_unit_test(test_lock_second_refused_with_pid),
+	    cmocka_unit_test(test_lock_key_is_a_file_name),
+	    cmocka_unit_test(test_lock_wait_times_out),
+	    cmocka_unit_test(test_lock_wait_canceled),
+	    cmocka_unit_test(test_lock_dies_with_holder),
+	    cmocka_unit_test(test_lock_not_inherited_by_exec),
+	    cmocka_unit_test(test_lock_dir_from_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

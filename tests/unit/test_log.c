@@ -162,15 +162,15 @@ static void test_err_wrap_keeps_within_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log_threshold_and_format),
-		cmocka_unit_test(test_log_redacts_registered_secrets),
-		cmocka_unit_test(test_log_redacts_error_messages),
-		cmocka_unit_test(test_log_secret_equal_to_a_common_word),
-		cmocka_unit_test(test_log_format_has_utc_timestamp),
-		cmocka_unit_test(test_log_default_is_silent_stderr_is_explicit),
-		cmocka_unit_test(test_log_level_parse),
-		cmocka_unit_test(test_err_helpers),
-		cmocka_unit_test(test_err_wrap_keeps_within_bounds),
+	    cmocka_unit_test(test_log_threshold_and_format),
+	    cmocka_unit_test(test_log_redacts_registered_secrets),
+	    cmocka_unit_test(test_log_redacts_error_messages),
+	    cmocka_unit_test(test_log_secret_equal_to_a_common_word),
+	    cmocka_unit_test(test_log_format_has_utc_timestamp),
+	    cmocka_unit_test(test_log_default_is_silent_stderr_is_explicit),
+	    cmocka_unit_test(test_log_level_parse),
+	    cmocka_unit_test(test_err_helpers),
+	    cmocka_unit_test(test_err_wrap_keeps_within_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

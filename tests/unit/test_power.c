@@ -75,16 +75,17 @@ static void test_power_command_runs_and_reports_stderr(void **state)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/state", c->dir);
-	assert_int_equal(test_power_open(c, "power",
-	                                 "  power:\n"
-	                                 "    type: jmpflash.power.command\n"
-	                                 "    config:\n"
-	                                 "      on: echo on > %s\n"
-	                                 "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
-	                                 "      state: cat %s\n"
-	                                 "      off_time: 0.1\n",
-	                                 path, path, path),
-	                 0);
+	assert_int_equal(
+	    test_power_open(c, "power",
+	                    "  power:\n"
+	                    "    type: jmpflash.power.command\n"
+	                    "    config:\n"
+	                    "      on: echo on > %s\n"
+	                    "      off: echo off > %s; echo 'relay 3 is stuck' >&2; exit 4\n"
+	                    "      state: cat %s\n"
+	                    "      off_time: 0.1\n",
+	                    path, path, path),
+	    0);
 	assert_int_equal(jf_power_off_time(c->p), 100);
 	assert_int_equal(jf_power_on(c->p, &c->err), 0);
 	f = fopen(path, "r");
@@ -247,11 +248,11 @@ static void test_power_qemu_quits_through_monitor(void **state)
 static void test_power_qemu_kept_outlives_and_is_stopped_later(void **state)
 {
 	static const char body[] = "  power:\n"
-				   "    type: jmpflash.power.qemu\n"
-				   "    config:\n"
-				   "      command: [sh, -c, 'sleep 60; true', qemu-standin]\n"
-				   "      pidfile: %s\n"
-				   "      stop_timeout: 2\n";
+	                           "    type: jmpflash.power.qemu\n"
+	                           "    config:\n"
+	                           "      command: [sh, -c, 'sleep 60; true', qemu-standin]\n"
+	                           "      pidfile: %s\n"
+	                           "      stop_timeout: 2\n";
 	test_power *c = *state;
 	char pidpath[4200];
 	jf_power_state st;

@@ -99,12 +99,12 @@ static void test_proc_spawn_wait_and_kill(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_proc_captures_output_and_exit_code),
-		cmocka_unit_test(test_proc_feeds_stdin),
-		cmocka_unit_test(test_proc_timeout_kills_group),
-		cmocka_unit_test(test_proc_output_is_bounded),
-		cmocka_unit_test(test_proc_missing_program),
-		cmocka_unit_test(test_proc_spawn_wait_and_kill),
+	    cmocka_unit_test(test_proc_captures_output_and_exit_code),
+	    cmocka_unit_test(test_proc_feeds_stdin),
+	    cmocka_unit_test(test_proc_timeout_kills_group),
+	    cmocka_unit_test(test_proc_output_is_bounded),
+	    cmocka_unit_test(test_proc_missing_program),
+	    cmocka_unit_test(test_proc_spawn_wait_and_kill),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);

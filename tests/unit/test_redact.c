@@ -54,18 +54,18 @@ static void test_redact_authorization_header_without_registration(void **state)
 {
 	(void)state;
 	assert_string_equal(redact(NULL, "Authorization: Bearer eyJhbGciOi.x.y"),
-			    "Authorization: Bearer ***");
+	                    "Authorization: Bearer ***");
 	assert_string_equal(redact(NULL, "> authorization: Basic dXNlcjpwYXNz\r\nHost: h"),
-			    "> authorization: Basic ***\r\nHost: h");
+	                    "> authorization: Basic ***\r\nHost: h");
 	assert_string_equal(redact(NULL, "Proxy-Authorization: token123"),
-			    "Proxy-Authorization: ***");
+	                    "Proxy-Authorization: ***");
 }
 
 static void test_redact_url_password_without_registration(void **state)
 {
 	(void)state;
 	assert_string_equal(redact(NULL, "GET https://bob:pa55@host/img.xz failed"),
-			    "GET https://bob:***@host/img.xz failed");
+	                    "GET https://bob:***@host/img.xz failed");
 	/* a user without a password, and an '@' in the path, stay as they are */
 	assert_string_equal(redact(NULL, "https://bob@host/a"), "https://bob@host/a");
 	assert_string_equal(redact(NULL, "https://host/a:b@c"), "https://host/a:b@c");
@@ -90,7 +90,7 @@ static void test_redact_stream_across_writes(void **state)
 	const char *s[] = {"topsecret", NULL};
 	jf_redact *r = make(s);
 	const char *pieces[] = {"login ok\npass: top", "sec", "ret\nmore to", "psecret",
-				" end top"};
+	                        " end top"};
 	jf_redact_stream st;
 	jf_buf out = JF_BUF_INIT;
 
@@ -137,7 +137,7 @@ static void test_redact_visible_prefix_still_searched(void **state)
 
 	(void)state;
 	assert_string_equal(redact(r, "git https://tok:x-oauth-basic@host/"),
-			    "git https://***:***@host/");
+	                    "git https://***:***@host/");
 	assert_string_equal(redact(r, "Authorization: Bearer abc"), "Authorization: *** ***");
 	assert_string_equal(redact(r, "https://bob:pw@host/"), "https://bob:***@host/");
 	jf_redact_free(r);
@@ -148,9 +148,15 @@ static void test_redact_secret_never_survives(void **state)
 {
 	static const char *secrets[] = {"tok", "Basic", "a:b", "@h", "//", "x y"};
 	static const char *frames[] = {
-		"https://%s:pw@h/",        "https://u:%s@h/",  "Authorization: %s v",
-		"Authorization: Basic %s", "%s://u:p@h",       "Proxy-Authorization:%s",
-		"a%s%s b",                 "https://%s@h/%s",  "Authorization:  %s\r\n",
+	    "https://%s:pw@h/",
+	    "https://u:%s@h/",
+	    "Authorization: %s v",
+	    "Authorization: Basic %s",
+	    "%s://u:p@h",
+	    "Proxy-Authorization:%s",
+	    "a%s%s b",
+	    "https://%s@h/%s",
+	    "Authorization:  %s\r\n",
 	};
 	char in[256];
 
@@ -163,7 +169,7 @@ static void test_redact_secret_never_survives(void **state)
 			snprintf(in, sizeof(in), frames[f], secrets[i], secrets[i]);
 			if (strstr(redact(r, in), secrets[i]))
 				fail_msg("'%s' survives in '%s' -> '%s'", secrets[i], in,
-					 redact(r, in));
+				         redact(r, in));
 		}
 		jf_redact_free(r);
 	}
@@ -172,15 +178,15 @@ static void test_redact_secret_never_survives(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redact_masks_every_occurrence),
-		cmocka_unit_test(test_redact_longest_secret_wins),
-		cmocka_unit_test(test_redact_authorization_header_without_registration),
-		cmocka_unit_test(test_redact_url_password_without_registration),
-		cmocka_unit_test(test_redact_inplace_truncates_safely),
-		cmocka_unit_test(test_redact_stream_across_writes),
-		cmocka_unit_test(test_redact_stream_one_byte_at_a_time),
-		cmocka_unit_test(test_redact_visible_prefix_still_searched),
-		cmocka_unit_test(test_redact_secret_never_survives),
+	    cmocka_unit_test(test_redact_masks_every_occurrence),
+	    cmocka_unit_test(test_redact_longest_secret_wins),
+	    cmocka_unit_test(test_redact_authorization_header_without_registration),
+	    cmocka_unit_test(test_redact_url_password_without_registration),
+	    cmocka_unit_test(test_redact_inplace_truncates_safely),
+	    cmocka_unit_test(test_redact_stream_across_writes),
+	    cmocka_unit_test(test_redact_stream_one_byte_at_a_time),
+	    cmocka_unit_test(test_redact_visible_prefix_still_searched),
+	    cmocka_unit_test(test_redact_secret_never_survives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

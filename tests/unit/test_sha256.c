@@ -2,7 +2,7 @@
 
 #include "jmpflash/sha256.h"
 
-#define ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static void test_sha256_known_vectors(void **state)
@@ -55,17 +55,21 @@ static void test_sha256_hex_helpers(void **state)
 	assert_true(jf_sha256_hex_valid(ABC));
 	assert_false(jf_sha256_hex_valid("abc"));
 	assert_false(jf_sha256_hex_valid(ABC "0"));
-	assert_false(jf_sha256_hex_valid("zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
-	assert_int_equal(jf_sha256_hex_cmp(ABC, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"), 0);
+	assert_false(jf_sha256_hex_valid(
+	    "zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	assert_int_equal(
+	    jf_sha256_hex_cmp(ABC,
+	                      "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"),
+	    0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_known_vectors),
-		cmocka_unit_test(test_sha256_streaming_equals_oneshot),
-		cmocka_unit_test(test_sha256_file),
-		cmocka_unit_test(test_sha256_hex_helpers),
+	    cmocka_unit_test(test_sha256_known_vectors),
+	    cmocka_unit_test(test_sha256_streaming_equals_oneshot),
+	    cmocka_unit_test(test_sha256_file),
+	    cmocka_unit_test(test_sha256_hex_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ static int parse(jf_tftp_req *r, const char *bytes, size_t len, jf_err *err)
 	static char buf[1024];
 
 	memcpy(buf, bytes, len);
-	return jf_tftp__parse_req(r, buf, len, err);
+	return jf_net__tftp_parse_req(r, buf, len, err);
 }
 
 #define PKT(s) s, sizeof(s) - 1
@@ -49,10 +49,11 @@ static void test_tftp_parses_options_any_case(void **state)
 	jf_tftp_req r;
 
 	(void)state;
-	assert_int_equal(parse(&r, PKT("\0\1a/b\0NetASCII\0BLKSIZE\0001468\0tsize\0000\0"
-				       "Timeout\0003\0windowsize\00016\0"),
-			       NULL),
-			 0);
+	assert_int_equal(parse(&r,
+	                       PKT("\0\1a/b\0NetASCII\0BLKSIZE\0001468\0tsize\0000\0"
+	                           "Timeout\0003\0windowsize\00016\0"),
+	                       NULL),
+	                 0);
 	assert_true(r.netascii);
 	assert_true(r.has_blksize && r.blksize == 1468);
 	assert_true(r.has_tsize && r.tsize == 0);
@@ -65,17 +66,18 @@ static void test_tftp_ignores_bad_option_values(void **state)
 	jf_tftp_req r;
 
 	(void)state;
-	assert_int_equal(parse(&r, PKT("\0\1f\0octet\0blksize\0007\0timeout\0000\0"
-				       "windowsize\00070000\0tsize\0-1\0foo\0bar\0"),
-			       NULL),
-			 0);
+	assert_int_equal(parse(&r,
+	                       PKT("\0\1f\0octet\0blksize\0007\0timeout\0000\0"
+	                           "windowsize\00070000\0tsize\0-1\0foo\0bar\0"),
+	                       NULL),
+	                 0);
 	assert_false(r.has_blksize);
 	assert_false(r.has_timeout);
 	assert_false(r.has_windowsize);
 	assert_false(r.has_tsize);
 	/* first occurrence wins; huge blksize is clamped to the RFC maximum */
 	assert_int_equal(parse(&r, PKT("\0\1f\0octet\0blksize\00099999\0blksize\000512\0"), NULL),
-			 0);
+	                 0);
 	assert_int_equal(r.blksize, JF_TFTP_BLKSIZE_MAX);
 }
 
@@ -85,15 +87,15 @@ static void test_tftp_rejects_malformed_requests(void **state)
 		const char *bytes;
 		size_t len;
 	} bad[] = {
-		{"\0", 1},
-		{"\0\3f\0octet\0", 10},                 /* DATA is not a request */
-		{"\0\1kernel", 8},                      /* name not terminated */
-		{"\0\1\0octet\0", 9},                   /* empty name */
-		{"\0\1f\0", 4},                         /* no mode */
-		{"\0\1f\0oct", 7},                      /* mode not terminated */
-		{"\0\1f\0mail\0", 9},                   /* mode not supported */
-		{"\0\1f\0octet\0blksize\0", 18},        /* option without value */
-		{"\0\1f\0octet\0blksize\0001468", 22},  /* value not terminated */
+	    {"\0", 1},
+	    {"\0\3f\0octet\0", 10},                /* DATA is not a request */
+	    {"\0\1kernel", 8},                     /* name not terminated */
+	    {"\0\1\0octet\0", 9},                  /* empty name */
+	    {"\0\1f\0", 4},                        /* no mode */
+	    {"\0\1f\0oct", 7},                     /* mode not terminated */
+	    {"\0\1f\0mail\0", 9},                  /* mode not supported */
+	    {"\0\1f\0octet\0blksize\0", 18},       /* option without value */
+	    {"\0\1f\0octet\0blksize\0001468", 22}, /* value not terminated */
 	};
 	jf_tftp_req r;
 
@@ -118,7 +120,7 @@ static void test_tftp_negotiates_nothing_without_options(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&r, PKT("\0\1f\0octet\0"), NULL), 0);
-	jf_tftp__negotiate(&p, &r, NULL, 1234, true);
+	jf_net__tftp_negotiate(&p, &r, NULL, 1234, true);
 	assert_false(p.oack);
 	assert_int_equal(p.blksize, 512);
 	assert_int_equal(p.windowsize, 1);
@@ -133,21 +135,22 @@ static void test_tftp_negotiates_and_clamps(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(parse(&r, PKT("\0\1f\0octet\0blksize\0008192\0tsize\0000\0"
-				       "windowsize\000200\0"),
-			       NULL),
-			 0);
-	jf_tftp__negotiate(&p, &r, &lim, 123456789, true);
+	assert_int_equal(parse(&r,
+	                       PKT("\0\1f\0octet\0blksize\0008192\0tsize\0000\0"
+	                           "windowsize\000200\0"),
+	                       NULL),
+	                 0);
+	jf_net__tftp_negotiate(&p, &r, &lim, 123456789, true);
 	assert_true(p.oack);
 	assert_int_equal(p.blksize, 1400);
 	assert_int_equal(p.tsize, 123456789);
 	/* 64 KiB per window by default: 1400 * 46 = 64400 */
 	assert_int_equal(p.windowsize, 46);
-	n = jf_tftp__build_oack(oack, sizeof(oack), &p);
+	n = jf_net__tftp_build_oack(oack, sizeof(oack), &p);
 	assert_int_equal(n, 2 + sizeof("blksize\0001400\0tsize\000123456789\0windowsize\00046"));
 	assert_memory_equal(oack, "\0\6blksize\0001400\0tsize\000123456789\0windowsize\00046\0", n);
 	/* netascii: the size on the wire is unknown, tsize is not acknowledged */
-	jf_tftp__negotiate(&p, &r, &lim, 10, false);
+	jf_net__tftp_negotiate(&p, &r, &lim, 10, false);
 	assert_false(p.ack_tsize);
 }
 
@@ -156,12 +159,12 @@ static void test_tftp_builds_error_and_ack(void **state)
 	uint8_t buf[16];
 
 	(void)state;
-	assert_int_equal(jf_tftp__build_error(buf, sizeof(buf), 1, "File not found"), 16);
+	assert_int_equal(jf_net__tftp_build_error(buf, sizeof(buf), 1, "File not found"), 16);
 	assert_memory_equal(buf, "\0\5\0\1File not fo\0", 16); /* truncated to fit */
-	assert_int_equal(jf_tftp__build_ack(buf, sizeof(buf), 0xabcd), 4);
+	assert_int_equal(jf_net__tftp_build_ack(buf, sizeof(buf), 0xabcd), 4);
 	assert_memory_equal(buf, "\0\4\xab\xcd", 4);
-	assert_int_equal(jf_tftp__unwrap(65535, 0), 65536);
-	assert_int_equal(jf_tftp__unwrap(70000, (uint16_t)70001), 70001);
+	assert_int_equal(jf_net__tftp_unwrap(65535, 0), 65536);
+	assert_int_equal(jf_net__tftp_unwrap(70000, (uint16_t)70001), 70001);
 }
 
 static void test_tftp_netascii_round_trip(void **state)
@@ -175,18 +178,18 @@ static void test_tftp_netascii_round_trip(void **state)
 	(void)state;
 	/* encode one byte of room at a time: pairs split across blocks */
 	while (total < sizeof(in) - 1 || pending >= 0) {
-		n += jf_tftp__netascii_encode(out + n, 1, in + total, sizeof(in) - 1 - total, &used,
-					      &pending);
+		n += jf_net__tftp_netascii_encode(out + n, 1, in + total, sizeof(in) - 1 - total,
+		                                  &used, &pending);
 		total += used;
 	}
 	assert_int_equal(n, 11);
 	assert_memory_equal(out, "a\r\nb\r\0c\r\0\r\n", 11);
 	/* decode in two packets split inside "\r\0": the CR is carried */
 	memcpy(back, out, 5);
-	total = jf_tftp__netascii_decode(back, 5, &cr);
+	total = jf_net__tftp_netascii_decode(back, 5, &cr);
 	assert_true(cr);
 	memcpy(back + total, out + 5, n - 5);
-	total += jf_tftp__netascii_decode(back + total, n - 5, &cr);
+	total += jf_net__tftp_netascii_decode(back + total, n - 5, &cr);
 	assert_false(cr);
 	assert_int_equal(total, sizeof(in) - 1);
 	assert_memory_equal(back, in, total);
@@ -196,8 +199,7 @@ static void test_tftp_netascii_round_trip(void **state)
 
 static void test_tftp_rejects_dotdot_and_absolute(void **state)
 {
-	static const char *bad[] = {"../x", "a/../../x", "..", "/etc/passwd", "a/..", "",
-				    "a\nb"};
+	static const char *bad[] = {"../x", "a/../../x", "..", "/etc/passwd", "a/..", "", "a\nb"};
 	static const char *good[] = {"kernel", "boot/Image", "./x", "a..b/..c", "a//b"};
 
 	(void)state;
@@ -300,8 +302,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int client(const char *addr, uint16_t port, struct sockaddr_storage *srv,
-		  socklen_t *srv_len)
+static int client(const char *addr, uint16_t port, struct sockaddr_storage *srv, socklen_t *srv_len)
 {
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -338,7 +339,7 @@ static ssize_t recv_within(int fd, uint8_t *buf, size_t cap, int ms, struct sock
 }
 
 static void send_req(int fd, const struct sockaddr_storage *srv, socklen_t len, int op,
-		     const char *name, const char *opts, size_t opts_len)
+                     const char *name, const char *opts, size_t opts_len)
 {
 	uint8_t pkt[512];
 	size_t n = 2;
@@ -357,8 +358,8 @@ static void send_req(int fd, const struct sockaddr_storage *srv, socklen_t len, 
 static void send_ack(int fd, const struct sockaddr_storage *to, uint16_t block)
 {
 	uint8_t ack[4] = {0, 4, (uint8_t)(block >> 8), (uint8_t)block};
-	socklen_t len = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						  : sizeof(struct sockaddr_in);
+	socklen_t len =
+	    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 
 	assert_int_equal(sendto(fd, ack, 4, 0, (const struct sockaddr *)to, len), 4);
 }
@@ -367,7 +368,7 @@ static void send_ack(int fd, const struct sockaddr_storage *to, uint16_t block)
  * returns the bytes and checks that every new block number is the expected
  * one, rolling over to 0 after 65535. */
 static size_t get_file(const char *addr, uint16_t port, const char *name, unsigned blksize,
-		       uint8_t *out, size_t cap)
+                       uint8_t *out, size_t cap)
 {
 	struct sockaddr_storage srv, from;
 	socklen_t srv_len;
@@ -412,7 +413,7 @@ static void wait_done(fixture *f, int count)
 	jf_deadline d = jf_deadline_in(10000);
 
 	while (__atomic_load_n(&f->done, __ATOMIC_SEQ_CST) +
-		       __atomic_load_n(&f->failed, __ATOMIC_SEQ_CST) <
+	           __atomic_load_n(&f->failed, __ATOMIC_SEQ_CST) <
 	       count) {
 		assert_false(jf_deadline_expired(d));
 		poll(NULL, 0, 5);
@@ -584,7 +585,7 @@ static void test_tftp_refuses_escapes_with_error_packet(void **state)
 		const char *name;
 		int code;
 	} cases[] = {{"../etc/passwd", 2}, {"/etc/passwd", 2}, {"sub/../../x", 2},
-		     {"outlink", 2},       {"sub", 2},          {"missing", 1}};
+	             {"outlink", 2},       {"sub", 2},         {"missing", 1}};
 	char link[4200];
 
 	snprintf(link, sizeof(link), "%s/sub", f->dir);
@@ -620,9 +621,8 @@ static void test_tftp_refuses_malformed_request(void **state)
 
 	start(f, &o);
 	fd = client("127.0.0.1", f->port, &srv, &srv_len);
-	assert_int_equal(sendto(fd, "\0\1name-without-end", 19, 0, (struct sockaddr *)&srv,
-				srv_len),
-			 19);
+	assert_int_equal(
+	    sendto(fd, "\0\1name-without-end", 19, 0, (struct sockaddr *)&srv, srv_len), 19);
 	assert_true(recv_within(fd, buf, sizeof(buf), 3000, &from) > 4);
 	assert_int_equal(buf[1], JF_TFTP_ERROR);
 	assert_int_equal(buf[3], JF_TFTP_EBADOP);
@@ -735,28 +735,28 @@ static void test_tftp_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tftp_parses_plain_rrq),
-		cmocka_unit_test(test_tftp_parses_options_any_case),
-		cmocka_unit_test(test_tftp_ignores_bad_option_values),
-		cmocka_unit_test(test_tftp_rejects_malformed_requests),
-		cmocka_unit_test(test_tftp_negotiates_nothing_without_options),
-		cmocka_unit_test(test_tftp_negotiates_and_clamps),
-		cmocka_unit_test(test_tftp_builds_error_and_ack),
-		cmocka_unit_test(test_tftp_netascii_round_trip),
-		cmocka_unit_test(test_tftp_rejects_dotdot_and_absolute),
-		cmocka_unit_test(test_tftp_rejects_symlink_out_and_non_regular),
-		cmocka_unit_test(test_tftp_start_errors),
-		SRV(test_tftp_serves_plain_rfc1350),
-		SRV(test_tftp_rolls_over_block_numbers),
-		SRV(test_tftp_serves_ipv6),
-		SRV(test_tftp_no_sorcerers_apprentice),
-		SRV(test_tftp_gives_up_on_silent_client),
-		SRV(test_tftp_serves_many_at_once),
-		SRV(test_tftp_refuses_escapes_with_error_packet),
-		SRV(test_tftp_refuses_malformed_request),
-		SRV(test_tftp_refuses_write_unless_enabled),
-		SRV(test_tftp_port_in_use_and_reuse),
-		SRV(test_tftp_maps_client_to_subdir),
+	    cmocka_unit_test(test_tftp_parses_plain_rrq),
+	    cmocka_unit_test(test_tftp_parses_options_any_case),
+	    cmocka_unit_test(test_tftp_ignores_bad_option_values),
+	    cmocka_unit_test(test_tftp_rejects_malformed_requests),
+	    cmocka_unit_test(test_tftp_negotiates_nothing_without_options),
+	    cmocka_unit_test(test_tftp_negotiates_and_clamps),
+	    cmocka_unit_test(test_tftp_builds_error_and_ack),
+	    cmocka_unit_test(test_tftp_netascii_round_trip),
+	    cmocka_unit_test(test_tftp_rejects_dotdot_and_absolute),
+	    cmocka_unit_test(test_tftp_rejects_symlink_out_and_non_regular),
+	    cmocka_unit_test(test_tftp_start_errors),
+	    SRV(test_tftp_serves_plain_rfc1350),
+	    SRV(test_tftp_rolls_over_block_numbers),
+	    SRV(test_tftp_serves_ipv6),
+	    SRV(test_tftp_no_sorcerers_apprentice),
+	    SRV(test_tftp_gives_up_on_silent_client),
+	    SRV(test_tftp_serves_many_at_once),
+	    SRV(test_tftp_refuses_escapes_with_error_packet),
+	    SRV(test_tftp_refuses_malformed_request),
+	    SRV(test_tftp_refuses_write_unless_enabled),
+	    SRV(test_tftp_port_in_use_and_reuse),
+	    SRV(test_tftp_maps_client_to_subdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,9 @@ static void test_url_http_with_credentials(void **state)
 	jf_err err = JF_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(jf_url_parse(&u, "https://al%40ice:p%3Ass@Images.example:8443/a/b.raw.xz?x=1", &err), 0);
+	assert_int_equal(
+	    jf_url_parse(&u, "https://al%40ice:p%3Ass@Images.example:8443/a/b.raw.xz?x=1", &err),
+	    0);
 	assert_int_equal(u.scheme, JF_URL_HTTPS);
 	assert_string_equal(u.user, "al@ice");
 	assert_string_equal(u.password, "p:ss");
@@ -65,7 +67,7 @@ static void test_url_serial_endpoints(void **state)
 	jf_url_dispose(&u);
 	assert_int_equal(jf_url_parse(&u, "socket://ser2net.lab", &err), JF_EINVAL);
 	assert_string_equal(err.msg, "invalid URL 'socket://ser2net.lab': a serial endpoint "
-				     "needs a port: socket://host:port");
+	                             "needs a port: socket://host:port");
 }
 
 static void test_url_oci_reference(void **state)
@@ -73,8 +75,7 @@ static void test_url_oci_reference(void **state)
 	jf_url u;
 
 	(void)state;
-	assert_int_equal(
-		jf_url_parse(&u, "oci://quay.io/jumpstarter-dev/flasher:latest", NULL), 0);
+	assert_int_equal(jf_url_parse(&u, "oci://quay.io/jumpstarter-dev/flasher:latest", NULL), 0);
 	assert_int_equal(u.scheme, JF_URL_OCI);
 	assert_string_equal(u.host, "quay.io");
 	assert_string_equal(u.path, "jumpstarter-dev/flasher:latest");
@@ -105,25 +106,25 @@ static void test_url_rejects_bad_input_without_leaking(void **state)
 		const char *in;
 		const char *msg;
 	} cases[] = {
-		{"", "empty URL or path"},
-		{"gopher://h/x", "invalid URL 'gopher://h': unknown scheme 'gopher' (use http, "
-				 "https, oci, socket, rfc2217, tftp or file)"},
-		{"http://h:99999/", "invalid URL 'http://h:99999': the port must be a number from 1 "
-				    "to 65535"},
-		{"http://u:hunter2@h:x/", "invalid URL 'http://***@h:x': the port must be a number "
-					  "from 1 to 65535"},
-		{"http:///path", "invalid URL 'http://': the host is missing"},
-		/* found by fuzzing: the user or port was there, the host was not */
-		{"http://user@/path", "invalid URL 'http://***@': the host is missing"},
-		{"http://:8080/", "invalid URL 'http://:8080': the host is missing"},
-		{"http://[::1/x", "invalid URL 'http://[::1': missing ']' after an IPv6 address"},
-		{"http://h o/", "invalid URL 'http://h o': the host name has a character hosts "
-				"cannot have"},
-		{"http://u:%zz@h/", "invalid URL 'http://***@h': bad percent-escape in the "
-				    "password"},
-		{"http://h/\x01", "invalid URL 'http://h': it contains a control character"},
-		{"file://relative", "invalid URL 'file://relative': file URLs take an absolute "
-				    "path: file:///path"},
+	    {"", "empty URL or path"},
+	    {"gopher://h/x", "invalid URL 'gopher://h': unknown scheme 'gopher' (use http, "
+	                     "https, oci, socket, rfc2217, tftp or file)"},
+	    {"http://h:99999/", "invalid URL 'http://h:99999': the port must be a number from 1 "
+	                        "to 65535"},
+	    {"http://u:hunter2@h:x/", "invalid URL 'http://***@h:x': the port must be a number "
+	                              "from 1 to 65535"},
+	    {"http:///path", "invalid URL 'http://': the host is missing"},
+	    /* found by fuzzing: the user or port was there, the host was not */
+	    {"http://user@/path", "invalid URL 'http://***@': the host is missing"},
+	    {"http://:8080/", "invalid URL 'http://:8080': the host is missing"},
+	    {"http://[::1/x", "invalid URL 'http://[::1': missing ']' after an IPv6 address"},
+	    {"http://h o/", "invalid URL 'http://h o': the host name has a character hosts "
+	                    "cannot have"},
+	    {"http://u:%zz@h/", "invalid URL 'http://***@h': bad percent-escape in the "
+	                        "password"},
+	    {"http://h/\x01", "invalid URL 'http://h': it contains a control character"},
+	    {"file://relative", "invalid URL 'file://relative': file URLs take an absolute "
+	                        "path: file:///path"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -152,13 +153,13 @@ static void test_url_decode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url_http_with_credentials),
-		cmocka_unit_test(test_url_default_ports_and_paths),
-		cmocka_unit_test(test_url_serial_endpoints),
-		cmocka_unit_test(test_url_oci_reference),
-		cmocka_unit_test(test_url_file_paths),
-		cmocka_unit_test(test_url_rejects_bad_input_without_leaking),
-		cmocka_unit_test(test_url_decode),
+	    cmocka_unit_test(test_url_http_with_credentials),
+	    cmocka_unit_test(test_url_default_ports_and_paths),
+	    cmocka_unit_test(test_url_serial_endpoints),
+	    cmocka_unit_test(test_url_oci_reference),
+	    cmocka_unit_test(test_url_file_paths),
+	    cmocka_unit_test(test_url_rejects_bad_input_without_leaking),
+	    cmocka_unit_test(test_url_decode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

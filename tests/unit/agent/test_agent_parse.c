@@ -13,15 +13,15 @@
 
 static void test_args(void **state)
 {
-	char *ok[] = {"a", "--header", "X-A: b", "--size=4096", "--no-verify", "--bmap", "m.bmap",
-		      "http://h/i", "/dev/vda", NULL};
+	char *ok[] = {"a",      "--header", "X-A: b",     "--size=4096", "--no-verify",
+	              "--bmap", "m.bmap",   "http://h/i", "/dev/vda",    NULL};
 	char *bad[][5] = {{"a", "u", NULL},
-			  {"a", "u", "d", "e", NULL},
-			  {"a", "--size", "12x", "u", "d"},
-			  {"a", "--sha256", "abc", "u", "d"},
-			  {"a", "--header", "no colon", "u", "d"},
-			  {"a", "--bogus", "u", "d", NULL},
-			  {"a", "u", "d", "--retries", NULL}};
+	                  {"a", "u", "d", "e", NULL},
+	                  {"a", "--size", "12x", "u", "d"},
+	                  {"a", "--sha256", "abc", "u", "d"},
+	                  {"a", "--header", "no colon", "u", "d"},
+	                  {"a", "--bogus", "u", "d", NULL},
+	                  {"a", "u", "d", "--retries", NULL}};
 	jf_agent_args a;
 	jf_err err = JF_ERR_INIT;
 
@@ -70,16 +70,16 @@ static void test_url(void **state)
 static void test_http_head(void **state)
 {
 	const char ok[] = "HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n"
-			  "Content-Range: bytes 200-299/1000\r\nETag: \"x\"\r\n\r\nBODY";
+	                  "Content-Range: bytes 200-299/1000\r\nETag: \"x\"\r\n\r\nBODY";
 	const char *bad[] = {
-		"HTTP/2 200\r\n\r\n",
-		"HTTP/1.1 2x0 OK\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-		"HTTP/1.1 206 OK\r\nContent-Range: bytes 9-3/10\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-		"HTTP/1.1 200 OK\r\n folded\r\n\r\n",
+	    "HTTP/2 200\r\n\r\n",
+	    "HTTP/1.1 2x0 OK\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	    "HTTP/1.1 206 OK\r\nContent-Range: bytes 9-3/10\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n folded\r\n\r\n",
 	};
 	jf_agent_http_head h;
 	jf_err err = JF_ERR_INIT;
@@ -112,14 +112,14 @@ static void test_http_head(void **state)
 /* bmap 2.0 as bmaptool writes it; the file checksum field is zeroed here,
  * so the test computes it like bmaptool does. */
 static const char bmap2[] =
-	"<?xml version=\"1.0\" ?>\n<!-- comment -->\n<bmap version=\"2.0\">\n"
-	"    <ImageSize> 20480 </ImageSize>\n    <BlockSize> 4096 </BlockSize>\n"
-	"    <BlocksCount> 5 </BlocksCount>\n    <MappedBlocksCount> 3 </MappedBlocksCount>\n"
-	"    <ChecksumType> sha256 </ChecksumType>\n"
-	"    <BlockMap>\n"
-	"        <Range chksum=\"aa\"> 0-1 </Range>\n"
-	"        <Range chksum=\"bb\"> 4 </Range>\n"
-	"    </BlockMap>\n</bmap>\n";
+    "<?xml version=\"1.0\" ?>\n<!-- comment -->\n<bmap version=\"2.0\">\n"
+    "    <ImageSize> 20480 </ImageSize>\n    <BlockSize> 4096 </BlockSize>\n"
+    "    <BlocksCount> 5 </BlocksCount>\n    <MappedBlocksCount> 3 </MappedBlocksCount>\n"
+    "    <ChecksumType> sha256 </ChecksumType>\n"
+    "    <BlockMap>\n"
+    "        <Range chksum=\"aa\"> 0-1 </Range>\n"
+    "        <Range chksum=\"bb\"> 4 </Range>\n"
+    "    </BlockMap>\n</bmap>\n";
 
 static void test_bmap(void **state)
 {
@@ -127,17 +127,17 @@ static void test_bmap(void **state)
 	jf_err err = JF_ERR_INIT;
 	char buf[2048];
 	const char *bad[] = {
-		"<bmap version=\"3.0\"><ImageSize>1</ImageSize><BlockSize>4096</BlockSize></bmap>",
-		"<notbmap/>",
-		"<bmap version=\"2.0\"><ImageSize>x</ImageSize></bmap>",
-		"<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
-		"<BlockMap><Range>1</Range><Range>0</Range></BlockMap></bmap>",
-		"<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
-		"<BlockMap><Range>0-9</Range></BlockMap></bmap>",
-		"<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
-		"<BlockMap><Range>2-1</Range></BlockMap></bmap>",
-		"<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>100</BlockSize></bmap>",
-		"<bmap version=\"2.0\"><ImageSize>8192",
+	    "<bmap version=\"3.0\"><ImageSize>1</ImageSize><BlockSize>4096</BlockSize></bmap>",
+	    "<notbmap/>",
+	    "<bmap version=\"2.0\"><ImageSize>x</ImageSize></bmap>",
+	    "<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
+	    "<BlockMap><Range>1</Range><Range>0</Range></BlockMap></bmap>",
+	    "<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
+	    "<BlockMap><Range>0-9</Range></BlockMap></bmap>",
+	    "<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>4096</BlockSize>"
+	    "<BlockMap><Range>2-1</Range></BlockMap></bmap>",
+	    "<bmap version=\"2.0\"><ImageSize>8192</ImageSize><BlockSize>100</BlockSize></bmap>",
+	    "<bmap version=\"2.0\"><ImageSize>8192",
 	};
 
 	(void)state;
@@ -151,18 +151,20 @@ static void test_bmap(void **state)
 	assert_int_equal(jf_agent_bmap_mapped_bytes(&b), 3 * 4096);
 	jf_agent_bmap_free(&b);
 	/* 1.x: sha1 attributes, no ChecksumType */
-	snprintf(buf, sizeof(buf), "<bmap version=\"1.2\"><ImageSize>4097</ImageSize>"
-				   "<BlockSize>4096</BlockSize><BlockMap><Range sha1=\"ab\">0-1</Range>"
-				   "</BlockMap></bmap>");
+	snprintf(buf, sizeof(buf),
+	         "<bmap version=\"1.2\"><ImageSize>4097</ImageSize>"
+	         "<BlockSize>4096</BlockSize><BlockMap><Range sha1=\"ab\">0-1</Range>"
+	         "</BlockMap></bmap>");
 	assert_int_equal(jf_agent_bmap_parse(&b, buf, strlen(buf), &err), 0);
 	assert_string_equal(b.checksum_type, "sha1");
 	assert_int_equal(jf_agent_bmap_mapped_bytes(&b), 4097);
 	jf_agent_bmap_free(&b);
 	/* a wrong file checksum */
-	snprintf(buf, sizeof(buf), "<bmap version=\"2.0\"><ImageSize>4096</ImageSize>"
-				   "<BlockSize>4096</BlockSize><BmapFileChecksum>%064d"
-				   "</BmapFileChecksum></bmap>",
-		 1);
+	snprintf(buf, sizeof(buf),
+	         "<bmap version=\"2.0\"><ImageSize>4096</ImageSize>"
+	         "<BlockSize>4096</BlockSize><BmapFileChecksum>%064d"
+	         "</BmapFileChecksum></bmap>",
+	         1);
 	assert_int_equal(jf_agent_bmap_parse(&b, buf, strlen(buf), &err), JF_EINTEGRITY);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_true(jf_agent_bmap_parse(&b, bad[i], strlen(bad[i]), &err) < 0);
@@ -171,10 +173,10 @@ static void test_bmap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_url),
-		cmocka_unit_test(test_http_head),
-		cmocka_unit_test(test_bmap),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_http_head),
+	    cmocka_unit_test(test_bmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
