@@ -78,7 +78,6 @@ int jf_power_release(jf_power *p, jf_err *err);
  * switching on. JF_ECONFIG when the driver could not find the board again
  * (QEMU without a monitor or pidfile). */
 int jf_power_keep(jf_power *p, jf_err *err);
-const char *jf_power_name(const jf_power *p);
 
 /* The mock driver, for tests: records calls, can be told to fail. */
 typedef struct jf_power_mock {

@@ -63,11 +63,6 @@ void jf_power_close(jf_power *p)
 	free(p);
 }
 
-const char *jf_power_name(const jf_power *p)
-{
-	return p->name;
-}
-
 void jf_power_set_off_time(jf_power *p, unsigned ms)
 {
 	p->off_ms = ms;
