@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -164,14 +165,19 @@ static size_t match_url_userinfo(const char *s, size_t len, size_t *vlen)
 	return colon + 1;
 }
 
-/* Copy @s to @out with every registered secret in it masked. */
-static int put_masked(const jf_redact *r, jf_buf *out, const char *s, size_t len)
+/* Copy @s to @out with every registered secret in it masked. Unless
+ * @final, stop before a possible secret's prefix at the end (a stream's
+ * next read may complete it). The bytes consumed, or a negative error. */
+static long mask_secrets(const jf_redact *r, jf_buf *out, const char *s, size_t len, bool final)
 {
 	size_t i = 0, start = 0, m;
 	int error, partial;
 
 	while (i < len) {
-		if (!(m = match_secret(r, s + i, len - i, &partial))) {
+		m = match_secret(r, s + i, len - i, &partial);
+		if (partial && !final)
+			break; /* might become a longer secret: wait for more */
+		if (!m) {
 			i++;
 			continue;
 		}
@@ -181,7 +187,18 @@ static int put_masked(const jf_redact *r, jf_buf *out, const char *s, size_t len
 		i += m;
 		start = i;
 	}
-	return jf_buf_put(out, s + start, len - start);
+	if (final)
+		i = len;
+	if ((error = jf_buf_put(out, s + start, i - start)) < 0)
+		return error;
+	return (long)i;
+}
+
+static int put_masked(const jf_redact *r, jf_buf *out, const char *s, size_t len)
+{
+	long n = mask_secrets(r, out, s, len, true);
+
+	return n < 0 ? (int)n : 0;
 }
 
 static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len);
@@ -268,30 +285,11 @@ static int stream_scan(jf_redact_stream *st, jf_buf *out, int final)
 
 static int stream_scan_locked(jf_redact_stream *st, jf_buf *out, int final)
 {
-	const char *s = st->pending.ptr;
-	size_t len = st->pending.len, i = 0, start = 0;
-	int error, partial;
+	long n = mask_secrets(st->r, out, st->pending.ptr, st->pending.len, final);
 
-	while (i < len) {
-		size_t m = match_secret(st->r, s + i, len - i, &partial);
-
-		if (partial && !final)
-			break; /* might become a longer secret: wait for more */
-		if (!m) {
-			i++;
-			continue;
-		}
-		if ((error = jf_buf_put(out, s + start, i - start)) < 0 ||
-		    (error = jf_buf_puts(out, JF_REDACT_MASK)) < 0)
-			return error;
-		i += m;
-		start = i;
-	}
-	if (final)
-		i = len;
-	if ((error = jf_buf_put(out, s + start, i - start)) < 0)
-		return error;
-	jf_buf_consume(&st->pending, i);
+	if (n < 0)
+		return (int)n;
+	jf_buf_consume(&st->pending, (size_t)n);
 	return 0;
 }
 
