@@ -9,6 +9,8 @@ case=$1 jf=$2 repo=$3 board=$4
 # shellcheck source=tests/e2e/exporter.sh
 . "$repo/tests/e2e/exporter.sh"
 tmp=$(mktemp -d /tmp/jf-e2e-XXXXXX)
+# board locks of this run only: another suite on the host cannot hold ours
+export JMPFLASH_LOCK_DIR=$tmp/locks
 run=$tmp/run
 pids=()
 cleanup() {
