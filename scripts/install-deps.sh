@@ -19,8 +19,7 @@ libmicrohttpd-dev wget atftp tftp-hpa
 e2fsprogs iproute2 procps util-linux
 libexpat1-dev bmap-tools
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-zlib1g-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libbz2-dev:arm64 liblz4-dev:arm64
-libssl-dev:arm64 libexpat1-dev:arm64
+gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user-static file
 lava-dispatcher python3-jinja2 python3-yaml
 debhelper dpkg-dev lintian man-db bash-completion
 clang-format
@@ -57,22 +56,36 @@ clang libclang-rt-14-dev
 #   by bench/run.sh itself, not needed by the tests).
 # agent/: the board-side writer links the same decoders plus expat (bmap XML)
 #   and libcrypto (sha256/sha1); bmap-tools makes the bmap files its tests and
-#   the benchmark use. It is cross-built statically for aarch64 with Debian's
-#   cross compiler against the arm64 static libraries (multiarch: the arm64
-#   architecture is added below).
+#   the benchmark use. It is cross-built statically for aarch64 and armhf
+#   with Debian's cross compilers against those architectures' static
+#   libraries, which scripts/cross-sysroot.sh unpacks (not installs) into
+#   $JF_AGENT_SYSROOT (agent/CMakeLists.txt's table of architectures).
+#   qemu-user-static runs each cross-built agent in tests/integration/
+#   (agent_cross.sh, which also asks `file` what it is).
 
+# The boards' static libraries for the agent: <dir>:<Debian architecture>,
+# one per row of agent/CMakeLists.txt's JF_AGENT_CROSS, unpacked under the
+# same JF_AGENT_SYSROOT it reads.
+JF_AGENT_SYSROOT=/var/cache/jmpflash-cross
+CROSS_ARCHES="aarch64:arm64 armhf:armhf"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && { echo "install-deps: all packages present"; exit 0; }
-
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
-echo "install-deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+if [ -n "$missing" ]; then
+	# board/ downloads the virtual board's arm64 packages through this apt
+	dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
+	echo "install-deps: installing$missing"
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing
+else
+	echo "install-deps: all packages present"
+fi
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing
+$SUDO "$(dirname "$0")/cross-sysroot.sh" "$JF_AGENT_SYSROOT" $CROSS_ARCHES

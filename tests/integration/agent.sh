@@ -8,6 +8,7 @@
 set -uo pipefail
 JMPFLASH=$1 AGENT=$2
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
 need xz gzip zstd bzip2 lz4 bmaptool python3 curl
 
 W=$T/www
@@ -22,23 +23,10 @@ lz4 -q -1 "$W/img" "$W/img.lz4"
 start_serve srv --http-root "$W" --http-port 0 --tftp-port 0 --bind 127.0.0.1
 URL=http://127.0.0.1:$HTTP_PORT
 
-# agent OUT_NAME ARGS...: run it; $rc, output in $T/agent.out
-agent() {
-	local out=$1
-	shift
-	"$AGENT" "$@" "$T/$out" >"$T/agent.out" 2>"$T/agent.err"
-	rc=$?
-}
-result() { grep '^jf-agent result' "$T/agent.out" | tail -1; }
-field() { result | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
 for f in img img.xz img.gz img.zst img.bz2 img.lz4; do
 	: >"$T/out"
 	agent out "$URL/$f"
-	[ "$rc" -eq 0 ] || fail "$f: exit $rc: $(result)"
-	same "$W/img" "$T/out" "$f"
-	[ "$(field sha256)" = "$(sha "$W/img")" ] || fail "$f: result sha256 differs"
-	[ "$(field bytes)" = "$(stat -c %s "$W/img")" ] || fail "$f: result bytes"
+	wrote "$f" "$W/img"
 	[ "$(field verified)" = "$(field bytes)" ] || fail "$f: not everything verified"
 	[ "$(field zeroed)" -ge $((12 << 20)) ] || fail "$f: the zero run was written"
 	grep -q '^jf-agent progress written=' "$T/agent.out" || fail "$f: no progress line"
