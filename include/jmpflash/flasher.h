@@ -112,7 +112,7 @@ typedef struct jf_flash_opts {
 	/* the agent method (docs/agent.md) */
 	const char *bmap;           /* --bmap FILE; NULL: IMAGE.bmap when beside the image */
 	const char *fls_binary_url; /* --fls-binary-url: the board runs that fls instead */
-	const char *agent_dir;      /* where <uname -m>/jmpflash-agent is; NULL: defaults */
+	const char *agent_dir;      /* where <arch>/jmpflash-agent is; NULL: defaults */
 } jf_flash_opts;
 
 #define JF_FLASH_OPTS_VERSION 1

@@ -3,7 +3,7 @@
  * agent downloads, decompresses, writes and verifies in one pipelined pass
  * and prints progress and result lines that agent_line.c parses.
  *
- *   uname -m → agent for that arch? ─no─▶ fall back to shell (warning)
+ *   uname -m → agent_arch.c's directory → agent there? ─no─▶ fall back to shell (warning)
  *   wget + sha256sum ─fails─▶ fall back to shell (warning)
  *   run: progress lines → events; result line → bytes, sha256 → compared
  *
@@ -28,7 +28,7 @@
 
 /* Where the agents are: the option, else $JMPFLASH_AGENT_DIR (each alone:
  * a test can point it at an empty directory), else the build tree, then the
- * installed tree. @arch is the board's `uname -m`. */
+ * installed tree. @arch is a directory of agent/CMakeLists.txt's JF_AGENT_CROSS. */
 static int find_agent(char *path, size_t cap, const char *dir, const char *arch)
 {
 	const char *env = getenv("JMPFLASH_AGENT_DIR");
@@ -102,20 +102,26 @@ static int board_fetch(jf_flasher *f, const char *url, const char *dest, const c
 	return error;
 }
 
-/* Stage the agent for @arch, have the board fetch and check it. */
-static int deliver(jf_flasher *f, const jf_agent_job *aj, const char *arch, jf_err *err)
+/* Stage the agent for a board whose `uname -m` is @machine, have the board
+ * fetch and check it. */
+static int deliver(jf_flasher *f, const jf_agent_job *aj, const char *machine, jf_err *err)
 {
 	char path[PATH_MAX], hex[JF_SHA256_HEX_LEN + 1];
 	char *served = NULL, *url = NULL;
+	const char *arch = jf_flasher__agent_arch(machine);
 	int error;
 
 	if (find_agent(path, sizeof(path), aj->agent_dir, arch) < 0)
-		return jf_err_set(err, JF_ENOTFOUND, "there is no jmpflash-agent for %s", arch);
+		return jf_err_set(err, JF_ENOTFOUND,
+		                  "there is no jmpflash-agent for %s (uname -m: %s)", arch,
+		                  machine);
 	if ((error = jf_sha256_file(hex, path, err)) < 0 ||
 	    (error = jf_image_stage(&served, path, f->cfg.http_dir, err)) < 0 ||
 	    (error = jf_flasher__served_url(f, served, &url, err)) < 0)
 		goto done;
-	jf_info(f->log, JF_COMPONENT, "Sending jmpflash-agent (%s) to the board", arch);
+	jf_info(f->log, JF_COMPONENT,
+	        "Sending jmpflash-agent for %s (uname -m: %s) to the board: %s", arch, machine,
+	        path);
 	error = board_fetch(f, url, BOARD_DIR "/jmpflash-agent", hex, err);
 done:
 	if (served)

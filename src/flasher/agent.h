@@ -16,7 +16,7 @@ typedef struct jf_agent_job {
 	const char *bmap_url;  /* the bmap the board fetches; NULL: none */
 	bool bmap_optional;    /* a 404 for it is no bmap (IMAGE.bmap guessed) */
 	const char *fls_url;   /* --fls-binary-url: run that fls instead */
-	const char *agent_dir; /* <dir>/<uname -m>/jmpflash-agent; NULL: defaults */
+	const char *agent_dir; /* <dir>/<arch>/jmpflash-agent; NULL: defaults */
 } jf_agent_job;
 
 struct jf_flasher;
@@ -24,6 +24,11 @@ struct jf_flasher;
  * not, as the agent's exit code says), or JF_AGENT_FALLBACK. */
 int jf_flasher__write_agent(struct jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj,
                             jf_err *err);
+
+/* The agent directory for a board whose `uname -m` is @machine (aarch64,
+ * arm64 -> "aarch64"; armv7*, armv8l -> "armhf"); anything else is returned
+ * as it is. agent_arch.c. */
+const char *jf_flasher__agent_arch(const char *machine);
 
 /* write.c, shared with the shell method */
 int jf_flasher__write_upload(struct jf_flasher *f, const char *script, jf_err *err);

@@ -515,6 +515,8 @@ agent-xz | agent-gz | agent-zst)
 	flash --method agent "$tmp/a.img.$c"
 	expect_ok
 	grep -q "with jmpflash-agent" "$tmp/out" || fail "the agent did not write"
+	grep -q "Sending jmpflash-agent for aarch64 (uname -m: aarch64)" "$tmp/out" ||
+		fail "the board's uname -m did not pick the aarch64 agent"
 	grep -q "falling back" "$tmp/out" && fail "fell back to the shell method"
 	grep -q "Verified .* by reading back while writing" "$tmp/out" || fail "no overlapped verify"
 	same_bytes "$tmp/a.img" disk1.img

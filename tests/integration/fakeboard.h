@@ -40,6 +40,7 @@ typedef struct fb_opts {
 	const char *tftp_dir, *http_dir;
 	const char *password; /* the login's; NULL: no password asked */
 	size_t device_size;   /* bytes of /dev/vda */
+	const char *machine;  /* what `uname -m` prints; NULL: no uname */
 } fb_opts;
 
 typedef struct fakeboard fakeboard;

@@ -127,6 +127,10 @@ static int sh(fakeboard *b, const char *cmd)
 		jf_buf_puts(&b->script, "\n");
 		return 0;
 	}
+	if (!strcmp(cmd, "uname -m") && b->o.machine) {
+		fb__out(b, "%s\r\n", b->o.machine);
+		return 0;
+	}
 	if (!strcmp(cmd, "cat '/sys/class/block/vda/size'")) {
 		fb__out(b, "%zu\r\n", b->o.device_size / 512);
 		return 0;

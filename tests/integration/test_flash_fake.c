@@ -25,6 +25,7 @@ typedef struct fx {
 	const char *cancel_at; /* write the cancel pipe when this step starts */
 	char events[2048];     /* "S:power E:power=0 R:-5 ..." */
 	int retries_seen;
+	const char *agent_dir; /* jf_flash_opts.agent_dir */
 } fx;
 
 static void on_event(void *user, const jf_flash_event *ev)
@@ -83,8 +84,9 @@ static const char manifest[] =
     "  kernel:\n    file: data/Image\n    address: \"0x40400000\"\n"
     "  initram:\n    file: data/initramfs.cpio.gz\n    address: \"0x44000000\"\n";
 
-/* A board, its bundle and exporter config in a temp dir, and a flasher. */
-static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
+/* A board whose `uname -m` prints @machine (NULL: no uname), its bundle and
+ * exporter config in a temp dir, and a flasher. */
+static fx *setup_board(fb_fault fault, unsigned fault_boots, size_t image_size, const char *machine)
 {
 	fx *x = calloc(1, sizeof(*x));
 	fb_opts o = {0};
@@ -115,6 +117,7 @@ static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
 	o.http_dir = strdup(path);
 	o.password = "fake-pw";
 	o.device_size = 4u << 20;
+	o.machine = machine;
 	assert_int_equal(fb_start(&x->board, &o, &port), 0);
 
 	snprintf(yaml, sizeof(yaml),
@@ -155,6 +158,11 @@ static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
 	return x;
 }
 
+static fx *setup(fb_fault fault, unsigned fault_boots, size_t image_size)
+{
+	return setup_board(fault, fault_boots, image_size, NULL);
+}
+
 /* Nothing staged is left in the TFTP and HTTP roots. */
 static void assert_roots_empty(fx *x)
 {
@@ -192,6 +200,7 @@ static int flash_with(fx *x, int retries, jf_flash_method method, jf_err *err)
 	o.image = x->image;
 	o.retries = retries;
 	o.method = method;
+	o.agent_dir = x->agent_dir;
 	return jf_flash(x->f, &o, err);
 }
 
@@ -222,6 +231,43 @@ static void test_fake_agent_falls_back_to_shell(void **s)
 	if (!strstr(x->log.text, "falling back to --method shell"))
 		fail_msg("no fallback warning:\n%s", x->log.text);
 	teardown(x);
+}
+
+/* The agent the board gets follows its `uname -m` (agent_arch.c): armv7l
+ * and arm64 find the armhf and aarch64 agents, which the log names; armv6l
+ * finds none. The fake board cannot fetch one, so each ends with the shell
+ * method. */
+static void test_fake_agent_follows_uname(void **s)
+{
+	static const char *const cases[][2] = {
+	    {"armv7l", "Sending jmpflash-agent for armhf (uname -m: armv7l)"},
+	    {"arm64", "Sending jmpflash-agent for aarch64 (uname -m: arm64)"},
+	    {"armv6l", "there is no jmpflash-agent for armv6l"},
+	};
+
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx *x = setup_board(FB_OK, 0, (1u << 20) + 77, cases[i][0]);
+		jf_err err = JF_ERR_INIT;
+		char agents[600];
+
+		for (const char *sub = "armhf\0aarch64\0"; *sub; sub += strlen(sub) + 1) {
+			snprintf(agents, sizeof(agents), "%s/agents/%s", x->dir, sub);
+			assert_int_equal(jf_mkdirs(agents, NULL), 0);
+		}
+		snprintf(agents, sizeof(agents), "%s/agents", x->dir);
+		test_write(agents, "armhf/jmpflash-agent", "armhf", 5);
+		test_write(agents, "aarch64/jmpflash-agent", "aarch64", 7);
+		x->agent_dir = agents;
+		if (flash_with(x, 0, JF_METHOD_AGENT, &err) != 0)
+			fail_msg("%s: flash: %s\nlog:\n%s", cases[i][0], err.msg, x->log.text);
+		if (!strstr(x->log.text, cases[i][1]) ||
+		    !strstr(x->log.text, "falling back to --method shell"))
+			fail_msg("%s: the log lacks '%s':\n%s", cases[i][0], cases[i][1],
+			         x->log.text);
+		assert_roots_empty(x);
+		teardown(x);
+	}
 }
 
 /* The whole flow, each step once, in order; the device holds the image. */
@@ -485,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fake_flash_every_step),
 	    cmocka_unit_test(test_fake_agent_falls_back_to_shell),
+	    cmocka_unit_test(test_fake_agent_follows_uname),
 	    cmocka_unit_test(test_fake_retry_after_panic),
 	    cmocka_unit_test(test_fake_retry_after_reset_in_boot),
 	    cmocka_unit_test(test_fake_retry_after_tftp_error),
