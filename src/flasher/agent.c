@@ -351,6 +351,15 @@ static int run_fls(jf_flasher *f, const jf_write_job *job, const jf_agent_job *a
 	return jf_flasher__write_verify(f, job, job->raw_size, err);
 }
 
+/* The agent cannot do this write (@why): the shell method will. */
+static int fall_back(jf_flasher *f, const char *why, jf_err *err)
+{
+	jf_warn(f->log, JF_COMPONENT, "Cannot use the agent (%s); falling back to --method shell",
+	        why);
+	jf_flasher__step_end(f, "write", 0, err);
+	return JF_AGENT_FALLBACK;
+}
+
 int jf_flasher__write_agent(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj,
                             jf_err *err)
 {
@@ -366,25 +375,14 @@ int jf_flasher__write_agent(jf_flasher *f, const jf_write_job *job, const jf_age
 	 * method; a lost console or a cancel ends the attempt. */
 	if ((error = board_arch(f, arch, sizeof(arch), err)) < 0 && error != JF_EPROTO)
 		return jf_flasher__step_end(f, "write", error, err);
-	if (error < 0 || (error = deliver(f, aj, arch, err)) < 0) {
-		jf_warn(f->log, JF_COMPONENT,
-		        "Cannot use the agent (%s); falling back to --method "
-		        "shell",
-		        err->msg);
-		jf_flasher__step_end(f, "write", 0, err);
-		return JF_AGENT_FALLBACK;
-	}
+	if (error < 0 || (error = deliver(f, aj, arch, err)) < 0)
+		return fall_back(f, err->msg, err);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s with jmpflash-agent",
 	        job->device, job->url);
 	t0 = jf_clock_mono_us();
-	if ((error = run(f, job, aj, false, &st, err)) == JF_AGENT_FALLBACK) {
-		jf_warn(f->log, JF_COMPONENT,
-		        "The agent cannot fetch %s; falling back to --method "
-		        "shell",
-		        job->url);
-		jf_flasher__step_end(f, "write", 0, err);
-		return JF_AGENT_FALLBACK;
-	}
+	if ((error = run(f, job, aj, false, &st, err)) == JF_AGENT_FALLBACK)
+		return fall_back(
+		    f, st.result.kind == JF_AGENT_LINE_ERROR ? st.result.msg : "exit 8", err);
 	if (!error)
 		error = check_result(f, job, aj, &st.result, err);
 	if (!error)

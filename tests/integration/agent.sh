@@ -166,6 +166,26 @@ agent out --cacert "$T/ca.pem" "https://127.0.0.1:$((HTTP_PORT + 4))/img.xz"
 same "$W/img" "$T/out" "https cut twice"
 ok "https cut twice: new TLS sessions, resumed with Range, byte-exact"
 
+# chunked transfer encoding: exit 8, the host falls back to the shell method
+python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b"4\r\nabcd\r\n0\r\n\r\n")
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+s.serve_forever()' $((HTTP_PORT + 7)) >"$T/chunked.out" 2>&1 &
+PIDS+=($!)
+wait_for "$T/chunked.out" "^ready"
+agent out "http://127.0.0.1:$((HTTP_PORT + 7))/img"
+[ "$rc" -eq 8 ] && result | grep -q "chunked" || fail "chunked: exit $rc: $(result)"
+ok "chunked transfer encoding: exit 8 (the host uses the shell method)"
+
 # --header goes to the URL's origin only, never to the one a redirect names
 python3 "$(dirname "$0")/header_origin.py" $((HTTP_PORT + 5)) $((HTTP_PORT + 6)) "$W/img.gz" \
 	"X-Token: s3cret-token" >"$T/origin.out" 2>"$T/origin.err" &
