@@ -54,12 +54,12 @@ clang libclang-rt-14-dev
 #   clients) and python3 (the lossy UDP relay) for tests/integration/{tftp,http}*.
 #   `make bench` also wants tftpd-hpa, nginx-light and dnsmasq-base (installed
 #   by bench/run.sh itself, not needed by the tests).
-# agent/: the board-side writer links the same decoders plus expat (bmap XML)
-#   and libcrypto (sha256/sha1); bmap-tools makes the bmap files its tests and
-#   the benchmark use. It is cross-built statically for aarch64 and armhf
-#   with Debian's cross compilers against those architectures' static
-#   libraries, which scripts/cross-sysroot.sh unpacks (not installs) into
-#   $JF_AGENT_SYSROOT (agent/CMakeLists.txt's table of architectures).
+# agent/: the board-side writer links the same decoders plus expat (bmap
+#   XML), libssl (https) and libcrypto (sha256/sha1); bmap-tools makes the
+#   bmap files its tests and the benchmark use. It is cross-built statically
+#   for aarch64 and armhf with Debian's cross compilers against those
+#   architectures' static libraries, which scripts/cross-sysroot.sh unpacks
+#   (not installs) into $JF_AGENT_SYSROOT (agent/CMakeLists.txt's table).
 #   qemu-user-static runs each cross-built agent in tests/integration/
 #   (agent_cross.sh, which also asks `file` what it is).
 

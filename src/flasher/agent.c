@@ -174,6 +174,10 @@ static int command(jf_buf *b, const jf_write_job *job, const jf_agent_job *aj, b
 		if (aj->bmap_url)
 			error |=
 			    arg(b, aj->bmap_optional ? "--bmap-optional" : "--bmap", aj->bmap_url);
+		if (aj->cacert)
+			error |= arg(b, "--cacert", aj->cacert);
+		else if (aj->insecure)
+			error |= arg(b, "-k", NULL);
 	}
 	error |= arg(b, NULL, job->url);
 	error |= arg(b, NULL, job->device);
@@ -272,6 +276,7 @@ static int exit_error(const follow_state *st, jf_err *err)
 	    {5, JF_EINVAL, "the image is larger than the target"},
 	    {6, JF_EINVAL, "the target refused a write"},
 	    {7, JF_EINTEGRITY, "the target reads back something else"},
+	    {9, JF_EPERM, "the board refused the server's TLS certificate"},
 	};
 	const char *msg =
 	    st->have_result && st->result.kind == JF_AGENT_LINE_ERROR ? st->result.msg : "";
@@ -321,7 +326,7 @@ static int run(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj, b
 	    (error = follow(f, job, st, fls, err)) < 0)
 		goto done;
 	if (st->rc == 8 && !fls)
-		error = JF_AGENT_FALLBACK; /* https, chunked: the shell method can */
+		error = JF_AGENT_FALLBACK; /* chunked encoding: the shell method can */
 	else if (st->rc != 0)
 		error = fls ? jf_err_set(err, JF_EIO, "fls exited with %d", st->rc)
 		            : exit_error(st, err);
@@ -352,6 +357,15 @@ static int run_fls(jf_flasher *f, const jf_write_job *job, const jf_agent_job *a
 	return jf_flasher__write_verify(f, job, job->raw_size, err);
 }
 
+/* The agent cannot do this write (@why): the shell method will. */
+static int fall_back(jf_flasher *f, const char *why, jf_err *err)
+{
+	jf_warn(f->log, JF_COMPONENT, "Cannot use the agent (%s); falling back to --method shell",
+	        why);
+	jf_flasher__step_end(f, "write", 0, err);
+	return JF_AGENT_FALLBACK;
+}
+
 int jf_flasher__write_agent(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj,
                             jf_err *err)
 {
@@ -367,25 +381,14 @@ int jf_flasher__write_agent(jf_flasher *f, const jf_write_job *job, const jf_age
 	 * method; a lost console or a cancel ends the attempt. */
 	if ((error = board_arch(f, arch, sizeof(arch), err)) < 0 && error != JF_EPROTO)
 		return jf_flasher__step_end(f, "write", error, err);
-	if (error < 0 || (error = deliver(f, aj, arch, err)) < 0) {
-		jf_warn(f->log, JF_COMPONENT,
-		        "Cannot use the agent (%s); falling back to --method "
-		        "shell",
-		        err->msg);
-		jf_flasher__step_end(f, "write", 0, err);
-		return JF_AGENT_FALLBACK;
-	}
+	if (error < 0 || (error = deliver(f, aj, arch, err)) < 0)
+		return fall_back(f, err->msg, err);
 	jf_info(f->log, JF_COMPONENT, "Writing image to %s from %s with jmpflash-agent",
 	        job->device, job->url);
 	t0 = jf_clock_mono_us();
-	if ((error = run(f, job, aj, false, &st, err)) == JF_AGENT_FALLBACK) {
-		jf_warn(f->log, JF_COMPONENT,
-		        "The agent cannot fetch %s; falling back to --method "
-		        "shell",
-		        job->url);
-		jf_flasher__step_end(f, "write", 0, err);
-		return JF_AGENT_FALLBACK;
-	}
+	if ((error = run(f, job, aj, false, &st, err)) == JF_AGENT_FALLBACK)
+		return fall_back(
+		    f, st.result.kind == JF_AGENT_LINE_ERROR ? st.result.msg : "exit 8", err);
 	if (!error)
 		error = check_result(f, job, aj, &st.result, err);
 	if (!error)
