@@ -105,24 +105,8 @@ agent out --retries 1 "http://127.0.0.1:1/img"
 [ "$rc" -eq 1 ] || fail "unreachable: exit $rc (wanted retryable 1)"
 ok "unreachable: exit 1 (retryable)"
 
-# https: socat's OpenSSL in front of `jmpflash serve` (which keeps Range),
-# with a test CA and a certificate for 127.0.0.1 only
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 1 \
-	-subj /CN=jf-test-ca 2>/dev/null || fail "openssl ca"
-openssl req -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.csr" -subj /CN=127.0.0.1 \
-	2>/dev/null || fail "openssl csr"
-printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-	-out "$T/srv.pem" -days 1 -extfile "$T/san.ext" 2>/dev/null || fail "openssl sign"
-TLS_PORT=$((HTTP_PORT + 3))
-socat "OPENSSL-LISTEN:$TLS_PORT,bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
-	"TCP:127.0.0.1:$HTTP_PORT" 2>"$T/socat.err" &
-PIDS+=($!)
-for _ in $(seq 200); do
-	curl -sf --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$TLS_PORT/img" && break
-	sleep 0.05
-done
-HTTPS=https://127.0.0.1:$TLS_PORT
+# https: socat's OpenSSL in front of `jmpflash serve` (agent_lib.sh)
+tls_front $((HTTP_PORT + 3)) img
 : >"$T/out"
 agent out --cacert "$T/ca.pem" "$HTTPS/img.xz"
 [ "$rc" -eq 0 ] || fail "https with --cacert: exit $rc: $(result)"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A cross-built board agent (build/agent/<dir>/) run under its qemu-user
 # emulator, called directly (no binfmt): it downloads a multi-block .xz image
-# from `jmpflash serve` on loopback and writes a regular file, which must
-# equal the raw image byte for byte, as must the result line's sha256.
+# from `jmpflash serve` on loopback, over http and over https (its static
+# OpenSSL, a test CA), and writes a regular file, which must equal the raw
+# image byte for byte, as must the result line's sha256.
 # `file` must say it is statically linked for the board's architecture.
 #   agent_cross.sh JMPFLASH AGENT EMULATOR DIR
 set -uo pipefail
@@ -10,7 +11,7 @@ JMPFLASH=$1 AGENT=$2 DIR=$4
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 EMU=$3
-need "$EMU" xz file
+need "$EMU" xz file socat openssl curl
 if [ ! -x "$AGENT" ]; then
 	echo "no $AGENT: the $DIR agent is not built (scripts/install-deps.sh installs its cross compiler and libraries)" >&2
 	[ -n "${CI:-}" ] && exit 1
@@ -40,3 +41,11 @@ agent out "http://127.0.0.1:$HTTP_PORT/img.xz"
 wrote "$DIR agent under $EMU" "$W/img"
 [ "$(field compression)" = xz ] || fail "$DIR: compression $(field compression)"
 ok "$DIR agent under $EMU: .xz written byte for byte, result sha256 matches"
+
+tls_front $((HTTP_PORT + 1)) img.xz
+: >"$T/out"
+agent out --cacert "$T/ca.pem" "$HTTPS/img.xz"
+wrote "$DIR agent under $EMU, https" "$W/img"
+agent out --cacert "$T/ca.pem" "https://localhost:$TLS_PORT/img.xz"
+[ "$rc" -eq 9 ] || fail "$DIR: https, certificate for another name: exit $rc: $(result)"
+ok "$DIR agent under $EMU: https with --cacert byte for byte; another name refused (exit 9)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the scripts that run jmpflash-agent (sourced after lib.sh):
 # $AGENT is the binary; set $EMU after sourcing to run it under a qemu-user
 # emulator.
@@ -20,4 +21,27 @@ wrote() {
 	same "$2" "$T/out" "$1"
 	[ "$(field sha256)" = "$(sha "$2")" ] || fail "$1: result sha256 $(field sha256) differs"
 	[ "$(field bytes)" = "$(stat -c %s "$2")" ] || fail "$1: result bytes $(field bytes)"
+}
+
+# tls_front PORT PROBE: socat's OpenSSL on 127.0.0.1:PORT in front of
+# `jmpflash serve` on $HTTP_PORT (which keeps Range), with a test CA
+# ($T/ca.pem) and a certificate for 127.0.0.1 only; waits until PROBE (a
+# file the server has) comes through, sets TLS_PORT and HTTPS.
+tls_front() {
+	TLS_PORT=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 1 \
+		-subj /CN=jf-test-ca 2>/dev/null || fail "openssl ca"
+	openssl req -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.csr" \
+		-subj /CN=127.0.0.1 2>/dev/null || fail "openssl csr"
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+		-out "$T/srv.pem" -days 1 -extfile "$T/san.ext" 2>/dev/null || fail "openssl sign"
+	socat "OPENSSL-LISTEN:$TLS_PORT,bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
+		"TCP:127.0.0.1:$HTTP_PORT" 2>"$T/socat.err" &
+	PIDS+=($!)
+	for _ in $(seq 200); do
+		curl -sf --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$TLS_PORT/$2" && break
+		sleep 0.05
+	done
+	HTTPS=https://127.0.0.1:$TLS_PORT
 }
