@@ -150,6 +150,10 @@ void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, c
  * key is unknown or has no default. Each default is written once, in
  * src/config/drivers.c; --help and the CLI read it from here. */
 const char *jf_config_default(const char *type, const char *key);
+/* The directory a flasher that does not set @key ("cache_dir", "tftp_dir",
+ * "http_dir") uses: the schema's default when this user can write there,
+ * else the per-user one (docs/config.md). JF_EINVAL when it does not fit. */
+int jf_config_default_dir(char *buf, size_t size, const char *key);
 
 /* A flasher's tftp or http child, as the flasher uses it. */
 typedef struct jf_server_config {

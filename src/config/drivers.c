@@ -206,6 +206,17 @@ const char *jf_config_default(const char *type, const char *key)
 	return p ? p->def : NULL;
 }
 
+int jf_config_default_dir(char *buf, size_t size, const char *key)
+{
+	const char *def = jf_config_default("jmpflash.flasher", key);
+	int n;
+
+	if (!def || !jf_dir_usable(def))
+		return jf_config__user_dir(buf, size, key);
+	n = snprintf(buf, size, "%s", def);
+	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
+}
+
 bool jf_config__param_is_common(const char *key)
 {
 	static const char *const common[] = {"log_level", "labels", "uuid", "description",

@@ -122,11 +122,15 @@ static void test_power_off_time_comes_from_the_power_drivers(void **state)
 		               JF_POWER_OFF_TIME_DEFAULT);
 }
 
-static void test_bundle_manifest_comes_from_the_schema(void **state)
+static void test_bundle_defaults_come_from_the_schema(void **state)
 {
+	const char *cache = jf_config_default("jmpflash.flasher", "cache_dir");
+
 	(void)state;
 	expect_default(&cli_bundle_cmds[0], "manifest", "(default %s)",
 	               jf_config_default("jmpflash.flasher", "manifest"));
+	expect_default(&cli_bundle_cmds[0], "cache-dir", "$JMPFLASH_CACHE_DIR, %s or", cache);
+	expect_default(&pull_cmd, "cache-dir", "$JMPFLASH_CACHE_DIR, %s or", cache);
 }
 
 /* A new option cannot spell a number as its default, and every {name} in a
@@ -174,7 +178,7 @@ int main(void)
 	    cmocka_unit_test(test_storage_defaults_come_from_the_schema_and_jf_flash),
 	    cmocka_unit_test(test_serve_ports_come_from_the_schema),
 	    cmocka_unit_test(test_power_off_time_comes_from_the_power_drivers),
-	    cmocka_unit_test(test_bundle_manifest_comes_from_the_schema),
+	    cmocka_unit_test(test_bundle_defaults_come_from_the_schema),
 	    cmocka_unit_test(test_no_help_text_spells_a_default),
 	    cmocka_unit_test(test_help_text_fills_in_each_name),
 	};
