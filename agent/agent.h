@@ -25,7 +25,8 @@ enum {
 	JF_AGENT_EXIT_TOO_LARGE = 5,   /* the image does not fit the target */
 	JF_AGENT_EXIT_DEVICE = 6,      /* the target refused a write or read */
 	JF_AGENT_EXIT_VERIFY = 7,      /* the target reads back something else */
-	JF_AGENT_EXIT_UNSUPPORTED = 8, /* https, chunked...: use another method */
+	JF_AGENT_EXIT_UNSUPPORTED = 8, /* chunked encoding...: use another method */
+	JF_AGENT_EXIT_TLS = 9,         /* the server's TLS certificate was refused */
 };
 
 /* The exit code for a JF_E* code (and the agent's own classes). */
@@ -36,7 +37,7 @@ int jf_agent_exit_code(int code);
 #define JF_AGENT_MAX_HEADERS 16
 
 typedef struct jf_agent_args {
-	const char *url;    /* http://host[:port]/path */
+	const char *url;    /* http[s]://host[:port]/path */
 	const char *device; /* block device or regular file */
 	const char *headers[JF_AGENT_MAX_HEADERS + 1];
 	size_t nheaders;
@@ -50,6 +51,8 @@ typedef struct jf_agent_args {
 	bool verify;             /* read back (default on) */
 	bool direct;             /* O_DIRECT (default on; falls back by itself) */
 	bool zeroout;            /* BLKZEROOUT / hole punching for zero runs */
+	const char *cacert;      /* https: trust only the CAs in this PEM file */
+	bool insecure;           /* https: -k, no certificate checks */
 } jf_agent_args;
 
 /* Parse argv (argv[0] is the program). Strings point into argv. */
@@ -58,12 +61,13 @@ int jf_agent_args_parse(jf_agent_args *out, int argc, char *const *argv, jf_err 
 /* ---- URLs and HTTP heads (http_parse.c, pure) ---- */
 
 typedef struct jf_agent_url {
+	bool tls; /* https */
 	char host[256];
 	char port[8];
 	char path[2048]; /* with the query, starting with '/' */
 } jf_agent_url;
 
-/* http:// only; https is JF_ENOTIMPL (the host then uses another method). */
+/* http:// or https:// (default ports 80, 443); no user:password@. */
 int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err);
 
 typedef struct jf_agent_http_head {
@@ -123,9 +127,15 @@ void jf_agent_digest_free(jf_agent_digest *d);
 
 /* ---- the HTTP client (http.c) ---- */
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 typedef struct jf_agent_conn {
-	int fd;           /* -1: none (JF_AGENT_CONN_INIT) */
-	char origin[300]; /* host:port of the open connection, for reuse */
+	int fd;                 /* -1: none (JF_AGENT_CONN_INIT) */
+	char origin[320];       /* scheme://host:port of the open connection, for reuse */
+	struct ssl_st *ssl;     /* https: the TLS session on fd, else NULL */
+	struct ssl_ctx_st *tls; /* its context (the CA file loaded) */
+	bool tls_refused;       /* the last connect failed on the certificate */
 	jf_agent_http_head head;
 	char *buf; /* bytes read past the head */
 	size_t have, pos;
@@ -143,12 +153,26 @@ typedef struct jf_agent_conn {
  * connection is made if that fails. On 200 to a Range request *skip is the number of bytes to
  * drop (the server ignored Range). Errors: JF_ENOTFOUND (404/410), JF_EPERM
  * (401/403), JF_EUNREACHABLE (connect), JF_EIO (lost, retryable),
- * JF_EPROTO (the server answers nonsense). */
+ * JF_EPROTO (the server answers nonsense), JF_EPERM with c->tls_refused
+ * (the TLS certificate). User headers (--header) go only to the origin of
+ * @url, never to another server a redirect names. */
 int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url, uint64_t from,
                       int64_t to, uint64_t *skip, jf_err *err);
 /* Read body bytes: > 0 count, 0 at the end of the body, < 0 lost. */
 long jf_agent_http_read(jf_agent_conn *c, void *p, size_t len, jf_err *err);
 void jf_agent_http_close(jf_agent_conn *c);
+
+/* ---- TLS (tls.c, OpenSSL) ---- */
+
+/* Start TLS on c->fd for @host as @a says (--cacert, -k, else the board's
+ * CA store). A refused certificate is JF_EPERM with c->tls_refused set (not
+ * retryable); a broken handshake JF_EIO. */
+int jf_agent_tls_connect(jf_agent_conn *c, const jf_agent_args *a, const char *host, jf_err *err);
+/* As recv()/send(): bytes, 0 at the end, -1 with errno. */
+long jf_agent_tls_recv(jf_agent_conn *c, void *p, size_t len);
+long jf_agent_tls_send(jf_agent_conn *c, const void *p, size_t len);
+/* Free the session and its context (the socket stays with the caller). */
+void jf_agent_tls_close(jf_agent_conn *c);
 
 /* ---- the pipeline (pipeline.c) ---- */
 

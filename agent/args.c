@@ -8,7 +8,7 @@ static const char usage[] =
     "usage: jmpflash-agent [--header 'K: V']... [--bmap[-optional] FILE|URL] [--size N] [--sha256 "
     "HEX] "
     "[--file-sha256 HEX] [--retries N] [--interval-ms N] [--no-verify] [--no-direct] "
-    "[--no-zeroout] URL DEVICE";
+    "[--no-zeroout] [--cacert FILE | -k] URL DEVICE";
 
 static int hex64(const char *s)
 {
@@ -59,6 +59,10 @@ static int option(jf_agent_args *o, int argc, char *const *argv, int *i, jf_err 
 		o->direct = false;
 	else if (!strcmp(arg, "--no-zeroout"))
 		o->zeroout = false;
+	else if (!strcmp(arg, "-k") || !strcmp(arg, "--insecure"))
+		o->insecure = true;
+	else if ((v = value(argc, argv, i, "--cacert", &missing)))
+		o->cacert = v;
 	else if ((v = value(argc, argv, i, "--header", &missing))) {
 		if (o->nheaders >= JF_AGENT_MAX_HEADERS)
 			return jf_err_set(err, JF_EINVAL, "at most %d --header",
@@ -124,6 +128,8 @@ int jf_agent_args_parse(jf_agent_args *o, int argc, char *const *argv, jf_err *e
 	}
 	if (npos != 2)
 		return jf_err_set(err, JF_EINVAL, "%s", usage);
+	if (o->cacert && o->insecure)
+		return jf_err_set(err, JF_EINVAL, "--cacert and -k contradict each other");
 	o->url = pos[0];
 	o->device = pos[1];
 	return 0;

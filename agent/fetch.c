@@ -130,8 +130,11 @@ static int span(fetch *f, uint64_t start, int64_t end)
 	int error;
 
 	while ((error = transfer(f, &pos, end, &err)) < 0) {
-		if (r->stop || !retryable(error) || f->fails >= r->a->retries)
+		if (r->stop || !retryable(error) || f->fails >= r->a->retries) {
+			if (f->conn.tls_refused && !r->stop)
+				r->res->exit_hint = JF_AGENT_EXIT_TLS;
 			return error == JF_ECANCELED ? error : jf_run_fail(r, error, &err);
+		}
 		f->fails++;
 		r->res->resumes++;
 		fprintf(stdout, "jf-agent retry n=%u at=%llu why=%s\n", f->fails,

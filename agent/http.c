@@ -1,7 +1,6 @@
-/* A small HTTP/1.1 client over plain sockets: GET with Range, a few
- * redirects, Content-Length bodies. The board's servers are the flasher's
- * own HTTP server or the user's plain http mirror; https stays with the
- * shell method (docs/agent.md says why). */
+/* A small HTTP/1.1 client: GET with Range, a few redirects, Content-Length
+ * bodies, keep-alive; https through tls.c. The board's servers are the
+ * flasher's own HTTP server or the user's mirror. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,10 +55,16 @@ static int dial(const jf_agent_url *u, jf_err *err)
 	return fd;
 }
 
-static int send_all(int fd, const char *p, size_t len)
+static long conn_recv(jf_agent_conn *c, void *p, size_t len)
+{
+	return c->ssl ? jf_agent_tls_recv(c, p, len) : (long)recv(c->fd, p, len, 0);
+}
+
+static int send_all(jf_agent_conn *c, const char *p, size_t len)
 {
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		long n =
+		    c->ssl ? jf_agent_tls_send(c, p, len) : (long)send(c->fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -71,9 +76,11 @@ static int send_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-static int request(int fd, const jf_agent_url *u, const jf_agent_args *a, uint64_t from, int64_t to,
-                   jf_err *err)
+/* @creds: the user's headers go with it (the origin asked for). */
+static int request(jf_agent_conn *c, const jf_agent_url *u, const jf_agent_args *a, bool creds,
+                   uint64_t from, int64_t to, jf_err *err)
 {
+	const char *dflt = u->tls ? "443" : "80";
 	char *req = malloc(HEAD_MAX);
 	int n, error = 0;
 
@@ -82,21 +89,21 @@ static int request(int fd, const jf_agent_url *u, const jf_agent_args *a, uint64
 	n = snprintf(req, HEAD_MAX,
 	             "GET %s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: jmpflash-agent\r\n"
 	             "Accept-Encoding: identity\r\nConnection: keep-alive\r\n",
-	             u->path, u->host, strcmp(u->port, "80") ? ":" : "",
-	             strcmp(u->port, "80") ? u->port : "");
+	             u->path, u->host, strcmp(u->port, dflt) ? ":" : "",
+	             strcmp(u->port, dflt) ? u->port : "");
 	if (to >= 0)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "Range: bytes=%llu-%lld\r\n",
 		              (unsigned long long)from, (long long)to);
 	else if (from)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "Range: bytes=%llu-\r\n",
 		              (unsigned long long)from);
-	for (size_t i = 0; i < a->nheaders && n < HEAD_MAX; i++)
+	for (size_t i = 0; creds && i < a->nheaders && n < HEAD_MAX; i++)
 		n += snprintf(req + n, (size_t)(HEAD_MAX - n), "%s\r\n", a->headers[i]);
 	if (n + 3 >= HEAD_MAX)
 		error = jf_err_set(err, JF_EINVAL, "request headers too long");
 	else {
 		memcpy(req + n, "\r\n", 3);
-		if (send_all(fd, req, (size_t)n + 2) < 0)
+		if (send_all(c, req, (size_t)n + 2) < 0)
 			error = jf_err_sys(err, JF_EIO, errno, "sending the request failed");
 	}
 	free(req);
@@ -110,7 +117,7 @@ static int read_head(jf_agent_conn *c, jf_err *err)
 
 	c->have = c->pos = 0;
 	while (!end) {
-		ssize_t n = recv(c->fd, c->buf + c->have, HEAD_MAX - c->have, 0);
+		long n = conn_recv(c, c->buf + c->have, HEAD_MAX - c->have);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -139,24 +146,39 @@ static int status_error(int status, const char *path, jf_err *err)
 	return jf_err_set(err, JF_EPROTO, "%s: unexpected HTTP status %d", path, status);
 }
 
+static void origin_of(char *out, size_t cap, const jf_agent_url *u)
+{
+	snprintf(out, cap, "%s://%s:%s", u->tls ? "https" : "http", u->host, u->port);
+}
+
+/* Close the connection (and its TLS session), keep the buffer. */
+static void hang_up(jf_agent_conn *c)
+{
+	if (c->ssl || c->tls)
+		jf_agent_tls_close(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 /* One request without redirects: 1 = redirect in c->head.location. */
-static int get_once(jf_agent_conn *c, const jf_agent_args *a, const jf_agent_url *u, uint64_t from,
-                    int64_t to, uint64_t *skip, jf_err *err)
+static int get_once(jf_agent_conn *c, const jf_agent_args *a, const jf_agent_url *u, bool creds,
+                    uint64_t from, int64_t to, uint64_t *skip, jf_err *err)
 {
 	char origin[sizeof(c->origin)];
 	int error;
 
-	snprintf(origin, sizeof(origin), "%s:%s", u->host, u->port);
+	origin_of(origin, sizeof(origin), u);
 	/* keep-alive: the same server, the last body read to its end */
 	if (c->fd >= 0 && c->left == 0 && !c->head.close && !strcmp(c->origin, origin) &&
-	    request(c->fd, u, a, from, to, err) == 0 && read_head(c, err) == 0)
+	    request(c, u, a, creds, from, to, err) == 0 && read_head(c, err) == 0)
 		goto got;
-	if (c->fd >= 0)
-		close(c->fd);
+	hang_up(c);
 	if ((c->fd = dial(u, err)) < 0)
 		return c->fd;
 	snprintf(c->origin, sizeof(c->origin), "%s", origin);
-	if ((error = request(c->fd, u, a, from, to, err)) < 0 || (error = read_head(c, err)) < 0)
+	if ((u->tls && (error = jf_agent_tls_connect(c, a, u->host, err)) < 0) ||
+	    (error = request(c, u, a, creds, from, to, err)) < 0 || (error = read_head(c, err)) < 0)
 		return error;
 got:
 	if (c->head.status >= 300 && c->head.status < 400 && c->head.location[0])
@@ -181,43 +203,54 @@ got:
 	return 0;
 }
 
+/* Where a redirect from @u to @loc goes, as a new string (NULL: no memory). */
+static char *redirect_url(const jf_agent_url *u, const char *loc)
+{
+	const char *scheme = u->tls ? "https:" : "http:";
+	size_t n = strlen(u->host) + strlen(u->port) + strlen(loc) + 16;
+	char *out;
+
+	if (loc[0] != '/')
+		return strdup(loc); /* absolute */
+	if (!(out = malloc(n)))
+		return NULL;
+	if (loc[1] == '/') /* //host/path: this scheme */
+		snprintf(out, n, "%s%s", scheme, loc);
+	else if (strchr(u->host, ':'))
+		snprintf(out, n, "%s//[%s]:%s%s", scheme, u->host, u->port, loc);
+	else
+		snprintf(out, n, "%s//%s:%s%s", scheme, u->host, u->port, loc);
+	return out;
+}
+
 int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url, uint64_t from,
                       int64_t to, uint64_t *skip, jf_err *err)
 {
-	char *cur = strdup(url);
+	char *cur = strdup(url), first[sizeof(c->origin)] = "", here[sizeof(c->origin)];
 	int error = 0;
 
-	if (!c->buf && !(c->buf = malloc(HEAD_MAX))) {
+	if (!cur || (!c->buf && !(c->buf = malloc(HEAD_MAX)))) {
 		free(cur);
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	}
-	if (!cur)
-		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	for (int hops = 0;; hops++) {
 		jf_agent_url u;
 
 		if ((error = jf_agent_url_parse(&u, cur, err)) < 0)
 			break;
-		if ((error = get_once(c, a, &u, from, to, skip, err)) <= 0)
+		origin_of(here, sizeof(here), &u);
+		if (!hops)
+			memcpy(first, here, sizeof(first));
+		if ((error = get_once(c, a, &u, !strcmp(first, here), from, to, skip, err)) <= 0)
 			break;
 		if (hops == 5) {
 			error = jf_err_set(err, JF_EPROTO, "%s: more than 5 redirects", u.path);
 			break;
 		}
 		free(cur);
-		if (c->head.location[0] == '/') { /* same server */
-			size_t n = strlen(u.host) + strlen(u.port) + strlen(c->head.location) + 16;
-
-			if ((cur = malloc(n)))
-				snprintf(cur, n, "http://%s:%s%s", u.host, u.port,
-				         c->head.location);
-		} else {
-			cur = strdup(c->head.location);
-		}
-		if (c->head.content_length != 0 || c->head.close) { /* its body is not read */
-			close(c->fd);
-			c->fd = -1;
-		}
+		cur = redirect_url(&u, c->head.location);
+		if (c->head.content_length != 0 || c->head.close) /* its body is not read */
+			hang_up(c);
 		c->left = 0;
 		if (!cur) {
 			error = jf_err_set(err, JF_ENOMEM, "out of memory");
@@ -244,7 +277,7 @@ long jf_agent_http_read(jf_agent_conn *c, void *p, size_t len, jf_err *err)
 		c->pos += (size_t)n;
 	} else {
 		do
-			n = recv(c->fd, p, len, 0);
+			n = conn_recv(c, p, len);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return jf_err_sys(err, JF_EIO, errno, "the download stalled or broke");
@@ -262,9 +295,7 @@ long jf_agent_http_read(jf_agent_conn *c, void *p, size_t len, jf_err *err)
 
 void jf_agent_http_close(jf_agent_conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	hang_up(c);
 	free(c->buf);
 	c->buf = NULL;
 }

@@ -15,13 +15,10 @@ int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err)
 	size_t hlen;
 
 	memset(out, 0, sizeof(*out));
-	if (!strncasecmp(url, "https://", 8))
-		return jf_err_set(err, JF_ENOTIMPL,
-		                  "the agent speaks http only; https needs "
-		                  "--method shell");
-	if (strncasecmp(url, "http://", 7))
-		return jf_err_set(err, JF_EINVAL, "not an http:// URL: '%.80s'", url);
-	host = url + 7;
+	out->tls = !strncasecmp(url, "https://", 8);
+	if (!out->tls && strncasecmp(url, "http://", 7))
+		return jf_err_set(err, JF_EINVAL, "not an http:// or https:// URL: '%.80s'", url);
+	host = url + (out->tls ? 8 : 7);
 	slash = host + strcspn(host, "/?#");
 	if (memchr(host, '@', (size_t)(slash - host)))
 		return jf_err_set(err, JF_EINVAL,
@@ -49,7 +46,7 @@ int jf_agent_url_parse(jf_agent_url *out, const char *url, jf_err *err)
 			return jf_err_set(err, JF_EINVAL, "bad port in '%.80s'", url);
 		memcpy(out->port, colon + 1, plen);
 	} else {
-		strcpy(out->port, "80");
+		strcpy(out->port, out->tls ? "443" : "80");
 	}
 	if (*slash == '#')
 		slash = "/";

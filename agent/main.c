@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ typedef struct job {
 	jf_agent_progress prog;
 	jf_err err;
 	int error;
+	bool tls_refused; /* the bmap's server: its TLS certificate */
 	_Atomic int done;
 } job;
 
@@ -60,7 +62,7 @@ static void *run_main(void *arg)
 /* Read the bmap from a file or an http:// URL into memory (at most 64 MiB). */
 static int read_bmap(job *j, char **xml, size_t *len)
 {
-	bool url = !strncmp(j->a.bmap, "http://", 7);
+	bool url = !strncmp(j->a.bmap, "http://", 7) || !strncmp(j->a.bmap, "https://", 8);
 	jf_agent_conn c = {.fd = -1};
 	FILE *fp = NULL;
 	size_t cap = 0;
@@ -69,8 +71,10 @@ static int read_bmap(job *j, char **xml, size_t *len)
 
 	*xml = NULL;
 	*len = 0;
-	if (url && (error = jf_agent_http_get(&c, &j->a, j->a.bmap, 0, -1, &skip, &j->err)) < 0)
+	if (url && (error = jf_agent_http_get(&c, &j->a, j->a.bmap, 0, -1, &skip, &j->err)) < 0) {
+		j->tls_refused = c.tls_refused;
 		return error;
+	}
 	if (!url && !(fp = fopen(j->a.bmap, "rb")))
 		return jf_err_sys(&j->err, JF_ENOTFOUND, errno, "cannot open the bmap %s",
 		                  j->a.bmap);
@@ -149,8 +153,9 @@ int main(int argc, char **argv)
 		printf("jf-agent result error exit=%d msg=%s\n", JF_AGENT_EXIT_USAGE, j.err.msg);
 		return JF_AGENT_EXIT_USAGE;
 	}
+	signal(SIGPIPE, SIG_IGN); /* TLS writes to a closed socket: an error, not a death */
 	if (j.a.bmap && load_bmap(&j) < 0) {
-		code = jf_agent_exit_code(j.err.code);
+		code = j.tls_refused ? JF_AGENT_EXIT_TLS : jf_agent_exit_code(j.err.code);
 		printf("jf-agent result error exit=%d msg=%s\n", code, j.err.msg);
 		return code;
 	}

@@ -168,6 +168,10 @@ static int command(jf_buf *b, const jf_write_job *job, const jf_agent_job *aj, b
 		if (aj->bmap_url)
 			error |=
 			    arg(b, aj->bmap_optional ? "--bmap-optional" : "--bmap", aj->bmap_url);
+		if (aj->cacert)
+			error |= arg(b, "--cacert", aj->cacert);
+		else if (aj->insecure)
+			error |= arg(b, "-k", NULL);
 	}
 	error |= arg(b, NULL, job->url);
 	error |= arg(b, NULL, job->device);
@@ -266,6 +270,7 @@ static int exit_error(const follow_state *st, jf_err *err)
 	    {5, JF_EINVAL, "the image is larger than the target"},
 	    {6, JF_EINVAL, "the target refused a write"},
 	    {7, JF_EINTEGRITY, "the target reads back something else"},
+	    {9, JF_EPERM, "the board refused the server's TLS certificate"},
 	};
 	const char *msg =
 	    st->have_result && st->result.kind == JF_AGENT_LINE_ERROR ? st->result.msg : "";
@@ -315,7 +320,7 @@ static int run(jf_flasher *f, const jf_write_job *job, const jf_agent_job *aj, b
 	    (error = follow(f, job, st, fls, err)) < 0)
 		goto done;
 	if (st->rc == 8 && !fls)
-		error = JF_AGENT_FALLBACK; /* https, chunked: the shell method can */
+		error = JF_AGENT_FALLBACK; /* chunked encoding: the shell method can */
 	else if (st->rc != 0)
 		error = fls ? jf_err_set(err, JF_EIO, "fls exited with %d", st->rc)
 		            : exit_error(st, err);

@@ -17,6 +17,8 @@ typedef struct jf_agent_job {
 	bool bmap_optional;    /* a 404 for it is no bmap (IMAGE.bmap guessed) */
 	const char *fls_url;   /* --fls-binary-url: run that fls instead */
 	const char *agent_dir; /* <dir>/<uname -m>/jmpflash-agent; NULL: defaults */
+	const char *cacert;    /* https: the CA file on the board (--cacert), NULL: none */
+	bool insecure;         /* https: -k */
 } jf_agent_job;
 
 struct jf_flasher;

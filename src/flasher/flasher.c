@@ -155,27 +155,41 @@ static int backoff(jf_flasher *f, unsigned secs, jf_err *err)
 	return 0;
 }
 
-/* Write one part with the method asked for; the agent falls back to the
- * shell method when the board cannot run it. */
-static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, jf_write_job *job,
-                     jf_err *err)
+/* What the board writes onto @device for @s. */
+static void job_for(jf_write_job *job, const jf_flash_opts *o, const jf_flash_source *s,
+                    const char *device)
 {
-	jf_agent_job aj = {s->bmap_url, s->bmap_optional, o->fls_binary_url, o->agent_dir};
-	int error;
-
-	if (o->method != JF_METHOD_AGENT)
-		return jf_flasher__write_shell(f, job, err);
-	if ((error = jf_flasher__write_agent(f, job, &aj, err)) != JF_AGENT_FALLBACK)
-		return error;
-	if ((error = jf_flasher__source_for_shell(f, s, err)) < 0)
-		return error;
-	job->url = s->url;
-	job->decompress = s->decompress;
-	if (!s->direct) {
+	*job = (jf_write_job){.url = s->url, .decompress = s->decompress, .device = device};
+	if (s->direct) {
+		job->fetch = s->fetch;
+		job->headers = o->headers;
+		job->bearer = o->bearer;
+		job->file_sha256 = s->file_sha256[0] ? s->file_sha256 : NULL;
+	} else {
 		job->raw_size = s->info.raw_size;
 		job->raw_sha256 = s->info.raw_sha256;
 	}
-	return jf_flasher__write_shell(f, job, err);
+}
+
+/* Write one part with the method asked for; the agent falls back to the
+ * shell method when the board cannot run it. */
+static int write_one(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *s, const char *device,
+                     jf_err *err)
+{
+	jf_agent_job aj = {s->bmap_url,  s->bmap_optional, o->fls_binary_url,
+	                   o->agent_dir, s->board_ca,      o->insecure_tls};
+	jf_write_job job;
+	int error;
+
+	job_for(&job, o, s, device);
+	if (o->method != JF_METHOD_AGENT)
+		return jf_flasher__write_shell(f, &job, err);
+	if ((error = jf_flasher__write_agent(f, &job, &aj, err)) != JF_AGENT_FALLBACK)
+		return error;
+	if ((error = jf_flasher__source_for_shell(f, s, err)) < 0)
+		return error;
+	job_for(&job, o, s, device); /* the source may have changed (the host fetches it) */
+	return jf_flasher__write_shell(f, &job, err);
 }
 
 /* One boot and the writes of every part, for one attempt. */
@@ -201,26 +215,10 @@ static int attempt(jf_flasher *f, const jf_flash_opts *o, jf_flash_source *src,
 			return jf_flasher__step_end(f, "target", error, err);
 	}
 	jf_flasher__step_end(f, "target", 0, err);
-	for (size_t i = 0; i < n; i++) {
-		jf_write_job job = {0};
-
-		if ((error = jf_flasher__source_ready(f, &src[i], err)) < 0)
+	for (size_t i = 0; i < n; i++)
+		if ((error = jf_flasher__source_ready(f, &src[i], err)) < 0 ||
+		    (error = write_one(f, o, &src[i], dev[i], err)) < 0)
 			return error;
-		job.url = src[i].url;
-		job.decompress = src[i].decompress;
-		job.device = dev[i];
-		if (src[i].direct) {
-			job.fetch = src[i].fetch;
-			job.headers = o->headers;
-			job.bearer = o->bearer;
-			job.file_sha256 = src[i].file_sha256[0] ? src[i].file_sha256 : NULL;
-		} else {
-			job.raw_size = src[i].info.raw_size;
-			job.raw_sha256 = src[i].info.raw_sha256;
-		}
-		if ((error = write_one(f, o, &src[i], &job, err)) < 0)
-			return error;
-	}
 	return 0;
 }
 

@@ -193,11 +193,16 @@ static int find_bmap(jf_flasher *f, jf_flash_source *s, const jf_flash_opts *o, 
 
 int jf_flasher__source_for_shell(jf_flasher *f, jf_flash_source *s, jf_err *err)
 {
-	jf_compression comp = s->info.compression;
+	jf_compression comp;
 	int error;
 
+	/* an https URL: the shell's tools now, or the host fetches it */
+	if (s->agent_tls && ((error = jf_flasher__source_board_tls(f, s, false, err)) < 0 ||
+	                     (!s->direct && (error = jf_flasher__source_ready(f, s, err)) < 0)))
+		return error;
 	if (!s->agent_only)
 		return 0;
+	comp = s->info.compression;
 	if (s->direct)
 		return jf_err_set(err, JF_EINVAL,
 		                  "the board cannot decompress '%s' itself and "
@@ -341,7 +346,7 @@ int jf_flasher__source_ready(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	int error;
 
 	if (s->direct && !strncasecmp(s->given, "https://", 8) &&
-	    (error = jf_flasher__source_board_tls(f, s, err)) < 0)
+	    (error = jf_flasher__source_board_tls(f, s, agent_writes(s->opts), err)) < 0)
 		return error;
 	if (s->hashing) {
 		jf_info(f->log, JF_COMPONENT,

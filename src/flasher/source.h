@@ -32,8 +32,10 @@ typedef struct jf_flash_source {
 	char *bmap_url;                   /* what the agent fetches; NULL: no bmap */
 	bool bmap_optional;               /* IMAGE.bmap guessed beside a URL: may be absent */
 	const struct jf_flash_opts *opts; /* the flash's options (for a late fallback) */
-	char *fetch;     /* the board's downloader for a direct https URL, NULL: wget */
-	char *ca_served; /* the CA file staged in the HTTP root for the board, NULL: none */
+	char *fetch;          /* the board's downloader for a direct https URL, NULL: wget */
+	char *ca_served;      /* the CA file staged in the HTTP root for the board, NULL: none */
+	const char *board_ca; /* where the board has that CA file, NULL: not fetched */
+	bool agent_tls;       /* a direct https URL left to the agent's own TLS */
 } jf_flash_source;
 
 struct jf_flasher;
@@ -50,9 +52,10 @@ int jf_flasher__source_ready(struct jf_flasher *f, jf_flash_source *s, jf_err *e
  * (zstd/lz4 decompressed on the host after all). */
 int jf_flasher__source_for_shell(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 void jf_flasher__source_dispose(struct jf_flasher *f, jf_flash_source *s);
-/* The board is up: for an https URL it downloads itself, pick the tool that
- * can check TLS as asked (tls.c), else let the host download it instead. */
-int jf_flasher__source_board_tls(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
+/* The board is up: for an https URL it downloads itself, give it the CA file
+ * and leave TLS to the agent (@agent), or pick the shell tool that can check
+ * TLS as asked (tls.c), else let the host download it instead. */
+int jf_flasher__source_board_tls(struct jf_flasher *f, jf_flash_source *s, bool agent, jf_err *err);
 /* Host side of a URL the board will not fetch: download, then as a file. */
 int jf_flasher__source_via_host(struct jf_flasher *f, jf_flash_source *s, jf_err *err);
 

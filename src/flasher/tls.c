@@ -1,9 +1,10 @@
 /* TLS for https URLs the board downloads itself. The board's downloader
  * must check the server's certificate as the user asked (--cacert or the
- * config's cacert, -k, or the board's own CA store): curl and GNU wget can,
- * with the CA file served to the board over the exporter's HTTP server (as
- * upstream does); busybox wget cannot check certificates at all. When the
- * board has no tool that can, the host downloads the URL and serves it (as
+ * config's cacert, -k, or the board's own CA store). The agent does, with
+ * OpenSSL; of the shell method's tools curl and GNU wget can; busybox wget
+ * cannot check certificates at all. A CA file is served to the board over
+ * the exporter's HTTP server (as upstream does). When the board has no tool
+ * that can, the host downloads the URL and serves it (as
  * --force-exporter-http), and a log line says why. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,30 @@ static int ca_to_board(jf_flasher *f, jf_flash_source *s, const char *cacert, jf
 	return error < 0 ? jf_err_wrap(err, "the board fetching the CA file") : 0;
 }
 
-int jf_flasher__source_board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
+/* The agent checks the certificate itself: it only needs the CA file. */
+static int agent_tls(jf_flasher *f, jf_flash_source *s, const char *cacert, jf_err *err)
+{
+	int error;
+
+	s->agent_tls = true;
+	if (s->opts->insecure_tls) {
+		jf_info(f->log, JF_COMPONENT,
+		        "The agent downloads %s without checking its "
+		        "certificate (-k)",
+		        s->given);
+		return 0;
+	}
+	if (cacert) {
+		if ((error = ca_to_board(f, s, cacert, err)) < 0)
+			return error;
+		s->board_ca = BOARD_CA;
+	}
+	jf_info(f->log, JF_COMPONENT, "The agent downloads %s, checking its certificate against %s",
+	        s->given, cacert ? cacert : "the board's CA store");
+	return 0;
+}
+
+int jf_flasher__source_board_tls(jf_flasher *f, jf_flash_source *s, bool agent, jf_err *err)
 {
 	const jf_flash_opts *o = s->opts;
 	const char *cacert = o->cacert ? o->cacert : f->cfg.cacert;
@@ -67,6 +91,10 @@ int jf_flasher__source_board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 
 	free(s->fetch); /* from an earlier attempt */
 	s->fetch = NULL;
+	s->board_ca = NULL;
+	s->agent_tls = false;
+	if (agent)
+		return agent_tls(f, s, cacert, err);
 	if ((error = probe(f, &dl, err)) < 0)
 		return error;
 	if (o->insecure_tls) {
@@ -85,6 +113,7 @@ int jf_flasher__source_board_tls(jf_flasher *f, jf_flash_source *s, jf_err *err)
 	} else if (cacert) {
 		if ((error = ca_to_board(f, s, cacert, err)) < 0)
 			return error;
+		s->board_ca = BOARD_CA;
 		s->fetch = strdup(dl == DL_CURL ? "curl -fSsL --cacert " BOARD_CA
 		                                : "wget -q -O - --ca-certificate=" BOARD_CA);
 	} else {

@@ -175,14 +175,34 @@ https)
 	image a.img 8
 	mkdir -p "$tmp/web" && xz -T2 -1 -c "$tmp/a.img" >"$tmp/web/a.img.xz"
 	https_server "$tmp/web" 8443 "$tmp/srv.pem" "$tmp/srv.key"
-	# refused without the CA: busybox wget on the board cannot check
-	# certificates, so the exporter fetches, and it does check
+	# the agent (the default method) checks the certificate itself
 	flash "https://10.0.2.2:8443/a.img.xz"
-	expect_fail 1 "certificate"
+	expect_fail 1 "the board refused the server's TLS certificate"
 	! grep -q "Attempt 1 failed" "$tmp/out" || fail "a refused certificate was retried"
-	grep -q "which does not check TLS certificates" "$tmp/out" || fail "no reason logged"
+	grep -q "checking its certificate against the board's CA store" "$tmp/out" ||
+		fail "no TLS line"
 	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
 	expect_ok
+	grep -q "GET /[^ ]*ca.pem 200" "$tmp/out" || fail "the CA file was not served"
+	grep -q "with jmpflash-agent" "$tmp/out" || fail "the agent did not write"
+	! grep -q "Downloading the image on the exporter" "$tmp/out" || fail "the host fetched"
+	same_bytes "$tmp/a.img" disk1.img
+	"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
+	flash -k "https://10.0.2.2:8443/a.img.xz"
+	expect_ok
+	grep -q "without checking its certificate (-k)" "$tmp/out" || fail "no -k line"
+	same_bytes "$tmp/a.img" disk1.img
+	# the shell method: busybox wget on the board cannot check certificates,
+	# so the exporter fetches, and it does check
+	flash --method shell "https://10.0.2.2:8443/a.img.xz"
+	expect_fail 1 "certificate"
+	grep -q "which does not check TLS certificates" "$tmp/out" || fail "no reason logged"
+	# an agent that cannot run: the shell method's choice after all
+	"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
+	mkdir -p "$tmp/no-agents"
+	JMPFLASH_AGENT_DIR=$tmp/no-agents flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
+	expect_ok
+	grep -q "falling back to --method shell" "$tmp/out" || fail "no fallback"
 	grep -q "cannot check certificates against --cacert" "$tmp/out" || fail "no reason logged"
 	same_bytes "$tmp/a.img" disk1.img
 	# a board with curl: it fetches the CA file from the exporter and checks
@@ -191,10 +211,10 @@ https)
 	[ -f "$board/curl/bundle/manifest.yaml" ] || fail "no $board/curl/bundle"
 	bundle_dir=$board/curl/bundle exporter
 	"$repo/board/mkdisks.sh" "$run" 64 || fail "mkdisks"
-	flash "https://10.0.2.2:8443/a.img.xz"
+	flash --method shell "https://10.0.2.2:8443/a.img.xz"
 	expect_fail 1 "refused the server's TLS certificate"
 	grep -q "The board downloads .* with curl -fSsL$" "$tmp/out" || fail "the board did not fetch"
-	flash --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
+	flash --method shell --cacert "$tmp/ca.pem" "https://10.0.2.2:8443/a.img.xz"
 	expect_ok
 	grep -q "The board downloads .* with curl -fSsL --cacert /tmp/jf-ca.pem" "$tmp/out" ||
 		fail "the board did not fetch with the CA"

@@ -15,7 +15,9 @@ static void test_args(void **state)
 {
 	char *ok[] = {"a",      "--header", "X-A: b",     "--size=4096", "--no-verify",
 	              "--bmap", "m.bmap",   "http://h/i", "/dev/vda",    NULL};
+	char *tls[] = {"a", "--cacert=/tmp/ca.pem", "https://h/i", "d", NULL};
 	char *bad[][5] = {{"a", "u", NULL},
+	                  {"a", "--cacert", "c", "-k", "u"},
 	                  {"a", "u", "d", "e", NULL},
 	                  {"a", "--size", "12x", "u", "d"},
 	                  {"a", "--sha256", "abc", "u", "d"},
@@ -34,6 +36,10 @@ static void test_args(void **state)
 	assert_false(a.verify);
 	assert_true(a.direct);
 	assert_string_equal(a.bmap, "m.bmap");
+	assert_null(a.cacert);
+	assert_false(a.insecure);
+	assert_int_equal(jf_agent_args_parse(&a, 4, tls, &err), 0);
+	assert_string_equal(a.cacert, "/tmp/ca.pem");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int n = 0;
 
@@ -58,7 +64,14 @@ static void test_url(void **state)
 	assert_string_equal(u.port, "80");
 	assert_int_equal(jf_agent_url_parse(&u, "http://h", &err), 0);
 	assert_string_equal(u.path, "/");
-	assert_int_equal(jf_agent_url_parse(&u, "https://h/x", &err), JF_ENOTIMPL);
+	assert_false(u.tls);
+	assert_int_equal(jf_agent_url_parse(&u, "HTTPS://h/x", &err), 0);
+	assert_true(u.tls);
+	assert_string_equal(u.port, "443");
+	assert_int_equal(jf_agent_url_parse(&u, "https://[fe80::1]:8443/", &err), 0);
+	assert_string_equal(u.host, "fe80::1");
+	assert_string_equal(u.port, "8443");
+	assert_true(jf_agent_url_parse(&u, "https://u:p@h/x", &err) < 0);
 	assert_true(jf_agent_url_parse(&u, "ftp://h/x", &err) < 0);
 	assert_true(jf_agent_url_parse(&u, "http://u:p@h/x", &err) < 0);
 	assert_true(jf_agent_url_parse(&u, "http://h:99999/x", &err) < 0);
