@@ -3,8 +3,9 @@
 # setup, same images, in the same run (docs/benchmarks.md):
 #   A: 512 MiB, half zeros / half random, as .xz and as .zst
 #   B: 1 GiB, 80% zeros (sparse), raw with its bmap (bmaptool create)
-# plus the board's own limits measured here too: HTTP download of a raw
-# image to /dev/null, and dd oflag=direct from tmpfs.
+# plus the agent on A .xz over https (a test CA, --cacert), and the board's
+# own limits measured here too: HTTP download of a raw image to /dev/null,
+# and dd oflag=direct from tmpfs.
 #   bench/agent_e2e.sh [BUILD_DIR]      (root: runs in network namespaces)
 # JF_BENCH_AGENT_MIB scales A (B is twice A).
 set -euo pipefail
@@ -62,11 +63,20 @@ YAML
 	"$repo/board/mkdisks.sh" "$tmp/$1/run" "$2" >/dev/null
 }
 
-# run NAME METHOD IMAGE RAW: flash, check the disk, print "write verify" seconds
+# With $https set, an https server for $tmp (the test CA's certificate for
+# 10.0.2.2) runs in the flash's namespace, on 10.0.2.2:8443.
+tls_prelude='ip addr add 10.0.2.2/32 dev lo && python3 "$0" "$1" 8443 "$1/srv.pem" "$1/srv.key" &
+for _ in $(seq 100); do curl -sf --cacert "$1/ca.pem" -o /dev/null https://10.0.2.2:8443/ && break
+sleep 0.1; done; shift'
+
+# run NAME METHOD IMAGE RAW [ARGS]: flash, check the disk, print "write verify" seconds
 run() {
+	local pre=
 	exporter "$1" $((2 * mib + 64))
-	"$repo/tests/e2e/netns.sh" "$jf" -c "$tmp/$1/exporter.yaml" storage flash --json \
-		--method "$2" "$3" >"$tmp/$1.json" 2>"$tmp/$1.log" || {
+	[ -z "${https:-}" ] || pre=$tls_prelude
+	"$repo/tests/e2e/netns.sh" bash -c "$pre"'
+exec "$@"' "$repo/tests/e2e/https_server.py" "$tmp" "$jf" -c "$tmp/$1/exporter.yaml" storage \
+		flash --json --method "$2" "${@:5}" "$3" >"$tmp/$1.json" 2>"$tmp/$1.log" || {
 		tail -20 "$tmp/$1.log"
 		exit 1
 	}
@@ -99,6 +109,17 @@ for img in a.img.xz a.img.zst b.img; do
 	done
 done
 
+echo "bench: a.img.xz with --method agent over https (--cacert)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" -days 1 \
+	-subj /CN=jf-bench-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
+	-subj /CN=10.0.2.2 2>/dev/null
+printf 'subjectAltName=IP:10.0.2.2\n' >"$tmp/san.ext"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
+	-out "$tmp/srv.pem" -days 1 -extfile "$tmp/san.ext" 2>/dev/null
+https=1 res[https]=$(run a-https agent https://10.0.2.2:8443/a.img.xz "$tmp/a.img" --cacert "$tmp/ca.pem")
+echo "bench:   write, verify, verify after the last write (s): ${res[https]}"
+
 echo "bench: the board's limits (HTTP download, dd oflag=direct from tmpfs; 256 MiB)"
 exporter raw 320
 mkdir -p "$tmp/raw/www" && head -c $((256 << 20)) "$tmp/a.img" >"$tmp/raw/www/img.raw"
@@ -110,7 +131,7 @@ done
 
 python3 - "$mib" "$limits" "${res[a.img.xz.shell]}" "${res[a.img.xz.agent]}" \
 	"${res[a.img.zst.shell]}" "${res[a.img.zst.agent]}" "${res[b.img.shell]}" \
-	"${res[b.img.agent]}" <<'PY'
+	"${res[b.img.agent]}" "${res[https]}" <<'PY'
 import sys
 mib = int(sys.argv[1])
 dd_s, dl_s = (float(x) for x in sys.argv[2].split())
@@ -131,4 +152,8 @@ print(f"\nboard limits (same run): HTTP download {dl_rate:.1f} MB/s, dd oflag=di
 aw, av, _ = (float(x) for x in sys.argv[6].split())
 print(f"agent on .zst: {mib * 1048576 / 1e6 / (aw + av):.1f} MB/s = "
       f"{mib * 1048576 / 1e6 / (aw + av) / dl_rate:.2f}x the download limit")
+hw, hv, _ = (float(x) for x in sys.argv[9].split())
+aw, av, _ = (float(x) for x in sys.argv[4].split())
+print(f"agent on .xz over https (--cacert): {hw + hv:.2f} s against {aw + av:.2f} s over http "
+      f"= {(hw + hv) / (aw + av):.2f}x the time")
 PY

@@ -141,6 +141,19 @@ void jf_exporter_foreach_undriven(const jf_exporter *e, void (*fn)(void *user, c
  * replaced by a per-user one (see docs/config.md), noted in *_fallback. */
 /* U-Boot's prompt when the flasher has no uboot child with its own. */
 #define JF_UBOOT_PROMPT_DEFAULT "=> "
+/* Seconds a power cycle stays off when the power driver's config does not
+ * say (its off_time; jmpflash.power.qemu: 0). */
+#define JF_POWER_OFF_TIME_DEFAULT "2"
+
+/* The schema's default for @key of driver type @type ("jmpflash.flasher",
+ * "uboot_timeout") as the YAML would spell it, or NULL when the type or
+ * key is unknown or has no default. Each default is written once, in
+ * src/config/drivers.c; --help and the CLI read it from here. */
+const char *jf_config_default(const char *type, const char *key);
+/* The directory a flasher that does not set @key ("cache_dir", "tftp_dir",
+ * "http_dir") uses: the schema's default when this user can write there,
+ * else the per-user one (docs/config.md). JF_EINVAL when it does not fit. */
+int jf_config_default_dir(char *buf, size_t size, const char *key);
 
 /* A flasher's tftp or http child, as the flasher uses it. */
 typedef struct jf_server_config {

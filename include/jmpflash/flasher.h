@@ -61,8 +61,8 @@ typedef struct jf_flasher_opts {
 	bool console_debug;       /* transcript to the log at INFO */
 	const char *transcript;   /* file for the console transcript; NULL: none */
 	int cancel_fd;            /* readable => stop everything (JF_ECANCELED); -1: none */
-	unsigned uboot_timeout_s; /* power on to U-Boot's prompt; 0: config uboot_timeout (60) */
-	unsigned boot_timeout_s;  /* bootcmd to login prompt; 0: config boot_timeout (180) */
+	unsigned uboot_timeout_s; /* power on to U-Boot's prompt; 0: the config's uboot_timeout */
+	unsigned boot_timeout_s;  /* bootcmd to login prompt; 0: the config's boot_timeout */
 	jf_flash_event_cb on_event;
 	void *user;
 } jf_flasher_opts;
@@ -106,7 +106,7 @@ typedef struct jf_flash_opts {
 	const char *bearer;         /* bearer token for URL downloads */
 	const char *cacert;         /* CA file for https downloads */
 	bool insecure_tls;
-	int retries; /* after a failed attempt; -1: 3 */
+	int retries; /* after a failed attempt; -1: JF_FLASH_RETRIES_DEFAULT */
 	jf_flash_method method;
 	bool no_power_off; /* leave the board on at the end */
 	/* the agent method (docs/agent.md) */
@@ -114,6 +114,10 @@ typedef struct jf_flash_opts {
 	const char *fls_binary_url; /* --fls-binary-url: the board runs that fls instead */
 	const char *agent_dir;      /* where <arch>/jmpflash-agent is; NULL: defaults */
 } jf_flash_opts;
+
+/* How many times jf_flash() tries again after a retryable failure, unless
+ * jf_flash_opts.retries says. */
+#define JF_FLASH_RETRIES_DEFAULT 3
 
 #define JF_FLASH_OPTS_VERSION 1
 #define JF_FLASH_OPTS_INIT                                                                         \

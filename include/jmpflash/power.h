@@ -63,7 +63,8 @@ int jf_power_cycle(jf_power *p, jf_err *err);
 int jf_power_state_get(jf_power *p, jf_power_state *out, jf_err *err);
 int jf_power_check(jf_power *p, jf_err *err);
 
-/* The off-time of cycle, in ms (default: the driver's off_time, else 2 s). */
+/* The off-time of cycle, in ms (default: the driver's off_time, else
+ * JF_POWER_OFF_TIME_DEFAULT seconds). */
 void jf_power_set_off_time(jf_power *p, unsigned ms);
 unsigned jf_power_off_time(const jf_power *p);
 /* True when this jf_power switched the board on (on or cycle) and has not

@@ -24,7 +24,7 @@ enum {
 #define CLI_BUNDLE_REG_OPTS                                                                        \
 	{"cache-dir", 0, "DIR",                                                                    \
 	 "Bundle cache (default: $JMPFLASH_CACHE_DIR, "                                            \
-	 "/var/lib/jumpstarter/flasher or ~/.cache/jmpflash/flasher)",                             \
+	 "{flasher.cache_dir} or ~/.cache/jmpflash/flasher)",                                      \
 	 CB_CACHE_DIR},                                                                            \
 	    {"offline", 0, NULL, "Use only the local cache", CB_OFFLINE},                          \
 	    {"username", 'u', "USER", "Registry user name (else env, then auth files)", 0},        \

@@ -33,8 +33,8 @@ typedef struct cli_opt {
 	const char *name; /* long name without "--" */
 	int short_name;   /* 0 for none; also the getopt return value when set */
 	const char *arg;  /* argument name ("FILE"), NULL for a flag */
-	const char *help;
-	int id; /* value getopt returns when short_name is 0 */
+	const char *help; /* a default in it is a {name} (cli_help_text) */
+	int id;           /* value getopt returns when short_name is 0 */
 } cli_opt;
 
 typedef struct cli_cmd {
@@ -55,6 +55,17 @@ typedef struct cli_cmd {
  * '?' on a bad option (already reported). --help returns CLI_HELP_ID. */
 int cli_getopt(const char *prefix, const cli_cmd *cmd, int argc, char **argv);
 void cli_help(const char *prefix, const cli_cmd *cmd);
+/* @help with its defaults filled in from where each is defined, so that a
+ * help text never spells one: "{DRIVER.KEY}" ("{flasher.uboot_timeout}") is
+ * cli_schema_default(DRIVER, KEY); "{retries}" and "{method}" are
+ * jf_flash()'s, "{power_off_time}" the power drivers'. "?" for any other
+ * name (tests/unit/test_cli_help.c catches it). */
+void cli_help_text(char *buf, size_t size, const char *help);
+/* The config schema's default of @key for driver jmpflash.@driver ("flasher",
+ * "manifest"); "" when it has none (a bug test_cli_help catches). */
+const char *cli_schema_default(const char *driver, const char *key);
+/* --method's names by jf_flash_method ("fls" is another name for agent). */
+extern const char *const cli_method_names[2];
 /* For a command group: list its subcommands. */
 void cli_group_help(const char *prefix, const char *summary, const cli_cmd *cmds);
 /* Find @name among @cmds (NULL-name terminated) and run it. */

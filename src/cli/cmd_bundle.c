@@ -12,7 +12,7 @@
 #include "jmpflash/manifest.h"
 
 static const cli_opt inspect_opts[] = {
-    {"manifest", 'm', "NAME", "Manifest file inside the bundle (default manifest.yaml)", 0},
+    {"manifest", 'm', "NAME", "Manifest file inside the bundle (default {flasher.manifest})", 0},
     CLI_BUNDLE_REG_OPTS,
     CLI_OPT_END,
 };
@@ -134,7 +134,7 @@ done:
 
 static int inspect_run(cli_ctx *ctx, int argc, char **argv)
 {
-	const char *name = "manifest.yaml";
+	const char *name = cli_schema_default("flasher", "manifest");
 	char dir[PATH_MAX], path[PATH_MAX];
 	cli_bundle_args a = {0};
 	jf_err err = JF_ERR_INIT;

@@ -10,8 +10,6 @@
 #include "bundle_cli.h"
 #include "jmpflash/clock.h"
 
-#define BUNDLE_DEFAULT_CACHE "/var/lib/jumpstarter/flasher"
-
 const cli_opt cli_bundle_pull_opts[] = {
     CLI_BUNDLE_REG_OPTS,
     CLI_OPT_END,
@@ -123,23 +121,20 @@ int cli_bundle_parse(cli_bundle_args *a, const char *prefix, const cli_cmd *cmd,
 	return -1;
 }
 
-static void default_cache(char *buf, size_t size, const cli_bundle_args *a)
+/* --cache-dir, else $JMPFLASH_CACHE_DIR, else a flasher's default cache_dir. */
+static int default_cache(char *buf, size_t size, const cli_bundle_args *a, jf_err *err)
 {
-	const char *env = getenv("JMPFLASH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-	           *home = getenv("HOME");
+	const char *env = getenv("JMPFLASH_CACHE_DIR");
 
 	if (a->cache_dir)
 		snprintf(buf, size, "%s", a->cache_dir);
 	else if (env && *env)
 		snprintf(buf, size, "%s", env);
-	else if (jf_dir_usable(BUNDLE_DEFAULT_CACHE))
-		snprintf(buf, size, "%s", BUNDLE_DEFAULT_CACHE);
-	else if (xdg && *xdg == '/')
-		snprintf(buf, size, "%s/jmpflash/flasher", xdg);
-	else if (home && *home == '/')
-		snprintf(buf, size, "%s/.cache/jmpflash/flasher", home);
-	else
-		snprintf(buf, size, "/tmp/jmpflash-%u/flasher", (unsigned)getuid());
+	else if (jf_config_default_dir(buf, size, "cache_dir") < 0)
+		return jf_err_set(err, JF_EINVAL,
+		                  "no bundle cache: $XDG_CACHE_HOME or $HOME is too long; "
+		                  "pass --cache-dir");
+	return 0;
 }
 
 /* ---- progress bar: stderr, only on a terminal ---- */
@@ -204,8 +199,10 @@ int cli_bundle_client(cli_ctx *ctx, cli_bundle_args *a, cli_progress *prog, jf_b
                       jf_err *err)
 {
 	jf_bundle_opts o;
+	int error;
 
-	default_cache(a->cache_buf, sizeof(a->cache_buf), a);
+	if ((error = default_cache(a->cache_buf, sizeof(a->cache_buf), a, err)) < 0)
+		return error;
 	memset(&o, 0, sizeof(o));
 	o.cache_dir = a->cache_buf;
 	o.username = a->username;

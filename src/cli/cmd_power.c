@@ -13,8 +13,8 @@ enum { O_EXPORT = 0x200, O_OFF_TIME };
 static const cli_opt power_opts[] = {
     {"export", 0, "NAME", "Export to use: a power driver, or a flasher (its power child)",
      O_EXPORT},
-    {"off-time", 0, "SECONDS", "cycle: how long to stay off (default: the driver's, 2 s)",
-     O_OFF_TIME},
+    {"off-time", 0, "SECONDS",
+     "cycle: how long to stay off (default: the driver's, {power_off_time} s)", O_OFF_TIME},
     CLI_OPT_END,
 };
 

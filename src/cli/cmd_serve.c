@@ -25,8 +25,8 @@ enum {
 const cli_opt cli_serve_opts[] = {
     {"tftp-root", 0, "DIR", "Serve DIR over TFTP", O_TFTP_ROOT},
     {"http-root", 0, "DIR", "Serve DIR over HTTP", O_HTTP_ROOT},
-    {"tftp-port", 0, "N", "TFTP port (default 69; 0 picks a free one)", O_TFTP_PORT},
-    {"http-port", 0, "N", "HTTP port (default 8080; 0 picks a free one)", O_HTTP_PORT},
+    {"tftp-port", 0, "N", "TFTP port (default {tftp.port}; 0 picks a free one)", O_TFTP_PORT},
+    {"http-port", 0, "N", "HTTP port (default {http.port}; 0 picks a free one)", O_HTTP_PORT},
     {"bind", 0, "ADDR", "Address to listen on (default: all, IPv4 and IPv6)", O_BIND},
     {"allow-upload", 0, NULL, "Accept uploads (TFTP WRQ, HTTP PUT)", O_UPLOAD},
     {"http-token", 0, "TOKEN", "HTTP PUT needs 'Authorization: Bearer TOKEN'", O_TOKEN},
@@ -60,6 +60,11 @@ static int parse_port(const char *s, const char *what, long *out)
 static int parse_args(serve_args *a, int argc, char **argv)
 {
 	int c;
+
+	/* serve listens where an exporter's tftp and http servers do */
+	if (parse_port(cli_schema_default("tftp", "port"), "--tftp-port", &a->tftp_port) ||
+	    parse_port(cli_schema_default("http", "port"), "--http-port", &a->http_port))
+		return JF_EXIT_USAGE;
 
 	while ((c = cli_getopt("jmpflash", &serve_cmd, argc, argv)) != -1) {
 		switch (c) {
@@ -151,7 +156,7 @@ static int start_servers(cli_ctx *ctx, const serve_args *a, jf_tftp_server **tft
  * are never interrupted. */
 int cli_serve_run(cli_ctx *ctx, int argc, char **argv)
 {
-	serve_args a = {NULL, NULL, NULL, NULL, 69, 8080, false, 0};
+	serve_args a = {0};
 	cli_cancel cancel = CLI_CANCEL_INIT;
 	jf_http_server *http = NULL;
 	jf_tftp_server *tftp = NULL;

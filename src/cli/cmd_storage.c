@@ -55,9 +55,9 @@ static const cli_opt flash_opts[] = {
     {"insecure-tls", 'k', NULL, "Skip TLS certificate verification", 0},
     {"header", 0, "'K: V'", "Extra HTTP header for the image download (repeatable)", O_HEADER},
     {"bearer", 0, "TOKEN", "Bearer token for the image download", O_BEARER},
-    {"retries", 0, "N", "Retries after a failed attempt (default 3)", O_RETRIES},
+    {"retries", 0, "N", "Retries after a failed attempt (default {retries})", O_RETRIES},
     {"method", 0, "shell|agent|fls",
-     "How the board writes the image (default agent: "
+     "How the board writes the image (default {method}: "
      "jmpflash-agent, also 'fls'; shell: busybox tools)",
      O_METHOD},
     {"bmap", 0, "FILE", "bmaptool block map: write only mapped blocks (default: IMAGE.bmap)",
@@ -74,10 +74,13 @@ static const cli_opt flash_opts[] = {
     {"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
     {"json", 0, NULL, "Print one JSON event per line (steps, progress, result)", O_JSON},
     {"transcript", 0, "FILE", "Append the console transcript to FILE", O_TRANSCRIPT},
-    {"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
+    {"uboot-timeout", 0, "SECONDS",
+     "How long to wait for U-Boot after power on (default {flasher.uboot_timeout})",
      O_UBOOT_TIMEOUT},
     {"boot-timeout", 0, "SECONDS",
-     "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
+     "How long to wait from the boot command to the login prompt (default "
+     "{flasher.boot_timeout})",
+     O_BOOT_TIMEOUT},
     CLI_OPT_END,
 };
 
@@ -88,10 +91,13 @@ static const cli_opt shell_opts[] = {
     {"kernel", 0, "FILE", "Boot this kernel instead of the bundle's", O_KERNEL},
     {"initram", 0, "FILE", "Boot this initramfs instead of the bundle's", O_INITRAM},
     {"dtb", 0, "FILE", "Boot this device tree instead of the bundle's", O_DTB},
-    {"uboot-timeout", 0, "SECONDS", "How long to wait for U-Boot after power on (default 60)",
+    {"uboot-timeout", 0, "SECONDS",
+     "How long to wait for U-Boot after power on (default {flasher.uboot_timeout})",
      O_UBOOT_TIMEOUT},
     {"boot-timeout", 0, "SECONDS",
-     "How long to wait from the boot command to the login prompt (default 180)", O_BOOT_TIMEOUT},
+     "How long to wait from the boot command to the login prompt (default "
+     "{flasher.boot_timeout})",
+     O_BOOT_TIMEOUT},
     CLI_OPT_END,
 };
 
@@ -228,15 +234,21 @@ static int split_part(jf_flash_part *p, char *arg)
 	return 0;
 }
 
+const char *const cli_method_names[2] = {
+    [JF_METHOD_SHELL] = "shell",
+    [JF_METHOD_AGENT] = "agent",
+};
+
 static int parse_method(jf_flash_opts *o, const char *v)
 {
-	if (!strcmp(v, "shell"))
-		o->method = JF_METHOD_SHELL;
-	else if (!strcmp(v, "agent") || !strcmp(v, "fls"))
-		o->method = JF_METHOD_AGENT;
-	else
-		return cli_usage_error("--method takes shell, agent or fls, not '%s'", v);
-	return 0;
+	if (!strcmp(v, "fls"))
+		v = cli_method_names[JF_METHOD_AGENT];
+	for (size_t i = 0; i < sizeof(cli_method_names) / sizeof(cli_method_names[0]); i++)
+		if (!strcmp(v, cli_method_names[i])) {
+			o->method = (jf_flash_method)i;
+			return 0;
+		}
+	return cli_usage_error("--method takes shell, agent or fls, not '%s'", v);
 }
 
 /* Options only flash has: 0 or an exit code. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jmpflash/flasher.h"
 
 #define MAX_OPTS 48
 
@@ -48,11 +49,63 @@ int cli_getopt(const char *prefix, const cli_cmd *cmd, int argc, char **argv)
 	return c;
 }
 
+const char *cli_schema_default(const char *driver, const char *key)
+{
+	char type[160];
+	const char *def = NULL;
+
+	if (snprintf(type, sizeof(type), "jmpflash.%s", driver) < (int)sizeof(type))
+		def = jf_config_default(type, key);
+	return def ? def : "";
+}
+
+/* The text of the default called @name ("flasher.uboot_timeout", "retries"). */
+static const char *default_text(char *buf, size_t size, char *name)
+{
+	static const jf_flash_opts flash = JF_FLASH_OPTS_INIT;
+	char *dot = strrchr(name, '.');
+	const char *def = NULL;
+
+	if (!strcmp(name, "retries")) {
+		snprintf(buf, size, "%d", JF_FLASH_RETRIES_DEFAULT);
+		return buf;
+	}
+	if (!strcmp(name, "method"))
+		def = cli_method_names[flash.method];
+	else if (!strcmp(name, "power_off_time"))
+		def = JF_POWER_OFF_TIME_DEFAULT;
+	else if (dot) {
+		*dot = '\0';
+		def = cli_schema_default(name, dot + 1);
+	}
+	return def && *def ? def : "?";
+}
+
+void cli_help_text(char *buf, size_t size, const char *help)
+{
+	size_t n = 0;
+
+	for (;;) {
+		const char *open = strchr(help, '{'), *close = open ? strchr(open, '}') : NULL;
+		char name[128], num[32];
+
+		if (!close) {
+			snprintf(buf + n, size - n, "%s", help);
+			return;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
+		snprintf(buf + n, size - n, "%.*s%s", (int)(open - help), help,
+		         default_text(num, sizeof(num), name));
+		n += strlen(buf + n);
+		help = close + 1;
+	}
+}
+
 void cli_help(const char *prefix, const cli_cmd *cmd)
 {
 	printf("Usage: %s %s %s\n\n%s\n\nOptions:\n", prefix, cmd->name, cmd->usage, cmd->summary);
 	for (const cli_opt *o = cmd->opts; o && o->name; o++) {
-		char left[64];
+		char left[64], help[512];
 
 		if (o->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
@@ -60,7 +113,8 @@ void cli_help(const char *prefix, const cli_cmd *cmd)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
 			         o->arg ? o->arg : "");
-		printf("  %-34s %s\n", left, o->help);
+		cli_help_text(help, sizeof(help), o->help);
+		printf("  %-34s %s\n", left, help);
 	}
 	printf("  %-34s %s\n", "-h, --help", "Show this message and exit.");
 }

@@ -57,7 +57,7 @@ static const jf_param_spec ykush_params[] = {
     {"port", JF_PARAM_STR, "all", 0, "1|2|3|4|all", NULL},
     {"default", JF_PARAM_STR, "off", 0, "on|off|keep", NULL},
     /* jmpflash: power cycle off-time in seconds */
-    {"off_time", JF_PARAM_FLOAT, "2", 0, NULL, NULL},
+    {"off_time", JF_PARAM_FLOAT, JF_POWER_OFF_TIME_DEFAULT, 0, NULL, NULL},
     END,
 };
 
@@ -79,7 +79,7 @@ static const jf_param_spec snmp_params[] = {
     {"off_value", JF_PARAM_INT, "0", 0, NULL, NULL},
     /* jmpflash: OID and on/off values of a known PDU; power cycle off-time */
     {"preset", JF_PARAM_STR, NULL, 0, "raritan|apc|cyberpower", NULL},
-    {"off_time", JF_PARAM_FLOAT, "2", 0, NULL, NULL},
+    {"off_time", JF_PARAM_FLOAT, JF_POWER_OFF_TIME_DEFAULT, 0, NULL, NULL},
     END,
 };
 
@@ -90,7 +90,7 @@ static const jf_param_spec command_params[] = {
     {"cycle", JF_PARAM_STR, NULL, 0, NULL, NULL},
     {"state", JF_PARAM_STR, NULL, 0, NULL, NULL},
     {"timeout", JF_PARAM_FLOAT, "30", 0, NULL, NULL},
-    {"off_time", JF_PARAM_FLOAT, "2", 0, NULL, NULL},
+    {"off_time", JF_PARAM_FLOAT, JF_POWER_OFF_TIME_DEFAULT, 0, NULL, NULL},
     END,
 };
 
@@ -196,6 +196,25 @@ const jf_param_spec *jf_config__param_spec_find(const jf_driver_spec *spec, cons
 		if (!strcmp(p->key, key))
 			return p;
 	return NULL;
+}
+
+const char *jf_config_default(const char *type, const char *key)
+{
+	const jf_driver_spec *spec = jf_config__driver_spec_find(type);
+	const jf_param_spec *p = spec ? jf_config__param_spec_find(spec, key) : NULL;
+
+	return p ? p->def : NULL;
+}
+
+int jf_config_default_dir(char *buf, size_t size, const char *key)
+{
+	const char *def = jf_config_default("jmpflash.flasher", key);
+	int n;
+
+	if (!def || !jf_dir_usable(def))
+		return jf_config__user_dir(buf, size, key);
+	n = snprintf(buf, size, "%s", def);
+	return n < 0 || (size_t)n >= size ? JF_EINVAL : 0;
 }
 
 bool jf_config__param_is_common(const char *key)

@@ -285,7 +285,7 @@ int jf_flash(jf_flasher *f, const jf_flash_opts *o, jf_err *err)
 	const char *images[16];
 	jf_flash_source src[16];
 	size_t n = 0, prepared = 0;
-	int retries = o->retries < 0 ? 3 : o->retries, error;
+	int retries = o->retries < 0 ? JF_FLASH_RETRIES_DEFAULT : o->retries, error;
 	char took[32];
 
 	f->t0_us = jf_clock_mono_us();

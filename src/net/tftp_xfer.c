@@ -335,7 +335,7 @@ static bool prepare(jf_tftp_xfer *x, const jf_tftp_req *r, int mtu)
 		if (!lim.max_blksize || m < lim.max_blksize)
 			lim.max_blksize = m;
 	}
-	lim.max_window = s->o.max_window ? s->o.max_window : 64;
+	lim.max_window = s->o.max_window; /* 0: jf_net__tftp_negotiate's default */
 	if (lim.max_window > JF_TFTP_WINDOW_HARD)
 		lim.max_window = JF_TFTP_WINDOW_HARD;
 	x->rd.size = x->upload ? 0 : (uint64_t)st.st_size;

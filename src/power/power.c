@@ -18,7 +18,11 @@ struct jf_power {
 	bool kept; /* jf_power_keep: never switched off on release */
 };
 
-#define DEFAULT_OFF_MS 2000
+/* JF_POWER_OFF_TIME_DEFAULT (seconds, as the config spells it) in ms. */
+static unsigned default_off_ms(void)
+{
+	return (unsigned)(strtod(JF_POWER_OFF_TIME_DEFAULT, NULL) * 1000.0 + 0.5);
+}
 
 unsigned jf_power__param_ms(const jf_driver *d, const char *key, unsigned def_ms)
 {
@@ -48,7 +52,7 @@ int jf_power_new(jf_power **out, const jf_power_ops *ops, void *impl, const char
 	p->ops = ops;
 	p->impl = impl;
 	p->log = log;
-	p->off_ms = DEFAULT_OFF_MS;
+	p->off_ms = default_off_ms();
 	*out = p;
 	return 0;
 }
@@ -255,6 +259,6 @@ int jf_power_open(jf_power **out, const jf_driver *d, jf_log *log, jf_err *err)
 	}
 	if (error < 0)
 		return error;
-	jf_power_set_off_time(*out, jf_power__param_ms(r, "off_time", DEFAULT_OFF_MS));
+	jf_power_set_off_time(*out, jf_power__param_ms(r, "off_time", default_off_ms()));
 	return 0;
 }

@@ -134,6 +134,18 @@ expect 2 "flash takes one image" -- -c "$ti" storage flash a.img b.img
 expect 2 "--uboot-timeout takes a whole number from 0 to 3600" -- -c "$ti" storage flash --uboot-timeout -1 x.img
 expect 2 "--boot-timeout takes a whole number from 0 to 86400" -- -c "$ti" storage flash --boot-timeout soon x.img
 expect 0 "--boot-timeout SECONDS" -- storage flash --help
+# --help prints the defaults `config check` shows for an exporter that sets
+# none of them: both come from the one config schema (each default in --help
+# is checked against its source by tests/unit/test_cli_help.c)
+schema_default() { "$jf" -c "$ti" config check | sed -n "s/^ *$1: \(.*\)  (default)\$/\1/p" | head -n 1; }
+for k in uboot-timeout:uboot_timeout boot-timeout:boot_timeout; do
+	def=$(schema_default "${k#*:}")
+	expect 0 "--${k%%:*} SECONDS .*\(default ${def:-NONE}\)" -- storage flash --help
+done
+def=$(schema_default manifest)
+expect 0 "--manifest NAME .*\(default ${def:-NONE}\)" -- bundle inspect --help
+def=$(schema_default port) # the tftp child's comes first
+expect 0 "--tftp-port N .*\(default ${def:-NONE};" -- serve --help
 expect 2 "bootloader-shell takes no arguments" -- -c "$ti" storage bootloader-shell extra
 
 

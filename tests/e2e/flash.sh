@@ -143,14 +143,7 @@ power_command() { # ON OFF: a command power switch instead of QEMU (no board)
 }
 
 https_server() { # DIR PORT CERT KEY: https on every address of this namespace
-	python3 -c '
-import http.server, ssl, sys, functools
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-s = http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[2])), h)
-c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-c.load_cert_chain(sys.argv[3], sys.argv[4])
-s.socket = c.wrap_socket(s.socket, server_side=True)
-s.serve_forever()' "$@" >/dev/null 2>&1 &
+	python3 "$repo/tests/e2e/https_server.py" "$@" >/dev/null 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
 		curl -sf --cacert "$tmp/ca.pem" -o /dev/null "https://10.0.2.2:$2/" && return 0

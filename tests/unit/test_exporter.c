@@ -2,6 +2,8 @@
 
 #include "config/drivers.h"
 #include "jmpflash/config.h"
+#include "jmpflash/http.h"
+#include "jmpflash/tftp.h"
 
 static void test_exporter_ti_example(void **state)
 {
@@ -328,6 +330,40 @@ static void test_exporter_dir_fallback_helpers(void **state)
 	test_tmpdir_remove(dir);
 }
 
+/* jf_config_default is what an exporter that leaves a key out gets. */
+static void test_exporter_schema_defaults(void **state)
+{
+	static const jf_tftp_opts tftp = JF_TFTP_OPTS_INIT;
+	static const jf_http_opts http = JF_HTTP_OPTS_INIT;
+	const char *def = jf_config_default("jmpflash.flasher", "cache_dir");
+	jf_err err = JF_ERR_INIT;
+	const jf_param *p;
+	char buf[256];
+	jf_exporter e;
+
+	(void)state;
+	assert_int_equal(jf_exporter_load(&e, test_data("exporter-ti-j784s4.yaml"), NULL, &err), 0);
+	p = jf_driver_param(jf_exporter_first_flasher(&e), "boot_timeout");
+	assert_true(p && p->defaulted);
+	assert_string_equal(p->str, jf_config_default("jumpstarter_driver_flashers.driver."
+	                                              "TIJ784S4Flasher",
+	                                              "boot_timeout"));
+	jf_exporter_dispose(&e);
+	assert_null(jf_config_default("jmpflash.nope", "port"));
+	assert_null(jf_config_default("jmpflash.tftp", "nope"));
+	assert_null(jf_config_default("jmpflash.flasher", "variant")); /* no default */
+	/* the server libraries' own port defaults are a second copy: keep them equal */
+	assert_int_equal(atoi(jf_config_default("jmpflash.tftp", "port")), tftp.port);
+	assert_int_equal(atoi(jf_config_default("jmpflash.http", "port")), http.port);
+	/* a default dir, or this user's own when it is not writable */
+	assert_int_equal(jf_config_default_dir(buf, sizeof(buf), "cache_dir"), 0);
+	if (jf_dir_usable(def))
+		assert_string_equal(buf, def);
+	else
+		assert_non_null(strstr(buf, "jmpflash/flasher"));
+	assert_int_equal(jf_config_default_dir(buf, 4, "cache_dir"), JF_EINVAL);
+}
+
 static void count_undriven(void *user, const jf_driver *d)
 {
 	char *names = user;
@@ -443,6 +479,7 @@ int main(void)
 	    cmocka_unit_test(test_exporter_short_secret_refused),
 	    cmocka_unit_test(test_exporter_depth_limit),
 	    cmocka_unit_test(test_exporter_dir_fallback_helpers),
+	    cmocka_unit_test(test_exporter_schema_defaults),
 	    cmocka_unit_test(test_exporter_type_table),
 	    cmocka_unit_test(test_exporter_real_lab),
 	    cmocka_unit_test(test_exporter_uboot_child),
