@@ -14,7 +14,7 @@ foreach(row IN LISTS JF_AGENT_CROSS)
   add_test(NAME integration.agent-cross.${dir}
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/agent_cross.sh
             $<TARGET_FILE:jmpflash-cli> ${CMAKE_BINARY_DIR}/agent/${dir}/jmpflash-agent
-            qemu-${qemu}-static ${dir})
+            qemu-${qemu}-static ${dir} ${JF_AGENT_SYSROOT}/${dir})
   set_tests_properties(integration.agent-cross.${dir} PROPERTIES LABELS integration
     TIMEOUT 300 SKIP_RETURN_CODE 77)
 endforeach()

@@ -5,16 +5,18 @@
 # OpenSSL, a test CA), and writes a regular file, which must equal the raw
 # image byte for byte, as must the result line's sha256.
 # `file` must say it is statically linked for the board's architecture.
-#   agent_cross.sh JMPFLASH AGENT EMULATOR DIR
+#   agent_cross.sh JMPFLASH AGENT EMULATOR DIR SYSROOT
 set -uo pipefail
-JMPFLASH=$1 AGENT=$2 DIR=$4
+JMPFLASH=$1 AGENT=$2 DIR=$4 SYSROOT=$5
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 EMU=$3
 need "$EMU" xz file socat openssl curl
 if [ ! -x "$AGENT" ]; then
 	echo "no $AGENT: the $DIR agent is not built (scripts/install-deps.sh installs its cross compiler and libraries)" >&2
-	[ -n "${CI:-}" ] && exit 1
+	# in CI: a failure, unless install-deps.sh could not get its libraries
+	# (an optional architecture; it warned)
+	[ -n "${CI:-}" ] && [ -d "$SYSROOT" ] && exit 1
 	exit 77
 fi
 
