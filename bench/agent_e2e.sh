@@ -64,24 +64,25 @@ YAML
 }
 
 # With $https set, an https server for $tmp (the test CA's certificate for
-# 10.0.2.2) runs in the flash's namespace, on 10.0.2.2:8443.
-tls_prelude='ip addr add 10.0.2.2/32 dev lo && python3 "$0" "$1" 8443 "$1/srv.pem" "$1/srv.key" &
-for _ in $(seq 100); do curl -sf --cacert "$1/ca.pem" -o /dev/null https://10.0.2.2:8443/ && break
-sleep 0.1; done; shift'
+# 10.0.2.2, how the board names the host) runs in the flash's namespace on
+# port 8443 (QEMU's user networking takes the board's 10.0.2.2 to loopback).
+tls_prelude='python3 "$0" "$1" 8443 "$1/srv.pem" "$1/srv.key" &
+for _ in $(seq 100); do curl -sf --cacert "$1/ca.pem" --connect-to 10.0.2.2:8443:127.0.0.1:8443 \
+-o /dev/null https://10.0.2.2:8443/ && break; sleep 0.1; done; shift'
 
 # run NAME METHOD IMAGE RAW [ARGS]: flash, check the disk, print "write verify" seconds
 run() {
-	local pre=
+	local pre=shift
 	exporter "$1" $((2 * mib + 64))
 	[ -z "${https:-}" ] || pre=$tls_prelude
 	"$repo/tests/e2e/netns.sh" bash -c "$pre"'
 exec "$@"' "$repo/tests/e2e/https_server.py" "$tmp" "$jf" -c "$tmp/$1/exporter.yaml" storage \
 		flash --json --method "$2" "${@:5}" "$3" >"$tmp/$1.json" 2>"$tmp/$1.log" || {
-		tail -20 "$tmp/$1.log"
+		tail -20 "$tmp/$1.log" >&2
 		exit 1
 	}
 	cmp -n "$(stat -c %s "$4")" "$4" "$tmp/$1/run/disk1.img" >/dev/null ||
-		{ echo "bench: $1 did not write the image"; exit 1; }
+		{ echo "bench: $1 did not write the image" >&2; exit 1; }
 	python3 - "$tmp/$1.json" "$tmp/$1.log" <<'PY'
 import json, re, sys
 start, out = {}, {}
