@@ -1,8 +1,11 @@
 /* The agent's own parsers (agent/): HTTP response heads from the image
  * server, URLs, and bmap XML. Input: a selector byte, then the bytes.
  * Oracles: a parsed head has a 3-digit status and consistent ranges; a
- * parsed URL has a host, a numeric port and a path starting with '/'; a
- * parsed bmap has sorted, disjoint ranges inside the image. */
+ * parsed URL has a host, a numeric port, a path starting with '/' and TLS
+ * exactly for https; a parsed bmap has sorted, disjoint ranges inside the
+ * image. */
+#include <strings.h>
+
 #include "agent.h"
 #include "fuzz.h"
 
@@ -27,6 +30,7 @@ static void url(const uint8_t *d, size_t n)
 	if (jf_agent_url_parse(&u, s, NULL) == 0) {
 		JF_FUZZ_CHECK(u.host[0] && u.path[0] == '/');
 		JF_FUZZ_CHECK(atoi(u.port) >= 1 && atoi(u.port) <= 65535);
+		JF_FUZZ_CHECK(u.tls == !strncasecmp(s, "https://", 8));
 	}
 	free(s);
 }
