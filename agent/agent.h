@@ -26,7 +26,7 @@ enum {
 	JF_AGENT_EXIT_DEVICE = 6,      /* the target refused a write or read */
 	JF_AGENT_EXIT_VERIFY = 7,      /* the target reads back something else */
 	JF_AGENT_EXIT_UNSUPPORTED = 8, /* chunked encoding...: use another method */
-	JF_AGENT_EXIT_TLS = 9,         /* the server's TLS certificate was refused */
+	JF_AGENT_EXIT_TLS = 9,         /* a TLS certificate refused, or https -> http */
 };
 
 /* The exit code for a JF_E* code (and the agent's own classes). */
@@ -135,7 +135,7 @@ typedef struct jf_agent_conn {
 	char origin[320];       /* scheme://host:port of the open connection, for reuse */
 	struct ssl_st *ssl;     /* https: the TLS session on fd, else NULL */
 	struct ssl_ctx_st *tls; /* its context (the CA file loaded) */
-	bool tls_refused;       /* the last connect failed on the certificate */
+	bool tls_refused;       /* the last failure: a certificate, or https -> http */
 	jf_agent_http_head head;
 	char *buf; /* bytes read past the head */
 	size_t have, pos;
@@ -154,8 +154,9 @@ typedef struct jf_agent_conn {
  * drop (the server ignored Range). Errors: JF_ENOTFOUND (404/410), JF_EPERM
  * (401/403), JF_EUNREACHABLE (connect), JF_EIO (lost, retryable),
  * JF_EPROTO (the server answers nonsense), JF_EPERM with c->tls_refused
- * (the TLS certificate). User headers (--header) go only to the origin of
- * @url, never to another server a redirect names. */
+ * (the TLS certificate, or a redirect from https to http). User headers
+ * (--header) go only to the origin of @url, never to another server a
+ * redirect names. */
 int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url, uint64_t from,
                       int64_t to, uint64_t *skip, jf_err *err);
 /* Read body bytes: > 0 count, 0 at the end of the body, < 0 lost. */

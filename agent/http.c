@@ -239,8 +239,16 @@ int jf_agent_http_get(jf_agent_conn *c, const jf_agent_args *a, const char *url,
 		if ((error = jf_agent_url_parse(&u, cur, err)) < 0)
 			break;
 		origin_of(here, sizeof(here), &u);
-		if (!hops)
+		if (!hops) {
 			memcpy(first, here, sizeof(first));
+		} else if (!u.tls && !strncmp(first, "https:", 6)) {
+			/* the certificate the user asked for would protect nothing */
+			c->tls_refused = true;
+			error = jf_err_set(err, JF_EPERM,
+			                   "refused a redirect from https to http (%s:%s%.200s)",
+			                   u.host, u.port, u.path);
+			break;
+		}
 		if ((error = get_once(c, a, &u, !strcmp(first, here), from, to, skip, err)) <= 0)
 			break;
 		if (hops == 5) {

@@ -276,7 +276,7 @@ static int exit_error(const follow_state *st, jf_err *err)
 	    {5, JF_EINVAL, "the image is larger than the target"},
 	    {6, JF_EINVAL, "the target refused a write"},
 	    {7, JF_EINTEGRITY, "the target reads back something else"},
-	    {9, JF_EPERM, "the board refused the server's TLS certificate"},
+	    {9, JF_EPERM, "the board refused the server's TLS certificate or a redirect to http"},
 	};
 	const char *msg =
 	    st->have_result && st->result.kind == JF_AGENT_LINE_ERROR ? st->result.msg : "";

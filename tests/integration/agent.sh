@@ -4,8 +4,8 @@
 # when this machine allows one). Every compression, zero runs, bmap, a
 # connection cut mid-transfer, a server restart, truncated/corrupt streams,
 # 404, an image larger than the target, a bmap with a wrong checksum, https
-# (a trusted, an unknown and a misnamed certificate, -k, cuts), --header
-# kept from another origin.
+# (a trusted, an unknown and a misnamed certificate, -k, cuts, a redirect
+# to http), --header kept from another origin.
 #   agent.sh JMPFLASH AGENT
 set -uo pipefail
 JMPFLASH=$1 AGENT=$2
@@ -168,6 +168,18 @@ agent out --header "X-Token: s3cret-token" "http://127.0.0.1:$((HTTP_PORT + 5))/
 [ "$rc" -eq 0 ] || fail "header across a redirect: exit $rc: $(result)"
 same "$W/img" "$T/out" "header origin"
 ok "--header sent to its origin, not to the redirect's"
+# https redirecting to http (socat's TLS in front of the same first origin)
+socat "OPENSSL-LISTEN:$((HTTP_PORT + 8)),bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
+	"TCP:127.0.0.1:$((HTTP_PORT + 5))" 2>"$T/socat2.err" &
+PIDS+=($!)
+for _ in $(seq 200); do
+	curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$((HTTP_PORT + 8))/" && break
+	sleep 0.05
+done
+agent out --cacert "$T/ca.pem" --header "X-Token: s3cret-token" "https://127.0.0.1:$((HTTP_PORT + 8))/img.gz"
+[ "$rc" -eq 9 ] && result | grep -q "refused a redirect from https to http" ||
+	fail "https -> http: exit $rc: $(result)"
+ok "a redirect from https to http: refused (exit 9)"
 
 # an image larger than the target (a 4 MiB file): refused before writing
 for f in img img.zst; do
