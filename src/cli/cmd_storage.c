@@ -207,7 +207,7 @@ static int common_opt(storage_session *s, int c)
 		s->fo.transcript = optarg;
 		return 0;
 	case O_UBOOT_TIMEOUT:
-		if (parse_uint("--uboot-timeout", optarg, 3600, &v))
+		if (parse_uint("--uboot-timeout", optarg, 86400, &v))
 			return JF_EXIT_USAGE;
 		s->fo.uboot_timeout_s = v;
 		return 0;

@@ -131,7 +131,7 @@ expect 2 "--method takes shell, agent or fls, not 'magic'" -- -c "$ti" storage f
 expect 2 "-t takes PART:FILE \(a partition label and an image\), not 'rootfs'" -- -c "$ti" storage flash -t rootfs
 expect 2 "give --os-image-checksum or --os-image-checksum-file, not both" -- -c "$ti" storage flash --os-image-checksum a --os-image-checksum-file b x.img
 expect 2 "flash takes one image" -- -c "$ti" storage flash a.img b.img
-expect 2 "--uboot-timeout takes a whole number from 0 to 3600" -- -c "$ti" storage flash --uboot-timeout -1 x.img
+expect 2 "--uboot-timeout takes a whole number from 0 to 86400" -- -c "$ti" storage flash --uboot-timeout -1 x.img
 expect 2 "--boot-timeout takes a whole number from 0 to 86400" -- -c "$ti" storage flash --boot-timeout soon x.img
 expect 0 "--boot-timeout SECONDS" -- storage flash --help
 # --help prints the defaults `config check` shows for an exporter that sets
