@@ -36,9 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		jf_auth_cred_dispose(&cred);
 	} else {
 		/* no quoting of the file's text, which may hold a secret (the
-		 * registry named in other errors is ours, not the file's) */
+		 * registry named in other errors is ours, not the file's: its
+		 * text proves nothing) */
 		JF_FUZZ_CHECK(err.msg[0]);
-		JF_FUZZ_CHECK(!strstr(err.msg, "not a JSON object") || !strstr(err.msg, " near "));
+		if (!strstr(registry, " near ") && !strstr(repository, " near "))
+			JF_FUZZ_CHECK(!strstr(err.msg, "not a JSON object") ||
+			              !strstr(err.msg, " near "));
 	}
 	jf_log_dispose(&log);
 	free(registry);
