@@ -154,8 +154,7 @@ static void origin_of(char *out, size_t cap, const jf_agent_url *u)
 /* Close the connection (and its TLS session), keep the buffer. */
 static void hang_up(jf_agent_conn *c)
 {
-	if (c->ssl || c->tls)
-		jf_agent_tls_close(c);
+	jf_agent_tls_close(c); /* (nothing to free over http) */
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

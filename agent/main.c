@@ -46,7 +46,6 @@ typedef struct job {
 	jf_agent_progress prog;
 	jf_err err;
 	int error;
-	bool tls_refused; /* the bmap's server: its TLS certificate */
 	_Atomic int done;
 } job;
 
@@ -72,7 +71,8 @@ static int read_bmap(job *j, char **xml, size_t *len)
 	*xml = NULL;
 	*len = 0;
 	if (url && (error = jf_agent_http_get(&c, &j->a, j->a.bmap, 0, -1, &skip, &j->err)) < 0) {
-		j->tls_refused = c.tls_refused;
+		if (c.tls_refused)
+			j->res.exit_hint = JF_AGENT_EXIT_TLS;
 		return error;
 	}
 	if (!url && !(fp = fopen(j->a.bmap, "rb")))
@@ -141,6 +141,16 @@ static void progress(job *j, uint64_t *last, uint64_t *t_last)
 	*t_last = now;
 }
 
+/* Print the result line of a failed run; its exit code: the more precise
+ * hint one of the steps left, else the error's class. */
+static int error_line(const job *j, int error)
+{
+	int code = j->res.exit_hint ? j->res.exit_hint : jf_agent_exit_code(error);
+
+	printf("jf-agent result error exit=%d msg=%s\n", code, j->err.msg);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	static job j;
@@ -154,11 +164,8 @@ int main(int argc, char **argv)
 		return JF_AGENT_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN); /* TLS writes to a closed socket: an error, not a death */
-	if (j.a.bmap && load_bmap(&j) < 0) {
-		code = j.tls_refused ? JF_AGENT_EXIT_TLS : jf_agent_exit_code(j.err.code);
-		printf("jf-agent result error exit=%d msg=%s\n", code, j.err.msg);
-		return code;
-	}
+	if (j.a.bmap && load_bmap(&j) < 0)
+		return error_line(&j, j.err.code);
 	if (pthread_create(&th, NULL, run_main, &j)) {
 		printf("jf-agent result error exit=%d msg=cannot start a thread\n",
 		       JF_AGENT_EXIT_RETRY);
@@ -177,8 +184,7 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	progress(&j, &last, &t_last);
 	if (j.error < 0) {
-		code = j.res.exit_hint ? j.res.exit_hint : jf_agent_exit_code(j.error);
-		printf("jf-agent result error exit=%d msg=%s\n", code, j.err.msg);
+		code = error_line(&j, j.error);
 	} else {
 		code = 0;
 		printf("jf-agent result ok bytes=%llu zeroed=%llu verified=%llu downloaded=%llu "
