@@ -111,13 +111,7 @@ for img in a.img.xz a.img.zst b.img; do
 done
 
 echo "bench: a.img.xz with --method agent over https (--cacert)"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" -days 1 \
-	-subj /CN=jf-bench-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
-	-subj /CN=10.0.2.2 2>/dev/null
-printf 'subjectAltName=IP:10.0.2.2\n' >"$tmp/san.ext"
-openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
-	-out "$tmp/srv.pem" -days 1 -extfile "$tmp/san.ext" 2>/dev/null
+"$repo/tests/e2e/test_ca.sh" "$tmp" 10.0.2.2
 https=1 res[https]=$(run a-https agent https://10.0.2.2:8443/a.img.xz "$tmp/a.img" --cacert "$tmp/ca.pem")
 echo "bench:   write, verify, verify after the last write (s): ${res[https]}"
 

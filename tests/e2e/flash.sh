@@ -157,14 +157,7 @@ https)
 	# A test CA and a server certificate for 10.0.2.2 (how the board names
 	# the host; the host has it on its loopback here, for its own fetches).
 	ip addr add 10.0.2.2/32 dev lo || fail "cannot add 10.0.2.2 to lo"
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
-		-days 1 -subj /CN=jf-test-ca 2>/dev/null || fail "openssl ca"
-	openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
-		-subj /CN=10.0.2.2 2>/dev/null || fail "openssl csr"
-	printf 'subjectAltName=IP:10.0.2.2,IP:127.0.0.1\n' >"$tmp/san.ext"
-	openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
-		-CAcreateserial -out "$tmp/srv.pem" -days 1 -extfile "$tmp/san.ext" 2>/dev/null ||
-		fail "openssl sign"
+	"$repo/tests/e2e/test_ca.sh" "$tmp" 10.0.2.2 127.0.0.1 || fail "test CA"
 	image a.img 8
 	mkdir -p "$tmp/web" && xz -T2 -1 -c "$tmp/a.img" >"$tmp/web/a.img.xz"
 	https_server "$tmp/web" 8443 "$tmp/srv.pem" "$tmp/srv.key"

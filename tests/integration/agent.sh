@@ -169,13 +169,7 @@ agent out --header "X-Token: s3cret-token" "http://127.0.0.1:$((HTTP_PORT + 5))/
 same "$W/img" "$T/out" "header origin"
 ok "--header sent to its origin, not to the redirect's"
 # https redirecting to http (socat's TLS in front of the same first origin)
-socat "OPENSSL-LISTEN:$((HTTP_PORT + 8)),bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
-	"TCP:127.0.0.1:$((HTTP_PORT + 5))" 2>"$T/socat2.err" &
-PIDS+=($!)
-for _ in $(seq 200); do
-	curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$((HTTP_PORT + 8))/" && break
-	sleep 0.05
-done
+tls_proxy $((HTTP_PORT + 8)) $((HTTP_PORT + 5)) img.gz
 agent out --cacert "$T/ca.pem" --header "X-Token: s3cret-token" "https://127.0.0.1:$((HTTP_PORT + 8))/img.gz"
 [ "$rc" -eq 9 ] && result | grep -q "refused a redirect from https to http" ||
 	fail "https -> http: exit $rc: $(result)"
@@ -236,4 +230,8 @@ agent bm --cacert "$T/ca.pem" --bmap "$HTTPS/sp.bmap" "$HTTPS/sp"
 [ "$rc" -eq 0 ] && [ "$(field bytes)" = "$mapped" ] && [ "$(field downloaded)" -le $((8 << 20)) ] ||
 	fail "bmap over https: exit $rc: $(result)"
 ok "bmap and raw image over https: only mapped ranges downloaded"
+agent bm --bmap "$HTTPS/sp.bmap" "$HTTPS/sp"
+[ "$rc" -eq 9 ] && result | grep -q "refused the TLS certificate" ||
+	fail "bmap over https, CA not trusted: exit $rc: $(result)"
+ok "bmap from an untrusted https server: exit 9"
 echo "all agent cases passed"

@@ -23,25 +23,28 @@ wrote() {
 	[ "$(field bytes)" = "$(stat -c %s "$2")" ] || fail "$1: result bytes $(field bytes)"
 }
 
-# tls_front PORT PROBE: socat's OpenSSL on 127.0.0.1:PORT in front of
-# `jmpflash serve` on $HTTP_PORT (which keeps Range), with a test CA
-# ($T/ca.pem) and a certificate for 127.0.0.1 only; waits until PROBE (a
-# file the server has) comes through, sets TLS_PORT and HTTPS.
-tls_front() {
-	TLS_PORT=$1
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 1 \
-		-subj /CN=jf-test-ca 2>/dev/null || fail "openssl ca"
-	openssl req -newkey rsa:2048 -nodes -keyout "$T/srv.key" -out "$T/srv.csr" \
-		-subj /CN=127.0.0.1 2>/dev/null || fail "openssl csr"
-	printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
-	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-		-out "$T/srv.pem" -days 1 -extfile "$T/san.ext" 2>/dev/null || fail "openssl sign"
-	socat "OPENSSL-LISTEN:$TLS_PORT,bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
-		"TCP:127.0.0.1:$HTTP_PORT" 2>"$T/socat.err" &
+# tls_proxy PORT BACKEND PATH: socat's OpenSSL on 127.0.0.1:PORT in front
+# of the HTTP server on BACKEND, with the certificate of tls_front's test CA;
+# waits until a request for PATH gets an answer through it.
+tls_proxy() {
+	local i
+	socat "OPENSSL-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
+		"TCP:127.0.0.1:$2" 2>"$T/socat-$1.err" &
 	PIDS+=($!)
-	for _ in $(seq 200); do
-		curl -sf --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$TLS_PORT/$2" && break
+	for i in $(seq 200); do
+		curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$1/$3" && return 0
 		sleep 0.05
 	done
+	fail "no TLS front on port $1"
+}
+
+# tls_front PORT PROBE: a test CA ($T/ca.pem) and a certificate for
+# 127.0.0.1 only (tests/e2e/test_ca.sh), then tls_proxy in front of
+# `jmpflash serve` on $HTTP_PORT (which keeps Range), probed with PROBE (a
+# file the server has); sets TLS_PORT and HTTPS.
+tls_front() {
+	TLS_PORT=$1
+	"$(dirname "${BASH_SOURCE[0]}")/../e2e/test_ca.sh" "$T" 127.0.0.1 || fail "test CA"
+	tls_proxy "$TLS_PORT" "$HTTP_PORT" "$2"
 	HTTPS=https://127.0.0.1:$TLS_PORT
 }
