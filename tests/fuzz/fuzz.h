@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jmpflash/redact.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* An oracle failed: a bug even when nothing crashed. abort() so libFuzzer
@@ -22,6 +24,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
+
+/* Oracle: @secret, found by a loader, is registered in @r: a text that is
+ * the secret alone comes out as the mask alone. (Not "the secret is not in
+ * the output": a secret of '*'s is spelled by the mask itself.) */
+static inline void jf_fuzz_check_hidden(const jf_redact *r, const char *secret)
+{
+	jf_buf out = JF_BUF_INIT;
+
+	if (!secret || !*secret)
+		return;
+	JF_FUZZ_CHECK(jf_redact_str(r, &out, secret, strlen(secret)) == 0);
+	JF_FUZZ_CHECK(out.ptr && !strcmp(out.ptr, JF_REDACT_MASK));
+	jf_buf_free(&out);
+}
 
 /* A NUL-terminated copy of @n bytes (inputs with NULs are cut there by the
  * C-string parsers, as they are in the program). Never NULL. */

@@ -25,14 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cred, 0, sizeof(cred));
 	if (jf_auth_file_lookup(&cred, json, "auth.json", registry, repository, &log, &err) == 0) {
 		JF_FUZZ_CHECK(cred.password);
-		/* (a password of '*'s is spelled by the mask itself) */
-		if (*cred.password && !strchr(cred.password, '*')) {
-			jf_buf out = JF_BUF_INIT;
-
-			jf_redact_str(log.redact, &out, cred.password, strlen(cred.password));
-			JF_FUZZ_CHECK(!strstr(out.ptr, cred.password));
-			jf_buf_free(&out);
-		}
+		jf_fuzz_check_hidden(log.redact, cred.password);
 		jf_auth_cred_dispose(&cred);
 	} else {
 		/* no quoting of the file's text, which may hold a secret (the
