@@ -27,6 +27,11 @@ int jf_buf_put(jf_buf *b, const void *data, size_t len);
 int jf_buf_puts(jf_buf *b, const char *s);
 int jf_buf_printf(jf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int jf_buf_vprintf(jf_buf *b, const char *fmt, va_list ap);
+/* Append @len bytes of @s with each control byte (below 0x20 but tab, and
+ * 0x7f) written as a C escape: "\n", "\r", "\x1b". Text from outside (a
+ * registry's error message, a board's line, a YAML value) then can neither
+ * end a line nor drive the terminal it is shown on. */
+int jf_buf_put_printable(jf_buf *b, const char *s, size_t len);
 /* Drop the first @n bytes. */
 void jf_buf_consume(jf_buf *b, size_t n);
 void jf_buf_clear(jf_buf *b);

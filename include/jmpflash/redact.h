@@ -42,12 +42,15 @@ int jf_redact_str(const jf_redact *r, jf_buf *out, const char *s, size_t len);
 
 /* printf into @out, redacting only the values: the text of @fmt is copied
  * as it is and every %s argument is redacted on its own (see above), so a
- * secret that equals a word jmpflash writes never masks that word. Numbers
- * are not redacted. 0, JF_ENOMEM, or JF_EINVAL for a conversion it does not
+ * secret that equals a word jmpflash writes never masks that word; each %s
+ * value is also made printable (jf_buf_put_printable). Numbers are not
+ * redacted. 0, JF_ENOMEM, or JF_EINVAL for a conversion it does not
  * know (%n, wide strings). */
 int jf_redact_vformat(const jf_redact *r, jf_buf *out, const char *fmt, va_list ap);
 
-/* Redact the NUL-terminated @s in place, truncating to @cap bytes. */
+/* Make the NUL-terminated message @s safe to show, in place: secrets
+ * masked, then control bytes escaped (jf_buf_put_printable: one line, no
+ * terminal escapes), truncated to @cap bytes. */
 void jf_redact_inplace(const jf_redact *r, char *s, size_t cap);
 
 /* Streaming redaction for text that arrives in pieces (a console): bytes

@@ -46,6 +46,25 @@ int jf_buf_puts(jf_buf *b, const char *s)
 	return jf_buf_put(b, s, strlen(s));
 }
 
+int jf_buf_put_printable(jf_buf *b, const char *s, size_t len)
+{
+	size_t start = 0;
+	int error = 0;
+
+	for (size_t i = 0; i < len && !error; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 0x20 && c != 0x7f) || c == '\t')
+			continue;
+		if ((error = jf_buf_put(b, s + start, i - start)) == 0)
+			error = c == '\n'   ? jf_buf_puts(b, "\\n")
+			        : c == '\r' ? jf_buf_puts(b, "\\r")
+			                    : jf_buf_printf(b, "\\x%02x", c);
+		start = i + 1;
+	}
+	return error ? error : jf_buf_put(b, s + start, len - start);
+}
+
 int jf_buf_vprintf(jf_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -247,10 +247,14 @@ static int str_locked(const jf_redact *r, jf_buf *out, const char *s, size_t len
 
 void jf_redact_inplace(const jf_redact *r, char *s, size_t cap)
 {
-	jf_buf out = JF_BUF_INIT;
+	jf_buf masked = JF_BUF_INIT, out = JF_BUF_INIT;
 	size_t n;
+	int error = cap ? jf_redact_str(r, &masked, s, strlen(s)) : JF_EINVAL;
 
-	if (!cap || jf_redact_str(r, &out, s, strlen(s)) < 0) {
+	if (!error && masked.ptr)
+		error = jf_buf_put_printable(&out, masked.ptr, masked.len);
+	jf_buf_free(&masked);
+	if (error < 0 || !out.ptr) {
 		/* Never leave a message we could not check. */
 		if (cap)
 			s[0] = '\0';

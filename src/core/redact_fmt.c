@@ -1,7 +1,9 @@
 /* printf with redaction of the values only: the format's own words (labels,
  * messages jmpflash writes) are copied as they are and each %s argument is
  * redacted on its own. A secret that happens to be a word jmpflash uses
- * ("password") then masks the value where it appears, never the label. */
+ * ("password") then masks the value where it appears, never the label.
+ * Values are also made printable (jf_buf_put_printable): a value is one
+ * line that cannot drive the terminal; the format's own newlines stay. */
 #include "jmpflash/redact.h"
 
 #include <stddef.h>
@@ -56,9 +58,16 @@ static size_t one(const jf_redact *r, jf_buf *out, const char *fmt, va_list *ap)
 	else
 		error = ARG(int);
 #undef ARG
-	if (!error && raw.ptr)
-		error = conv == 's' ? jf_redact_str(r, out, raw.ptr, raw.len)
-		                    : jf_buf_put(out, raw.ptr, raw.len);
+	if (!error && raw.ptr && conv == 's') {
+		jf_buf safe = JF_BUF_INIT;
+
+		/* a value is outside text: masked, then made printable */
+		if ((error = jf_redact_str(r, &safe, raw.ptr, raw.len)) == 0 && safe.ptr)
+			error = jf_buf_put_printable(out, safe.ptr, safe.len);
+		jf_buf_free(&safe);
+	} else if (!error && raw.ptr) {
+		error = jf_buf_put(out, raw.ptr, raw.len);
+	}
 	jf_buf_free(&raw);
 	return error < 0 ? 0 : n + 1;
 }

@@ -1,8 +1,9 @@
 /* Redaction of log lines, error messages and console transcripts, with a
  * secrets oracle. Input: a control byte (bits 0-1: secret count, bits 2-7:
  * stream piece size), the secrets separated by NUL, then the text.
- * Oracle: no registered secret appears in any redactor's output. Secrets
- * holding '*' are skipped: the mask itself could spell them. */
+ * Oracle: no registered secret appears in any redactor's output, and the
+ * in-place redactor (error messages) leaves no control byte. Secrets holding
+ * '*' or '\\' are skipped: the mask or an escape ("\\x1b") could spell them. */
 #define _GNU_SOURCE /* memmem */
 #include "fuzz.h"
 #include "jmpflash/redact.h"
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < nsec; i++) {
 		secrets[i] = jf_fuzz_field(&data, &size, 0);
-		if (strchr(secrets[i], '*'))
+		if (strpbrk(secrets[i], "*\\"))
 			secrets[i][0] = '\0';
 		JF_FUZZ_CHECK(jf_redact_add(r, secrets[i]) == 0);
 	}
@@ -43,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inplace = jf_fuzz_str(data, size);
 	jf_redact_inplace(r, inplace, size + 1);
 	check_hidden(secrets, nsec, inplace, strlen(inplace), "jf_redact_inplace");
+	for (const char *p = inplace; *p; p++)
+		JF_FUZZ_CHECK((unsigned char)*p >= 0x20 ? *p != 0x7f : *p == '\t');
 
 	jf_redact_stream_init(&st, r);
 	for (size_t at = 0; at < size; at += piece)

@@ -3,6 +3,7 @@
 # CNCF distribution registry), started here on a free loopback port with its
 # own temp storage. Usage: bundle.sh SCENARIO JMPFLASH TESTDATA
 # Scenarios: roundtrip basic token corrupt dotdot concurrent resume redirect tls
+#            hostile
 set -eu
 scenario=$1
 J=$(realpath "$2")
@@ -393,6 +394,22 @@ scenario_redirect() {
 	python3 "$HERE/file_redirect.py" "$J" "$T/cache-hostile" >"$T/hostile.log" 2>&1 ||
 		fail "$(cat "$T/hostile.log")"
 	return 0
+}
+
+# A registry's error message is outside text: shown escaped, on one line.
+scenario_hostile() {
+	local port
+	port=$(free_port)
+	python3 "$HERE/hostile_registry.py" "$port" 2>"$T/hostile.log" &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$port/v2/"
+	pull "127.0.0.1:$port/t/b:1" "$T/out" >/dev/null 2>"$T/pull.err" && fail "pulled from a 404"
+	[ "$(wc -l <"$T/pull.err")" = 1 ] || fail "the error is not one line: $(cat -v "$T/pull.err")"
+	LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$T/pull.err" &&
+		fail "control bytes reached the terminal: $(cat -v "$T/pull.err")"
+	grep -qF 'NAME_UNKNOWN: \x1b[2J\x1b]0;pwned\x07\nINFO  flasher' "$T/pull.err" ||
+		fail "the registry's message is not shown escaped: $(cat -v "$T/pull.err")"
+	[ ! -e "$T/out" ] || fail "an output directory was left"
 }
 
 scenario_tls() {

@@ -65,6 +65,21 @@ static void test_buf_handles_nul_bytes(void **state)
 	jf_buf_free(&b);
 }
 
+static void test_buf_put_printable_escapes_control_bytes(void **state)
+{
+	jf_buf b = JF_BUF_INIT;
+	const char in[] = "ok\tline\r\n\x1b[2J\x07\x7f\xc3\xa9";
+
+	(void)state;
+	assert_int_equal(jf_buf_put_printable(&b, in, sizeof(in) - 1), 0);
+	/* tab and UTF-8 stay; everything else that moves a terminal is spelled */
+	assert_string_equal(b.ptr, "ok\tline\\r\\n\\x1b[2J\\x07\\x7f\xc3\xa9");
+	jf_buf_clear(&b);
+	assert_int_equal(jf_buf_put_printable(&b, "", 0), 0);
+	assert_string_equal(b.ptr, "");
+	jf_buf_free(&b);
+}
+
 static void test_names_add_joins_and_cuts(void **state)
 {
 	char list[12] = "";
@@ -87,6 +102,7 @@ int main(void)
 	    cmocka_unit_test(test_buf_grows_past_many_pages),
 	    cmocka_unit_test(test_buf_consume_and_detach),
 	    cmocka_unit_test(test_buf_handles_nul_bytes),
+	    cmocka_unit_test(test_buf_put_printable_escapes_control_bytes),
 	    cmocka_unit_test(test_names_add_joins_and_cuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

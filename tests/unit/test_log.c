@@ -67,6 +67,27 @@ static void test_log_redacts_error_messages(void **state)
 	test_log_dispose(&t);
 }
 
+/* Outside text (a registry's message, a board's line) can neither forge a
+ * second log line nor drive the terminal; the format's own words stay. */
+static void test_log_values_and_errors_stay_one_line(void **state)
+{
+	const char *hostile = "\x1b[2J\nINFO flash: Flashing completed\a";
+	test_log t;
+	jf_err err = JF_ERR_INIT;
+
+	(void)state;
+	test_log_init(&t);
+	jf_info(&t.log, "bundle", "registry says: %s", hostile);
+	assert_int_equal(t.lines, 1);
+	assert_string_equal(t.text, "INFO bundle: registry says: \\x1b[2J\\nINFO flash: Flashing "
+	                            "completed\\x07\n");
+	jf_err_set(&err, JF_ENOTFOUND, "manifest: HTTP 404 NAME_UNKNOWN: %s", hostile);
+	jf_log_redact_err(&t.log, &err);
+	assert_null(strpbrk(err.msg, "\x1b\n\a"));
+	assert_non_null(strstr(err.msg, "\\x1b[2J\\nINFO flash"));
+	test_log_dispose(&t);
+}
+
 static void test_log_format_has_utc_timestamp(void **state)
 {
 	jf_log_line line = {1764080449123ull, JF_LOG_ERROR, "cli", "boom"};
@@ -165,6 +186,7 @@ int main(void)
 	    cmocka_unit_test(test_log_threshold_and_format),
 	    cmocka_unit_test(test_log_redacts_registered_secrets),
 	    cmocka_unit_test(test_log_redacts_error_messages),
+	    cmocka_unit_test(test_log_values_and_errors_stay_one_line),
 	    cmocka_unit_test(test_log_secret_equal_to_a_common_word),
 	    cmocka_unit_test(test_log_format_has_utc_timestamp),
 	    cmocka_unit_test(test_log_default_is_silent_stderr_is_explicit),
