@@ -58,11 +58,12 @@ else
 fi
 
 # a connection cut every 4 MB, three times: resumed with Range, byte-exact
-python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 1)) "$HTTP_PORT" 0 4000000 3 >"$T/cut.out" 2>&1 &
+CUT_PORT=$(free_port)
+python3 "$(dirname "$0")/slow_proxy.py" $CUT_PORT "$HTTP_PORT" 0 4000000 3 >"$T/cut.out" 2>&1 &
 PIDS+=($!)
 wait_for "$T/cut.out" "^ready"
 : >"$T/out"
-agent out "http://127.0.0.1:$((HTTP_PORT + 1))/img.xz"
+agent out "http://127.0.0.1:$CUT_PORT/img.xz"
 [ "$rc" -eq 0 ] || fail "cut connections: exit $rc: $(result)"
 same "$W/img" "$T/out" "cut connections"
 [ "$(grep -c '^jf-agent retry' "$T/agent.out")" -eq 3 ] || fail "wanted 3 retries"
@@ -72,11 +73,14 @@ ok "connection cut 3 times: resumed, byte-exact, nothing downloaded twice"
 # the server killed mid-transfer and restarted on the same port (64 MiB at
 # 8 MB/s: far more than the socket buffers can hold when it dies)
 head -c 64M /dev/urandom >"$W/big"
-python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 2)) "$HTTP_PORT" 8000000 >"$T/slow.out" 2>&1 &
+SLOW_PORT=$(free_port)
+python3 "$(dirname "$0")/slow_proxy.py" $SLOW_PORT "$HTTP_PORT" 8000000 >"$T/slow.out" 2>&1 &
 PIDS+=($!)
 wait_for "$T/slow.out" "^ready"
+# (agent.out emptied first: the last run's lines would satisfy the wait)
 : >"$T/out"
-"$AGENT" "http://127.0.0.1:$((HTTP_PORT + 2))/big" "$T/out" >"$T/agent.out" 2>&1 &
+: >"$T/agent.out"
+"$AGENT" "http://127.0.0.1:$SLOW_PORT/big" "$T/out" >"$T/agent.out" 2>&1 &
 apid=$!
 wait_for "$T/agent.out" "downloaded=([2-9][0-9]{6}|[0-9]{8})" 60
 stop_serve srv
@@ -106,7 +110,8 @@ agent out --retries 1 "http://127.0.0.1:1/img"
 ok "unreachable: exit 1 (retryable)"
 
 # https: socat's OpenSSL in front of `jmpflash serve` (agent_lib.sh)
-tls_front $((HTTP_PORT + 3)) img
+FRONT_PORT=$(free_port)
+tls_front $FRONT_PORT img
 : >"$T/out"
 agent out --cacert "$T/ca.pem" "$HTTPS/img.xz"
 [ "$rc" -eq 0 ] || fail "https with --cacert: exit $rc: $(result)"
@@ -128,17 +133,19 @@ agent out -k "$HTTPS/img.gz"
 [ "$rc" -eq 0 ] || fail "https -k: exit $rc: $(result)"
 same "$W/img" "$T/out" "https -k"
 ok "https -k: no check, byte-exact"
-python3 "$(dirname "$0")/slow_proxy.py" $((HTTP_PORT + 4)) "$TLS_PORT" 0 4000000 2 >"$T/cut2.out" 2>&1 &
+CUT2_PORT=$(free_port)
+python3 "$(dirname "$0")/slow_proxy.py" $CUT2_PORT "$TLS_PORT" 0 4000000 2 >"$T/cut2.out" 2>&1 &
 PIDS+=($!)
 wait_for "$T/cut2.out" "^ready"
 : >"$T/out"
-agent out --cacert "$T/ca.pem" "https://127.0.0.1:$((HTTP_PORT + 4))/img.xz"
+agent out --cacert "$T/ca.pem" "https://127.0.0.1:$CUT2_PORT/img.xz"
 [ "$rc" -eq 0 ] && [ "$(grep -c '^jf-agent retry' "$T/agent.out")" -eq 2 ] ||
 	fail "https cut twice: exit $rc: $(result)"
 same "$W/img" "$T/out" "https cut twice"
 ok "https cut twice: new TLS sessions, resumed with Range, byte-exact"
 
 # chunked transfer encoding: exit 8, the host falls back to the shell method
+CHUNKED_PORT=$(free_port)
 python3 -c '
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
@@ -151,26 +158,28 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"4\r\nabcd\r\n0\r\n\r\n")
 s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
 print("ready", flush=True)
-s.serve_forever()' $((HTTP_PORT + 7)) >"$T/chunked.out" 2>&1 &
+s.serve_forever()' $CHUNKED_PORT >"$T/chunked.out" 2>&1 &
 PIDS+=($!)
 wait_for "$T/chunked.out" "^ready"
-agent out "http://127.0.0.1:$((HTTP_PORT + 7))/img"
+agent out "http://127.0.0.1:$CHUNKED_PORT/img"
 [ "$rc" -eq 8 ] && result | grep -q "chunked" || fail "chunked: exit $rc: $(result)"
 ok "chunked transfer encoding: exit 8 (the host uses the shell method)"
 
 # --header goes to the URL's origin only, never to the one a redirect names
-python3 "$(dirname "$0")/header_origin.py" $((HTTP_PORT + 5)) $((HTTP_PORT + 6)) "$W/img.gz" \
+ORIGIN_PORT=$(free_port) OTHER_PORT=$(free_port)
+python3 "$(dirname "$0")/header_origin.py" $ORIGIN_PORT $OTHER_PORT "$W/img.gz" \
 	"X-Token: s3cret-token" >"$T/origin.out" 2>"$T/origin.err" &
 PIDS+=($!)
 wait_for "$T/origin.out" "^ready"
 : >"$T/out"
-agent out --header "X-Token: s3cret-token" "http://127.0.0.1:$((HTTP_PORT + 5))/img.gz"
+agent out --header "X-Token: s3cret-token" "http://127.0.0.1:$ORIGIN_PORT/img.gz"
 [ "$rc" -eq 0 ] || fail "header across a redirect: exit $rc: $(result)"
 same "$W/img" "$T/out" "header origin"
 ok "--header sent to its origin, not to the redirect's"
 # https redirecting to http (socat's TLS in front of the same first origin)
-tls_proxy $((HTTP_PORT + 8)) $((HTTP_PORT + 5)) img.gz
-agent out --cacert "$T/ca.pem" --header "X-Token: s3cret-token" "https://127.0.0.1:$((HTTP_PORT + 8))/img.gz"
+ORIGIN_TLS_PORT=$(free_port)
+tls_proxy $ORIGIN_TLS_PORT $ORIGIN_PORT img.gz
+agent out --cacert "$T/ca.pem" --header "X-Token: s3cret-token" "https://127.0.0.1:$ORIGIN_TLS_PORT/img.gz"
 [ "$rc" -eq 9 ] && result | grep -q "refused a redirect from https to http" ||
 	fail "https -> http: exit $rc: $(result)"
 ok "a redirect from https to http: refused (exit 9)"

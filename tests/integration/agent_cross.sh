@@ -44,7 +44,7 @@ wrote "$DIR agent under $EMU" "$W/img"
 [ "$(field compression)" = xz ] || fail "$DIR: compression $(field compression)"
 ok "$DIR agent under $EMU: .xz written byte for byte, result sha256 matches"
 
-tls_front $((HTTP_PORT + 1)) img.xz
+tls_front "$(free_port)" img.xz
 : >"$T/out"
 agent out --cacert "$T/ca.pem" "$HTTPS/img.xz"
 wrote "$DIR agent under $EMU, https" "$W/img"

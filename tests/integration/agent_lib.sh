@@ -27,15 +27,16 @@ wrote() {
 # of the HTTP server on BACKEND, with the certificate of tls_front's test CA;
 # waits until a request for PATH gets an answer through it.
 tls_proxy() {
-	local i
+	local pid deadline=$((SECONDS + 30))
 	socat "OPENSSL-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,cert=$T/srv.pem,key=$T/srv.key,verify=0" \
 		"TCP:127.0.0.1:$2" 2>"$T/socat-$1.err" &
-	PIDS+=($!)
-	for i in $(seq 200); do
-		curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$1/$3" && return 0
+	pid=$!
+	PIDS+=($pid)
+	until curl -s --cacert "$T/ca.pem" -o /dev/null "https://127.0.0.1:$1/$3"; do
+		kill -0 "$pid" 2>/dev/null || fail "the TLS front on port $1 exited"
+		[ $SECONDS -lt $deadline ] || fail "no TLS front on port $1 after 30 s"
 		sleep 0.05
 	done
-	fail "no TLS front on port $1"
 }
 
 # tls_front PORT PROBE: a test CA ($T/ca.pem) and a certificate for

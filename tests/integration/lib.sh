@@ -30,9 +30,16 @@ need() {
 wait_for() {
 	local deadline=$((SECONDS + ${3:-10}))
 	until grep -qE "$2" "$1" 2>/dev/null; do
-		[ $SECONDS -lt $deadline ] || fail "timed out waiting for /$2/ in $1"
+		[ $SECONDS -lt $deadline ] || fail "timed out waiting for /$2/ in $1: $(tail -3 "$1" 2>&1)"
 		sleep 0.05
 	done
+}
+
+# free_port: a TCP port of 127.0.0.1 that is free now (the kernel's pick), for
+# a helper server; never "a known port plus N", which may be some client's
+# ephemeral port by the time the helper binds it.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -43,6 +50,9 @@ same() { [ -f "$2" ] && [ "$(sha "$1")" = "$(sha "$2")" ] || fail "$3: $2 differ
 start_serve() {
 	local name=$1
 	shift
+	# emptied here, not only by the child's redirection: a restart under
+	# the same NAME must not read the last run's "ready" and ports
+	: >"$T/$name.out"
 	"$JMPFLASH" serve "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	PIDS+=($!)
 	eval "${name}_PID=$!"
