@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,36 @@ static int error_line(const job *j, int error)
 	return code;
 }
 
+/* Any user of the board can read the agent's command line (ps,
+ * /proc/PID/cmdline) while it runs, and a header's value may be a bearer
+ * token: keep private copies and overwrite each value in argv with 'x' (the
+ * header's name stays, for ps). 0, or -1 out of memory. */
+static int hide_header_values(jf_agent_args *a, int argc, char **argv)
+{
+	for (size_t h = 0; h < a->nheaders; h++) {
+		uintptr_t v = (uintptr_t)a->headers[h];
+		char *copy = strdup(a->headers[h]);
+
+		if (!copy)
+			return -1;
+		for (int k = 1; k < argc; k++) {
+			uintptr_t at = (uintptr_t)argv[k];
+			char *value;
+
+			if (v < at || v > at + strlen(argv[k]))
+				continue;
+			value = argv[k] + (v - at) + strcspn(argv[k] + (v - at), ":");
+			if (*value)
+				value++;
+			value += strspn(value, " \t");
+			memset(value, 'x', strlen(value));
+			break;
+		}
+		a->headers[h] = copy;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static job j;
@@ -162,6 +193,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "jmpflash-agent: %s\n", j.err.msg);
 		printf("jf-agent result error exit=%d msg=%s\n", JF_AGENT_EXIT_USAGE, j.err.msg);
 		return JF_AGENT_EXIT_USAGE;
+	}
+	if (hide_header_values(&j.a, argc, argv) < 0) {
+		printf("jf-agent result error exit=%d msg=out of memory\n", JF_AGENT_EXIT_RETRY);
+		return JF_AGENT_EXIT_RETRY;
 	}
 	signal(SIGPIPE, SIG_IGN); /* TLS writes to a closed socket: an error, not a death */
 	if (j.a.bmap && load_bmap(&j) < 0)

@@ -161,6 +161,12 @@ typedef struct jf_image_fetch_opts {
  * (values may be secrets). 0 or JF_EINVAL. */
 int jf_image_header_check(const char *header, jf_err *err);
 
+/* Register the value of a checked @header with @log (may be NULL) as a
+ * secret: headers carry tokens (Authorization, X-Auth-Token, PRIVATE-TOKEN).
+ * A value shorter than JF_REDACT_MIN_LEN is no secret and would mask that
+ * text everywhere: it is not registered. 0 or JF_ENOMEM. */
+int jf_image_header_secret(jf_log *log, const char *header);
+
 /* Download the http(s) @url into @dst_path (via a temp file in the same
  * directory and a rename; nothing is left behind on failure), following
  * redirects (http and https only), hashing while writing. @out (may be

@@ -250,9 +250,11 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
 		    0)
 			return error;
 	}
+	/* the board is told the headers on its console: mask them there too */
 	for (size_t i = 0; o->headers && o->headers[i]; i++)
-		if ((error = jf_image_header_check(o->headers[i], err)) < 0)
-			return error;
+		if ((error = jf_image_header_check(o->headers[i], err)) < 0 ||
+		    (error = jf_image_header_secret(f->log, o->headers[i])) < 0)
+			return error == JF_ENOMEM ? jf_err_set(err, error, "out of memory") : error;
 	if (o->bearer && jf_log_secret(f->log, o->bearer) < 0)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	return 0;

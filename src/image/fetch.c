@@ -56,6 +56,17 @@ int jf_image_header_check(const char *h, jf_err *err)
 	return 0;
 }
 
+int jf_image_header_secret(jf_log *log, const char *header)
+{
+	const char *v = strchr(header, ':');
+
+	if (!log || !v)
+		return 0;
+	for (v++; *v == ' ' || *v == '\t'; v++)
+		;
+	return strlen(v) >= JF_REDACT_MIN_LEN ? jf_log_secret(log, v) : 0;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
 	dl *d = user;
@@ -108,14 +119,12 @@ static int headers(struct curl_slist **list, const jf_image_fetch_opts *o, jf_er
 	if (secret(o->log, o->bearer) < 0)
 		return jf_err_set(err, JF_ENOMEM, "out of memory");
 	for (size_t i = 0; o->headers && o->headers[i]; i++) {
-		const char *v = strchr(o->headers[i], ':');
 		struct curl_slist *l;
 
 		if ((error = jf_image_header_check(o->headers[i], err)) < 0)
 			return error;
-		for (v++; *v == ' ' || *v == '\t'; v++)
-			;
-		if (secret(o->log, v) < 0 || !(l = curl_slist_append(*list, o->headers[i])))
+		if (jf_image_header_secret(o->log, o->headers[i]) < 0 ||
+		    !(l = curl_slist_append(*list, o->headers[i])))
 			return jf_err_set(err, JF_ENOMEM, "out of memory");
 		*list = l;
 	}

@@ -80,9 +80,14 @@ wait_for "$T/slow.out" "^ready"
 # (agent.out emptied first: the last run's lines would satisfy the wait)
 : >"$T/out"
 : >"$T/agent.out"
-"$AGENT" "http://127.0.0.1:$SLOW_PORT/big" "$T/out" >"$T/agent.out" 2>&1 &
+"$AGENT" --header "X-Token: s3cret-token" "http://127.0.0.1:$SLOW_PORT/big" "$T/out" \
+	>"$T/agent.out" 2>&1 &
 apid=$!
 wait_for "$T/agent.out" "downloaded=([2-9][0-9]{6}|[0-9]{8})" 60
+# meanwhile anyone's ps shows the header's name, never its value
+tr '\0' ' ' <"/proc/$apid/cmdline" >"$T/cmdline"
+grep -q "X-Token: xxxxxxxxxxxx " "$T/cmdline" && ! grep -q s3cret "$T/cmdline" ||
+	fail "the agent's command line shows a header value: $(cat "$T/cmdline")"
 stop_serve srv
 start_serve srv --http-root "$W" --http-port "$HTTP_PORT" --tftp-port 0 --bind 127.0.0.1
 wait "$apid"
@@ -90,7 +95,7 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "server restart: exit $rc: $(result)"
 same "$W/big" "$T/out" "server restart"
 grep -q '^jf-agent retry' "$T/agent.out" || fail "server restart: no retry"
-ok "server killed and restarted: resumed, byte-exact"
+ok "server killed and restarted: resumed, byte-exact; ps showed no header value"
 
 # failures: what they say and their exit codes
 head -c 3000000 "$W/img.xz" >"$W/trunc.xz"

@@ -266,6 +266,26 @@ static void test_fetch_rejects_bad_headers(void **s)
 	assert_int_equal(count_files(g_out), 0);
 }
 
+/* Header values are secrets wherever they go (the board's console too);
+ * a value too short to mask safely is left alone. */
+static void test_header_secret_registers_the_value(void **s)
+{
+	jf_log log;
+	jf_buf out = JF_BUF_INIT;
+	const char *line = "GET with X-Token s3cret-token, X-Debug 1";
+
+	(void)s;
+	assert_int_equal(jf_log_init(&log), 0);
+	assert_int_equal(jf_image_header_secret(NULL, "X-Token: s3cret-token"), 0);
+	assert_int_equal(jf_image_header_secret(&log, "X-Token: \ts3cret-token"), 0);
+	assert_int_equal(jf_image_header_secret(&log, "X-Debug: 1"), 0);
+	assert_int_equal(jf_redact_count(log.redact), 1);
+	assert_int_equal(jf_redact_str(log.redact, &out, line, strlen(line)), 0);
+	assert_string_equal(out.ptr, "GET with X-Token ***, X-Debug 1");
+	jf_buf_free(&out);
+	jf_log_dispose(&log);
+}
+
 static void test_fetch_rejects_other_schemes(void **s)
 {
 	jf_err err = JF_ERR_INIT;
@@ -328,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(test_fetch_404_is_notfound_without_credentials),
 	    cmocka_unit_test(test_fetch_sends_headers_and_bearer),
 	    cmocka_unit_test(test_fetch_rejects_bad_headers),
+	    cmocka_unit_test(test_header_secret_registers_the_value),
 	    cmocka_unit_test(test_fetch_rejects_other_schemes),
 	    cmocka_unit_test(test_fetch_unreachable_and_short),
 	    cmocka_unit_test(test_fetch_cancel),
