@@ -265,6 +265,7 @@ static int plan(jf_flasher *f, const jf_flash_opts *o, jf_target *targets, const
  * or (--no-power-off) leave it running, also after this program exits. */
 static void reboot(jf_flasher *f, bool keep_on)
 {
+	jf_pattern restarting = JF_LIT("Restarting system"); /* Linux: "reboot: ..." */
 	jf_err ignored = JF_ERR_INIT;
 
 	jf_info(f->log, JF_COMPONENT, "Rebooting the board");
@@ -273,6 +274,16 @@ static void reboot(jf_flasher *f, bool keep_on)
 	if (!keep_on) {
 		backoff(f, 2, &ignored);
 		return;
+	}
+	/* Before this program lets go of the console, the board must have read
+	 * the command: its kernel says so. Else (the command lost, the board
+	 * stuck) a power cycle boots what was written all the same. */
+	if (jf_console_expect(f->con, &restarting, 1, jf_deadline_in_s(15), NULL, &ignored) < 0) {
+		jf_warn(f->log, JF_COMPONENT,
+		        "the board did not restart within 15 s of 'reboot'; power cycling it");
+		if (jf_power_cycle(f->power, &ignored) < 0)
+			jf_warn(f->log, JF_COMPONENT, "cannot power cycle the board: %s",
+			        ignored.msg);
 	}
 	if (jf_power_keep(f->power, &ignored) < 0)
 		jf_warn(f->log, JF_COMPONENT, "the board stops when jmpflash exits: %s",

@@ -217,6 +217,7 @@ no-power-off)
 	[ "$rc" -eq 0 ] || fail "exit $rc, wanted 0"
 	grep -q "Rebooting the board" "$tmp/out" || fail "no reboot after the flash"
 	grep -q "Leaving the board powered on" "$tmp/out" || fail "no keep-on line"
+	! grep -q "did not restart" "$tmp/out" || fail "the board's 'reboot' was not seen to take"
 	# (a retried attempt power cycles the board before: only what follows counts)
 	! sed -n '/Flashing completed/,$p' "$tmp/out" | grep -q "QEMU quit\|QEMU stopped" ||
 		fail "the board was powered off after the flash"

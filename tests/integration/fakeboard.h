@@ -32,6 +32,7 @@ typedef enum fb_fault {
 	FB_BAD_READBACK,   /* the device reads back one byte different */
 	FB_DISK_FULL,      /* dd: No space left on device */
 	FB_POWER_FAILS,    /* the power switch refuses (JF_EIO) */
+	FB_DEAF_REBOOT,    /* 'reboot' does nothing, says nothing */
 } fb_fault;
 
 typedef struct fb_opts {

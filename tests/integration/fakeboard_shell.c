@@ -176,6 +176,8 @@ void fb__shell_line(fakeboard *b, const char *line)
 	if (ps1 && sscanf(ps1, "PS1='[jf-'$((%u + 1))", &tag) == 1) {
 		snprintf(b->prompt, sizeof(b->prompt), "[jf-%u]# ", tag + 1);
 		fb__out(b, "%s", b->prompt);
+	} else if (!strcmp(line, "reboot") && fb__faulty(b, FB_DEAF_REBOOT)) {
+		; /* the command lost: the board stays in the flasher */
 	} else if (!strcmp(line, "reboot")) {
 		pthread_mutex_lock(&b->lock);
 		b->st.reboots++;

@@ -292,6 +292,33 @@ static void test_fake_flash_every_step(void **s)
 	teardown(x);
 }
 
+/* --no-power-off: the board is left on once its kernel said it restarts;
+ * a board that ignored 'reboot' is power cycled, so it boots what was
+ * written all the same. */
+static void test_fake_no_power_off(void **s)
+{
+	static const fb_fault faults[] = {FB_OK, FB_DEAF_REBOOT};
+	static const char *const power[] = {"off,on,", "off,on,off,on,"};
+
+	(void)s;
+	for (size_t i = 0; i < 2; i++) {
+		fx *x = setup(faults[i], 0, (1u << 20) + 77);
+		jf_flash_opts o = JF_FLASH_OPTS_INIT;
+		jf_err err = JF_ERR_INIT;
+		fb_stats st;
+
+		o.image = x->image;
+		o.retries = 0;
+		o.no_power_off = true;
+		if (jf_flash(x->f, &o, &err) != 0)
+			fail_msg("flash: %s\nlog:\n%s", err.msg, x->log.text);
+		fb_get_stats(x->board, &st);
+		assert_string_equal(st.power, power[i]);
+		assert_int_equal(!!strstr(x->log.text, "did not restart within 15 s"), (int)i);
+		teardown(x);
+	}
+}
+
 /* A fault on the first boot only: one retry (after the backoff), then done. */
 static void retried_once(fb_fault fault, int first_code)
 {
@@ -530,6 +557,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fake_flash_every_step),
+	    cmocka_unit_test(test_fake_no_power_off),
 	    cmocka_unit_test(test_fake_agent_falls_back_to_shell),
 	    cmocka_unit_test(test_fake_agent_follows_uname),
 	    cmocka_unit_test(test_fake_retry_after_panic),
