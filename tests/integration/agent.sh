@@ -58,12 +58,9 @@ else
 fi
 
 # a connection cut every 4 MB, three times: resumed with Range, byte-exact
-CUT_PORT=$(free_port)
-python3 "$(dirname "$0")/slow_proxy.py" $CUT_PORT "$HTTP_PORT" 0 4000000 3 >"$T/cut.out" 2>&1 &
-PIDS+=($!)
-wait_for "$T/cut.out" "^ready"
+slow_proxy cut "$HTTP_PORT" 0 4000000 3
 : >"$T/out"
-agent out "http://127.0.0.1:$CUT_PORT/img.xz"
+agent out "http://127.0.0.1:$PROXY_PORT/img.xz"
 [ "$rc" -eq 0 ] || fail "cut connections: exit $rc: $(result)"
 same "$W/img" "$T/out" "cut connections"
 [ "$(grep -c '^jf-agent retry' "$T/agent.out")" -eq 3 ] || fail "wanted 3 retries"
@@ -73,14 +70,11 @@ ok "connection cut 3 times: resumed, byte-exact, nothing downloaded twice"
 # the server killed mid-transfer and restarted on the same port (64 MiB at
 # 8 MB/s: far more than the socket buffers can hold when it dies)
 head -c 64M /dev/urandom >"$W/big"
-SLOW_PORT=$(free_port)
-python3 "$(dirname "$0")/slow_proxy.py" $SLOW_PORT "$HTTP_PORT" 8000000 >"$T/slow.out" 2>&1 &
-PIDS+=($!)
-wait_for "$T/slow.out" "^ready"
+slow_proxy slow "$HTTP_PORT" 8000000
 # (agent.out emptied first: the last run's lines would satisfy the wait)
 : >"$T/out"
 : >"$T/agent.out"
-"$AGENT" --header "X-Token: s3cret-token" "http://127.0.0.1:$SLOW_PORT/big" "$T/out" \
+"$AGENT" --header "X-Token: s3cret-token" "http://127.0.0.1:$PROXY_PORT/big" "$T/out" \
 	>"$T/agent.out" 2>&1 &
 apid=$!
 wait_for "$T/agent.out" "downloaded=([2-9][0-9]{6}|[0-9]{8})" 60
@@ -138,12 +132,9 @@ agent out -k "$HTTPS/img.gz"
 [ "$rc" -eq 0 ] || fail "https -k: exit $rc: $(result)"
 same "$W/img" "$T/out" "https -k"
 ok "https -k: no check, byte-exact"
-CUT2_PORT=$(free_port)
-python3 "$(dirname "$0")/slow_proxy.py" $CUT2_PORT "$TLS_PORT" 0 4000000 2 >"$T/cut2.out" 2>&1 &
-PIDS+=($!)
-wait_for "$T/cut2.out" "^ready"
+slow_proxy cut2 "$TLS_PORT" 0 4000000 2
 : >"$T/out"
-agent out --cacert "$T/ca.pem" "https://127.0.0.1:$CUT2_PORT/img.xz"
+agent out --cacert "$T/ca.pem" "https://127.0.0.1:$PROXY_PORT/img.xz"
 [ "$rc" -eq 0 ] && [ "$(grep -c '^jf-agent retry' "$T/agent.out")" -eq 2 ] ||
 	fail "https cut twice: exit $rc: $(result)"
 same "$W/img" "$T/out" "https cut twice"

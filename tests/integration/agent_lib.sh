@@ -23,6 +23,20 @@ wrote() {
 	[ "$(field bytes)" = "$(stat -c %s "$2")" ] || fail "$1: result bytes $(field bytes)"
 }
 
+# slow_proxy NAME BACKEND RATE [CUT CUTS]: tests/integration/slow_proxy.py on
+# a free port in front of port BACKEND (RATE bytes/s, 0: unlimited; each of
+# the first CUTS connections cut after CUT bytes), output in $T/NAME.out;
+# waits until it listens and sets PROXY_PORT.
+slow_proxy() {
+	local name=$1 backend=$2
+	shift 2
+	PROXY_PORT=$(free_port)
+	python3 "$(dirname "${BASH_SOURCE[0]}")/slow_proxy.py" "$PROXY_PORT" "$backend" "$@" \
+		>"$T/$name.out" 2>&1 &
+	PIDS+=($!)
+	wait_for "$T/$name.out" "^ready"
+}
+
 # tls_proxy PORT BACKEND PATH: socat's OpenSSL on 127.0.0.1:PORT in front
 # of the HTTP server on BACKEND, with the certificate of tls_front's test CA;
 # waits until a request for PATH gets an answer through it.
